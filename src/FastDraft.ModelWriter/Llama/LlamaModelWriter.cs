@@ -1,0 +1,231 @@
+using FastDraft.ModelWriter.Protobuf;
+using FastDraft.Onnx;
+
+namespace FastDraft.ModelWriter;
+
+/// <summary>
+/// Writes Llama-style decoders as ONNX Runtime GenAI model folders: <c>model.onnx</c>,
+/// <c>model.onnx.data</c> (weights) and <c>genai_config.json</c>.
+/// </summary>
+/// <remarks>
+/// Both attention flavours compute the same function from the same weights (up to floating-point
+/// rounding), so a test can compare them. Weights are seeded per tensor name (see <see cref="DecoderSpec"/>).
+/// </remarks>
+public static class LlamaModelWriter
+{
+    internal const string ModelFileName = "model.onnx";
+    internal const string DataFileName = "model.onnx.data";
+
+    /// <summary>Writes the model described by <paramref name="spec"/> into <paramref name="directory"/> (created if needed; files of the same names are replaced).</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="directory">The output folder.</param>
+    /// <exception cref="ArgumentException">The spec is inconsistent (heads not dividing, ids outside the vocabulary, ...).</exception>
+    public static void Write(DecoderSpec spec, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        spec.Validate();
+        Directory.CreateDirectory(directory);
+
+        using (var graph = new OnnxGraphBuilder(Path.Combine(directory, DataFileName)))
+        {
+            graph.Opset(string.Empty, 17);
+            graph.Opset("com.microsoft", 1);
+            new DecoderGraph(spec, graph).Build();
+            graph.Save(Path.Combine(directory, ModelFileName), "fastdraft_llama", "FastDraft.ModelWriter");
+        }
+
+        GenAIConfig.Write(spec, Path.Combine(directory, "genai_config.json"));
+    }
+
+    /// <summary>Builds the decoder graph, one layer at a time.</summary>
+    private sealed class DecoderGraph(DecoderSpec spec, OnnxGraphBuilder g)
+    {
+        private readonly int _headSize = spec.EffectiveHeadSize;
+        private readonly bool _gqa = spec.Attention == AttentionKind.GroupQueryAttention;
+        private string _eps = string.Empty;
+
+        public void Build()
+        {
+            DeclareInputsAndOutputs();
+            _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
+            string x = g.Node("Gather", [Weight("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0), "input_ids"]);
+            Attention attention = _gqa ? GqaPieces() : StandardPieces();
+            for (int layer = 0; layer < spec.Layers; layer++)
+            {
+                x = Layer(layer, x, attention);
+            }
+
+            string h = RmsNorm(x, "model.norm.weight");
+            string head = Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
+            g.Node("MatMul", [h, head], ["logits"], string.Empty);
+        }
+
+        private void DeclareInputsAndOutputs()
+        {
+            g.Value(true, "input_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
+            g.Value(true, "attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
+            if (!_gqa)
+            {
+                g.Value(true, "position_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
+            }
+
+            for (int layer = 0; layer < spec.Layers; layer++)
+            {
+                foreach (string part in (string[])["key", "value"])
+                {
+                    g.Value(true, $"past_key_values.{layer}.{part}", OnnxDataType.Float, "batch_size", spec.KeyValueHeads, "past_sequence_length", _headSize);
+                }
+            }
+
+            g.Value(false, "logits", OnnxDataType.Float, "batch_size", "sequence_length", spec.VocabularySize);
+            for (int layer = 0; layer < spec.Layers; layer++)
+            {
+                foreach (string part in (string[])["key", "value"])
+                {
+                    g.Value(false, $"present.{layer}.{part}", OnnxDataType.Float, "batch_size", spec.KeyValueHeads, "total_sequence_length", _headSize);
+                }
+            }
+        }
+
+        private string Layer(int layer, string x, Attention attention)
+        {
+            string prefix = $"model.layers.{layer}";
+            double residual = layer >= spec.AttenuatedLayersFrom ? spec.AttenuationScale : 1.0;
+            int qWidth = spec.Heads * _headSize;
+            int kvWidth = spec.KeyValueHeads * _headSize;
+
+            string h = RmsNorm(x, $"{prefix}.input_layernorm.weight");
+            double inStd = 1 / Math.Sqrt(spec.HiddenSize);
+            string q = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.q_proj.weight", [spec.HiddenSize, qWidth], inStd)]);
+            string k = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.k_proj.weight", [spec.HiddenSize, kvWidth], inStd)]);
+            string v = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.v_proj.weight", [spec.HiddenSize, kvWidth], inStd)]);
+            string context = attention(layer, q, k, v);
+            string o = g.Node("MatMul", [context, Weight($"{prefix}.self_attn.o_proj.weight", [qWidth, spec.HiddenSize], residual / Math.Sqrt(qWidth))]);
+            x = g.Node("Add", [x, o]);
+
+            string h2 = RmsNorm(x, $"{prefix}.post_attention_layernorm.weight");
+            string gate = g.Node("MatMul", [h2, Weight($"{prefix}.mlp.gate_proj.weight", [spec.HiddenSize, spec.IntermediateSize], inStd)]);
+            string up = g.Node("MatMul", [h2, Weight($"{prefix}.mlp.up_proj.weight", [spec.HiddenSize, spec.IntermediateSize], inStd)]);
+            string silu = g.Node("Mul", [gate, g.Node("Sigmoid", [gate])]);
+            string down = g.Node("MatMul", [g.Node("Mul", [silu, up]), Weight($"{prefix}.mlp.down_proj.weight", [spec.IntermediateSize, spec.HiddenSize], residual / Math.Sqrt(spec.IntermediateSize))]);
+            return g.Node("Add", [x, down]);
+        }
+
+        private delegate string Attention(int layer, string q, string k, string v);
+
+        /// <summary>GroupQueryAttention: rotary, cache update and attention in one contrib node.</summary>
+        private Attention GqaPieces()
+        {
+            string one = g.Scalar("one_i64", 1L);
+            string seqlensK = g.Node("Cast", [g.Node("Sub", [g.Node("ReduceSum", ["attention_mask", g.Vector("axes_1", 1)], OnnxAttribute.Of("keepdims", 0L)), one])], OnnxAttribute.Of("to", (long)OnnxDataType.Int32));
+            string total = g.Node("Cast", [g.Node("Gather", [g.Node("Shape", ["attention_mask"]), one])], OnnxAttribute.Of("to", (long)OnnxDataType.Int32));
+            (string cos, string sin) = RotaryTables(half: true);
+            return (layer, q, k, v) => g.Node(
+                "GroupQueryAttention",
+                [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
+                [$"attn_out_{layer}", $"present.{layer}.key", $"present.{layer}.value"],
+                "com.microsoft",
+                OnnxAttribute.Of("num_heads", (long)spec.Heads),
+                OnnxAttribute.Of("kv_num_heads", (long)spec.KeyValueHeads),
+                OnnxAttribute.Of("do_rotary", 1L),
+                OnnxAttribute.Of("rotary_interleaved", 0L))[0];
+        }
+
+        /// <summary>Standard operators: rotary from position ids, concatenated cache, causal + padding mask, grouped heads by broadcasting.</summary>
+        private Attention StandardPieces()
+        {
+            int groups = spec.Heads / spec.KeyValueHeads;
+            int half = _headSize / 2;
+            (string cosTable, string sinTable) = RotaryTables(half: false);
+            string axis1 = g.Vector("axes_1", 1);
+            string cos = g.Node("Unsqueeze", [g.Node("Gather", [cosTable, "position_ids"]), axis1]);
+            string sin = g.Node("Unsqueeze", [g.Node("Gather", [sinTable, "position_ids"]), axis1]);
+
+            // Query i (of S, the last of T positions) may attend to key j when j <= T - S + i and the mask allows j.
+            string one = g.Scalar("one_i64", 1L);
+            string zero = g.Scalar("zero_i64", 0L);
+            string s = g.Node("Gather", [g.Node("Shape", ["input_ids"]), one]);
+            string t = g.Node("Gather", [g.Node("Shape", ["attention_mask"]), one]);
+            string keys = g.Node("Unsqueeze", [g.Node("Range", [zero, t, one]), g.Vector("axes_0", 0)]);
+            string queries = g.Node("Unsqueeze", [g.Node("Range", [g.Node("Sub", [t, s]), t, one]), axis1]);
+            string causal = g.Node("LessOrEqual", [keys, queries]);
+            string padding = g.Node("Cast", [g.Node("Unsqueeze", ["attention_mask", g.Vector("axes_1_2_3", 1, 2, 3)])], OnnxAttribute.Of("to", 9L));
+            string allowed = g.Node("And", [causal, padding]);
+            string bias = g.Node("Where", [allowed, g.Scalar("mask_keep", 0f), g.Scalar("mask_drop", float.MinValue)]);
+            string scale = g.Scalar("attn_scale", (float)(1 / Math.Sqrt(_headSize)));
+
+            string headsShape = g.Vector("shape_q_heads", 0, 0, spec.Heads, _headSize);
+            string kvHeadsShape = g.Vector("shape_kv_heads", 0, 0, spec.KeyValueHeads, _headSize);
+            string groupedShape = g.Vector("shape_grouped", 0, spec.KeyValueHeads, groups, -1, _headSize);
+            string ungroupedShape = g.Vector("shape_ungrouped", 0, spec.Heads, -1, _headSize);
+            string mergedShape = g.Vector("shape_merged", 0, 0, spec.Heads * _headSize);
+            string axis2 = g.Vector("axes_2", 2);
+            string firstHalf = g.Vector("half_0", 0);
+            string middle = g.Vector("half_1", half);
+            string end = g.Vector("half_2", _headSize);
+            string lastAxis = g.Vector("axes_last", -1);
+
+            string Heads(string x, string shape) => g.Node("Transpose", [g.Node("Reshape", [x, shape])], OnnxAttribute.Of("perm", new long[] { 0, 2, 1, 3 }));
+            string Rotate(string x)
+            {
+                string x1 = g.Node("Slice", [x, firstHalf, middle, lastAxis]);
+                string x2 = g.Node("Slice", [x, middle, end, lastAxis]);
+                string rotated = g.Node("Concat", [g.Node("Neg", [x2]), x1], OnnxAttribute.Of("axis", -1L));
+                return g.Node("Add", [g.Node("Mul", [x, cos]), g.Node("Mul", [rotated, sin])]);
+            }
+
+            return (layer, q, k, v) =>
+            {
+                string q4 = Rotate(Heads(q, headsShape));
+                string k4 = Rotate(Heads(k, kvHeadsShape));
+                string v4 = Heads(v, kvHeadsShape);
+                string presentK = g.Node("Concat", [$"past_key_values.{layer}.key", k4], [$"present.{layer}.key"], string.Empty, OnnxAttribute.Of("axis", 2L))[0];
+                string presentV = g.Node("Concat", [$"past_key_values.{layer}.value", v4], [$"present.{layer}.value"], string.Empty, OnnxAttribute.Of("axis", 2L))[0];
+                string keysT = g.Node("Unsqueeze", [g.Node("Transpose", [presentK], OnnxAttribute.Of("perm", new long[] { 0, 1, 3, 2 })), axis2]);
+                string scores = g.Node("Add", [g.Node("Mul", [g.Node("MatMul", [g.Node("Reshape", [q4, groupedShape]), keysT]), scale]), bias]);
+                string probabilities = g.Node("Softmax", [scores], OnnxAttribute.Of("axis", -1L));
+                string context = g.Node("MatMul", [probabilities, g.Node("Unsqueeze", [presentV, axis2])]);
+                string perHead = g.Node("Reshape", [context, ungroupedShape]);
+                return g.Node("Reshape", [g.Node("Transpose", [perHead], OnnxAttribute.Of("perm", new long[] { 0, 2, 1, 3 })), mergedShape]);
+            };
+        }
+
+        /// <summary>cos/sin of position × θ^(−2i/d): [positions, d/2] for GroupQueryAttention, [positions, d] (halves repeated) for rotate-half.</summary>
+        private (string Cos, string Sin) RotaryTables(bool half)
+        {
+            int pairs = _headSize / 2;
+            int width = half ? pairs : _headSize;
+            var cos = new float[spec.ContextLength * width];
+            var sin = new float[spec.ContextLength * width];
+            for (int position = 0; position < spec.ContextLength; position++)
+            {
+                for (int i = 0; i < width; i++)
+                {
+                    double angle = position * Math.Pow(spec.RopeTheta, -2.0 * (i % pairs) / _headSize);
+                    cos[(position * width) + i] = (float)Math.Cos(angle);
+                    sin[(position * width) + i] = (float)Math.Sin(angle);
+                }
+            }
+
+            return (g.Weight("rotary_cos", [spec.ContextLength, width], cos), g.Weight("rotary_sin", [spec.ContextLength, width], sin));
+        }
+
+        private string RmsNorm(string x, string weightName)
+        {
+            string squares = g.Node("Mul", [x, x]);
+            string mean = g.Node("ReduceMean", [squares], OnnxAttribute.Of("axes", new long[] { -1 }), OnnxAttribute.Of("keepdims", 1L));
+            string inverse = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [mean, _eps])])]);
+            var ones = new float[spec.HiddenSize];
+            Array.Fill(ones, 1f);
+            return g.Node("Mul", [g.Node("Mul", [x, inverse]), g.Weight(weightName, [spec.HiddenSize], ones)]);
+        }
+
+        private string Weight(string name, long[] dims, double std)
+        {
+            var values = new float[checked((int)(dims[0] * dims[1]))];
+            new SeededRandom(spec.Seed, name).Fill(values, std);
+            return g.Weight(name, dims, values);
+        }
+    }
+}

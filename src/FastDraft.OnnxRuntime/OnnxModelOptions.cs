@@ -1,0 +1,64 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace FastDraft.OnnxRuntime;
+
+/// <summary>The ONNX Runtime execution provider a model runs on.</summary>
+public enum ExecutionProvider
+{
+    /// <summary>The CPU provider, in every ONNX Runtime package.</summary>
+    Cpu,
+
+    /// <summary>NVIDIA CUDA; needs the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package and a CUDA device.</summary>
+    Cuda,
+
+    /// <summary>DirectML on Windows; needs the <c>Microsoft.ML.OnnxRuntime.DirectML</c> package.</summary>
+    DirectML,
+}
+
+/// <summary>How an ONNX model is loaded. Each model has its own, so a draft and its target may use different providers.</summary>
+public sealed record OnnxModelOptions
+{
+    /// <summary>Gets the default options: CPU, ONNX Runtime's default threading.</summary>
+    public static OnnxModelOptions Default { get; } = new();
+
+    /// <summary>Gets the execution provider; default <see cref="ExecutionProvider.Cpu"/>. The providers named in <c>genai_config.json</c> are not applied: the provider is chosen here, per model.</summary>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index for CUDA or DirectML; default 0.</summary>
+    public int DeviceId { get; init; }
+
+    /// <summary>Gets the number of intra-op threads; <see langword="null"/> for the configuration's value or else ONNX Runtime's default (one per physical core).</summary>
+    public int? IntraOpThreads { get; init; }
+
+    /// <summary>Gets the most tokens run in one forward pass; longer prompts are run in chunks of this size. Default 128; at least <see cref="SpeculativeOptions.MaxDraftTokens"/> + 1.</summary>
+    public int MaxTokensPerPass { get; init; } = 128;
+
+    /// <summary>Gets the context length to assume when the model folder does not state one; default 2048.</summary>
+    public int DefaultContextLength { get; init; } = 2048;
+
+    /// <summary>Gets a callback that adjusts the ONNX Runtime session options after FastDraft has set them: the escape hatch for any other setting.</summary>
+    public Action<SessionOptions>? ConfigureSessionOptions { get; init; }
+
+    internal void Validate(string paramName)
+    {
+        if (MaxTokensPerPass <= SpeculativeOptions.MaxDraftTokens)
+        {
+            throw new ArgumentOutOfRangeException(paramName, MaxTokensPerPass, $"MaxTokensPerPass must be at least {SpeculativeOptions.MaxDraftTokens + 1} so that a verification pass is never split.");
+        }
+
+        if (IntraOpThreads is < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, "IntraOpThreads must be at least 1.");
+        }
+
+        if (DeviceId < 0 || DefaultContextLength < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, "DeviceId must be non-negative and DefaultContextLength positive.");
+        }
+
+        if (!Enum.IsDefined(ExecutionProvider))
+        {
+            throw new ArgumentOutOfRangeException(paramName, ExecutionProvider, "Unknown execution provider.");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+using FastDraft.Verification;
+
+namespace FastDraft;
+
+/// <summary>
+/// Uses a language model as a draft: it proposes its own greedy continuation, one forward pass
+/// per proposed token after a single batched catch-up pass over the tokens it has not seen.
+/// </summary>
+/// <remarks>
+/// The draft keeps its own key/value cache per generation. When the target rejects some of its
+/// proposals it notices at the next <see cref="IDraftSession.Propose"/> (the context no longer
+/// holds them) and rolls its cache back to the longest prefix it shares with the context. The
+/// wrapped model is not owned: dispose it yourself after every generation using it has ended.
+/// </remarks>
+public sealed class LanguageModelDraft : IDraftModel
+{
+    /// <summary>Initializes a draft backed by <paramref name="model"/>.</summary>
+    /// <param name="model">The draft language model; it needs no multi-token verification support.</param>
+    public LanguageModelDraft(ITargetModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
+    /// <summary>Gets the draft language model.</summary>
+    public ITargetModel Model { get; }
+
+    /// <inheritdoc/>
+    public int? VocabularySize => Model.Info.VocabularySize;
+
+    /// <inheritdoc/>
+    public IDraftSession CreateDraftSession(int capacity)
+    {
+        // The draft holds the context plus all but the last of its proposals; when the target's
+        // context outgrows the draft's, the draft simply stops proposing.
+        int draftCapacity = Math.Min(capacity + SpeculativeOptions.MaxDraftTokens, Model.Info.ContextLength);
+        return new Session(Model.CreateSession(draftCapacity));
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : Model.GetService(serviceType, serviceKey);
+    }
+
+    private sealed class Session(IModelSession session) : IDraftSession
+    {
+        private readonly int[] _fed = ArrayPool<int>.Shared.Rent(session.Capacity);
+        private int _syncedContext;
+        private bool _disposed;
+
+        public long ModelCalls { get; private set; }
+
+        public int Propose(ReadOnlySpan<int> context, Span<int> proposal, CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // After proposing n tokens the cache holds the context and n - 1 proposals.
+            int count = Math.Min(proposal.Length, session.Capacity - context.Length + 1);
+            if (count <= 0 || context.IsEmpty)
+            {
+                return 0;
+            }
+
+            // Roll back to the longest prefix of the cache that the context still holds: positions
+            // before the previous context's end cannot have changed, only proposals can be gone.
+            int keep = Math.Min(_syncedContext, session.Length);
+            int limit = Math.Min(session.Length, context.Length);
+            while (keep < limit && _fed[keep] == context[keep])
+            {
+                keep++;
+            }
+
+            if (keep == context.Length)
+            {
+                keep--; // the last context token must be fed again to get the logits after it
+            }
+
+            session.Truncate(keep);
+
+            // One batched catch-up pass over everything the draft has not seen, then one pass per proposal.
+            Feed(context[keep..], cancellationToken);
+            _syncedContext = context.Length;
+            proposal[0] = GreedyVerifier.Argmax(session.GetLogits(context.Length - keep - 1));
+            for (int i = 1; i < count; i++)
+            {
+                Feed(proposal.Slice(i - 1, 1), cancellationToken);
+                proposal[i] = GreedyVerifier.Argmax(session.GetLogits(0));
+            }
+
+            return count;
+        }
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                session.Dispose();
+                ArrayPool<int>.Shared.Return(_fed);
+            }
+        }
+
+        private void Feed(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
+        {
+            tokens.CopyTo(_fed.AsSpan(session.Length));
+            session.Append(tokens, cancellationToken);
+            ModelCalls++;
+        }
+    }
+}

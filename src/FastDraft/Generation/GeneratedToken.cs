@@ -1,0 +1,39 @@
+namespace FastDraft;
+
+/// <summary>Where an emitted token came from. Every token is the target's choice; this says how it was reached.</summary>
+public enum TokenSource
+{
+    /// <summary>The target produced it with no draft involved: the first token after the prompt, target-only decoding, or a round with no proposal.</summary>
+    Target,
+
+    /// <summary>The draft proposed it and the target accepted it.</summary>
+    Draft,
+
+    /// <summary>The target's token in place of the first draft token it rejected.</summary>
+    Correction,
+
+    /// <summary>The target's extra token after it accepted every draft token of the round.</summary>
+    Bonus,
+}
+
+/// <summary>One emitted token.</summary>
+/// <param name="Id">The token id.</param>
+/// <param name="Source">How the token was reached.</param>
+/// <param name="Index">The token's position among the generated tokens, from 0.</param>
+public readonly record struct GeneratedToken(int Id, TokenSource Source, int Index);
+
+/// <summary>Why a generation ended.</summary>
+public enum StopReason
+{
+    /// <summary>The generation has not ended (or ended by an exception or cancellation).</summary>
+    None,
+
+    /// <summary><see cref="GenerationOptions.MaxNewTokens"/> tokens were generated.</summary>
+    MaxNewTokens,
+
+    /// <summary>The model emitted one of its end-of-sequence ids.</summary>
+    EndOfSequence,
+
+    /// <summary>One of <see cref="GenerationOptions.StopTokenIds"/> was emitted.</summary>
+    StopToken,
+}

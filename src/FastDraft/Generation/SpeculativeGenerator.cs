@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using FastDraft.Verification;
+
+namespace FastDraft;
+
+/// <summary>
+/// Generates tokens with a target model, speculatively: each round a draft proposes up to K
+/// tokens, the target scores the previous token and all K proposals in one forward pass, the
+/// longest prefix the target agrees with is kept, and the target's own next token is appended.
+/// The emitted tokens are exactly those the target would produce on its own (greedy).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Without a draft the same generator decodes with the target alone, one pass per token: the
+/// baseline every speed-up is measured against.
+/// </para>
+/// <para>
+/// A generator is immutable and may be used by any number of concurrent generations; each
+/// generation owns its target and draft sessions (key/value caches) and disposes them when its
+/// stream ends, is abandoned, fails or is cancelled. The generator never disposes the models.
+/// </para>
+/// </remarks>
+public sealed class SpeculativeGenerator
+{
+    /// <summary>Initializes a generator.</summary>
+    /// <param name="target">The model whose output is produced.</param>
+    /// <param name="draft">
+    /// What proposes tokens: another model (anything that is both, such as an ONNX model, can be
+    /// passed directly), an <see cref="NGramDraftModel"/>, or <see langword="null"/> for target-only decoding.
+    /// </param>
+    /// <param name="options">Drafting options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="target"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The draft's vocabulary size differs from the target's.</exception>
+    /// <exception cref="ModelNotSupportedException">A draft is given but the target cannot verify several tokens in one pass.</exception>
+    public SpeculativeGenerator(ITargetModel target, IDraftModel? draft = null, SpeculativeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        options ??= SpeculativeOptions.Default;
+        options.Validate(nameof(options));
+
+        ModelInfo info = target.Info;
+        if (draft is not null)
+        {
+            if (!info.SupportsVerification)
+            {
+                throw new ModelNotSupportedException(
+                    $"Model '{info.Name}' cannot be the target of speculative decoding: {info.VerificationUnsupportedReason} " +
+                    "It can still decode on its own (no draft) or serve as a draft for another target.");
+            }
+
+            if (draft.VocabularySize is int draftVocabulary && draftVocabulary != info.VocabularySize)
+            {
+                throw new ArgumentException(
+                    $"The draft's vocabulary has {draftVocabulary} tokens but target '{info.Name}' has {info.VocabularySize}: a draft must share the target's tokenizer and vocabulary.",
+                    nameof(draft));
+            }
+        }
+
+        Target = target;
+        Draft = draft;
+        Options = options;
+    }
+
+    /// <summary>Gets the target model.</summary>
+    public ITargetModel Target { get; }
+
+    /// <summary>Gets the draft, or <see langword="null"/> for target-only decoding.</summary>
+    public IDraftModel? Draft { get; }
+
+    /// <summary>Gets the drafting options.</summary>
+    public SpeculativeOptions Options { get; }
+
+    /// <summary>Generates tokens that continue <paramref name="promptIds"/>, streaming each as soon as it is final.</summary>
+    /// <param name="promptIds">The prompt's token ids (at least one); copied when this method is called.</param>
+    /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
+    /// <param name="stats">Receives counters and timings while the generation runs; <see langword="null"/> when not wanted.</param>
+    /// <param name="cancellationToken">Cancels the generation; enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The emitted tokens, each with its provenance. Enumerating twice generates twice.</returns>
+    /// <exception cref="ArgumentException">The prompt is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A prompt token is outside the target's vocabulary, or the prompt plus <see cref="GenerationOptions.MaxNewTokens"/> exceeds the context length.</exception>
+    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
+        ReadOnlyMemory<int> promptIds,
+        GenerationOptions? options = null,
+        GenerationStats? stats = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= GenerationOptions.Default;
+        ModelInfo info = Target.Info;
+        ReadOnlySpan<int> prompt = promptIds.Span;
+        if (prompt.IsEmpty)
+        {
+            throw new ArgumentException("The prompt must hold at least one token.", nameof(promptIds));
+        }
+
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            if ((uint)prompt[i] >= (uint)info.VocabularySize)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(promptIds),
+                    prompt[i],
+                    $"Token id {prompt[i]} at prompt position {i} is outside the vocabulary of model '{info.Name}' (size {info.VocabularySize}).");
+            }
+        }
+
+        options.Validate(info, prompt.Length, nameof(options));
+        return GenerateCore(prompt.ToArray(), options, stats ?? new GenerationStats(), cancellationToken);
+    }
+
+    private async IAsyncEnumerable<GeneratedToken> GenerateCore(
+        int[] prompt,
+        GenerationOptions options,
+        GenerationStats stats,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int maxNewTokens = options.MaxNewTokens;
+        int capacity = prompt.Length + maxNewTokens;
+        var stops = new StopTokens(Target.Info, options);
+        StopReason reason = StopReason.None;
+        stats.Begin(prompt.Length);
+
+        using IModelSession target = Target.CreateSession(capacity);
+        using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
+        int[] context = ArrayPool<int>.Shared.Rent(capacity);
+        int[] block = ArrayPool<int>.Shared.Rent(Options.DraftTokens + 1);
+        try
+        {
+            prompt.CopyTo(context, 0);
+            int length = prompt.Length;
+
+            // Prompt pass: its last row gives the first token, from the target alone.
+            long started = Stopwatch.GetTimestamp();
+            target.Append(prompt, cancellationToken);
+            int first = GreedyVerifier.Argmax(target.GetLogits(prompt.Length - 1));
+            stats.RecordPrefill(started);
+            context[length++] = first;
+            yield return stats.Emit(first, TokenSource.Target);
+            reason = stops.Check(first, stats.GeneratedTokens, maxNewTokens);
+
+            while (reason == StopReason.None)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Draft: propose up to K tokens, never more than the remaining budget can emit
+                // (each round emits the accepted proposals plus one target token).
+                Span<int> proposal = block.AsSpan(1, Math.Min(Options.DraftTokens, maxNewTokens - stats.GeneratedTokens - 1));
+                int drafted = 0;
+                if (draft is not null && !proposal.IsEmpty)
+                {
+                    started = Stopwatch.GetTimestamp();
+                    drafted = draft.Propose(context.AsSpan(0, length), proposal, cancellationToken);
+                    stats.RecordDraft(started, drafted, draft.ModelCalls);
+                }
+
+                // Verify: one target pass over the pending token (emitted, not yet cached) and
+                // every proposal; rows are compared until the first disagreement.
+                started = Stopwatch.GetTimestamp();
+                int cached = target.Length;
+                block[0] = context[length - 1];
+                target.Append(block.AsSpan(0, drafted + 1), cancellationToken);
+                Verdict verdict = GreedyVerifier.Verify(target, block.AsSpan(1, drafted));
+
+                // Roll back: keep the pending token and the accepted proposals. The draft session
+                // rolls itself back when it next sees the context.
+                target.Truncate(cached + 1 + verdict.Accepted);
+                stats.RecordVerification(started, verdict.Accepted);
+
+                // Emit the accepted proposals, then the target's own token; a stop token ends the
+                // generation where it stands and nothing after it is emitted.
+                for (int i = 0; i < verdict.Accepted && reason == StopReason.None; i++)
+                {
+                    int token = block[1 + i];
+                    context[length++] = token;
+                    yield return stats.Emit(token, TokenSource.Draft);
+                    reason = stops.Check(token, stats.GeneratedTokens, maxNewTokens);
+                }
+
+                if (reason == StopReason.None)
+                {
+                    TokenSource source = drafted == 0 ? TokenSource.Target
+                        : verdict.Accepted == drafted ? TokenSource.Bonus
+                        : TokenSource.Correction;
+                    context[length++] = verdict.Next;
+                    yield return stats.Emit(verdict.Next, source);
+                    reason = stops.Check(verdict.Next, stats.GeneratedTokens, maxNewTokens);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(block);
+            ArrayPool<int>.Shared.Return(context);
+            stats.End(reason);
+        }
+    }
+
+    /// <summary>The token ids that end a generation, checked after every emitted token.</summary>
+    private readonly struct StopTokens(ModelInfo info, GenerationOptions options)
+    {
+        private readonly int[] _endOfSequence = options.IgnoreEndOfSequence ? [] : [.. info.EndOfSequenceTokenIds];
+        private readonly int[] _extra = options.StopTokenIds is { } ids ? [.. ids] : [];
+
+        public StopReason Check(int token, int generated, int maxNewTokens) =>
+            _endOfSequence.AsSpan().Contains(token) ? StopReason.EndOfSequence
+            : _extra.AsSpan().Contains(token) ? StopReason.StopToken
+            : generated >= maxNewTokens ? StopReason.MaxNewTokens
+            : StopReason.None;
+    }
+}

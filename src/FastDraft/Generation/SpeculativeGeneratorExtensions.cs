@@ -1,0 +1,42 @@
+namespace FastDraft;
+
+/// <summary>A finished generation: its tokens and statistics.</summary>
+/// <param name="Tokens">The emitted tokens in order.</param>
+/// <param name="Stats">The generation's counters and timings.</param>
+public sealed record GenerationResult(IReadOnlyList<GeneratedToken> Tokens, GenerationStats Stats)
+{
+    /// <summary>Gets the emitted token ids in order.</summary>
+    public int[] Ids => [.. Tokens.Select(t => t.Id)];
+}
+
+/// <summary>Conveniences over <see cref="SpeculativeGenerator"/>.</summary>
+public static class SpeculativeGeneratorExtensions
+{
+    /// <summary>Runs a generation to its end and collects its tokens and statistics.</summary>
+    /// <param name="generator">The generator.</param>
+    /// <param name="promptIds">The prompt's token ids.</param>
+    /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the generation.</param>
+    /// <returns>The tokens and statistics.</returns>
+    public static async Task<GenerationResult> GenerateToListAsync(
+        this SpeculativeGenerator generator,
+        ReadOnlyMemory<int> promptIds,
+        GenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var stats = new GenerationStats();
+        var tokens = new List<GeneratedToken>((options ?? GenerationOptions.Default).MaxNewTokens);
+        await foreach (GeneratedToken token in generator.GenerateAsync(promptIds, options, stats, cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+
+        return new GenerationResult(tokens, stats);
+    }
+
+    /// <summary>Wraps a language model so that it proposes drafts for another.</summary>
+    /// <param name="model">The draft language model.</param>
+    /// <returns>A draft over <paramref name="model"/>; the model stays owned by the caller.</returns>
+    public static IDraftModel AsDraft(this ITargetModel model) => model as IDraftModel ?? new LanguageModelDraft(model);
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+
+namespace FastDraft;
+
+/// <summary>
+/// Counters and timings of one generation, filled while it runs and final once its token
+/// stream ends.
+/// </summary>
+/// <remarks>
+/// Pass an instance to <see cref="SpeculativeGenerator.GenerateAsync"/>; the generator resets it
+/// when the generation starts. It is written by the thread that enumerates the stream, so read it
+/// from that thread (between tokens or after the stream ends). Times are wall-clock and include
+/// whatever the consumer does between tokens.
+/// </remarks>
+public sealed class GenerationStats
+{
+    private long _startTimestamp;
+    private long _firstTokenTimestamp;
+    private long _endTimestamp;
+    private long _prefillTicks;
+    private long _targetTicks;
+    private long _draftTicks;
+
+    /// <summary>Gets the number of prompt tokens.</summary>
+    public int PromptTokens { get; private set; }
+
+    /// <summary>Gets the number of tokens emitted so far.</summary>
+    public int GeneratedTokens { get; private set; }
+
+    /// <summary>Gets the number of tokens the draft proposed.</summary>
+    public int DraftedTokens { get; private set; }
+
+    /// <summary>Gets the number of proposed tokens the target accepted.</summary>
+    public int AcceptedTokens { get; private set; }
+
+    /// <summary>Gets the number of decoding rounds after the prompt pass (each is one target pass).</summary>
+    public int Rounds { get; private set; }
+
+    /// <summary>Gets the number of rounds in which the draft proposed at least one token.</summary>
+    public int DraftRounds { get; private set; }
+
+    /// <summary>Gets the number of target forward passes requested, the prompt pass included.</summary>
+    public int TargetCalls { get; private set; }
+
+    /// <summary>Gets the number of draft forward passes (0 for drafts without a model).</summary>
+    public long DraftCalls { get; private set; }
+
+    /// <summary>Gets why the generation ended, or <see cref="StopReason.None"/> while it runs.</summary>
+    public StopReason StopReason { get; private set; }
+
+    /// <summary>Gets the fraction of proposed tokens the target accepted (0 when nothing was proposed).</summary>
+    public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedTokens / DraftedTokens;
+
+    /// <summary>Gets the mean number of proposed tokens accepted per round that had a proposal.</summary>
+    public double MeanAcceptedLength => DraftRounds == 0 ? 0 : (double)AcceptedTokens / DraftRounds;
+
+    /// <summary>Gets the mean number of tokens emitted per decoding round (accepted drafts plus the target's own token).</summary>
+    public double TokensPerRound => Rounds == 0 ? 0 : (double)(GeneratedTokens - 1) / Rounds;
+
+    /// <summary>Gets the time spent in the prompt pass.</summary>
+    public TimeSpan PrefillTime => Stopwatch.GetElapsedTime(0, _prefillTicks);
+
+    /// <summary>Gets the time spent in target passes after the prompt pass.</summary>
+    public TimeSpan TargetTime => Stopwatch.GetElapsedTime(0, _targetTicks);
+
+    /// <summary>Gets the time spent proposing drafts.</summary>
+    public TimeSpan DraftTime => Stopwatch.GetElapsedTime(0, _draftTicks);
+
+    /// <summary>Gets the time from the start of the generation to the first emitted token.</summary>
+    public TimeSpan TimeToFirstToken => _firstTokenTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _firstTokenTimestamp);
+
+    /// <summary>Gets the time from the start of the generation to its end (or to now, while it runs).</summary>
+    public TimeSpan TotalTime => _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _endTimestamp == 0 ? Stopwatch.GetTimestamp() : _endTimestamp);
+
+    /// <summary>Gets the generated tokens per second over <see cref="TotalTime"/>.</summary>
+    public double TokensPerSecond => PerSecond(GeneratedTokens, TotalTime);
+
+    /// <summary>Gets the tokens per second after the first token (decoding only, the prompt pass excluded).</summary>
+    public double DecodeTokensPerSecond => PerSecond(GeneratedTokens - 1, TotalTime - TimeToFirstToken);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{GeneratedTokens} tokens in {TotalTime.TotalMilliseconds:F1} ms ({TokensPerSecond:F1} tok/s, decode {DecodeTokensPerSecond:F1} tok/s), " +
+        $"TTFT {TimeToFirstToken.TotalMilliseconds:F1} ms, target calls {TargetCalls}, draft calls {DraftCalls}, " +
+        $"accepted {AcceptedTokens}/{DraftedTokens} ({AcceptanceRate:P1}), mean accepted length {MeanAcceptedLength:F2}, stop {StopReason}";
+
+    internal void Begin(int promptTokens)
+    {
+        PromptTokens = promptTokens;
+        GeneratedTokens = DraftedTokens = AcceptedTokens = Rounds = DraftRounds = TargetCalls = 0;
+        DraftCalls = 0;
+        StopReason = StopReason.None;
+        _prefillTicks = _targetTicks = _draftTicks = 0;
+        _firstTokenTimestamp = _endTimestamp = 0;
+        _startTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    internal void RecordPrefill(long startTimestamp)
+    {
+        _prefillTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        TargetCalls++;
+    }
+
+    internal void RecordDraft(long startTimestamp, int drafted, long draftModelCalls)
+    {
+        _draftTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        DraftCalls = draftModelCalls;
+        if (drafted > 0)
+        {
+            DraftedTokens += drafted;
+            DraftRounds++;
+        }
+    }
+
+    internal void RecordVerification(long startTimestamp, int accepted)
+    {
+        _targetTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        TargetCalls++;
+        Rounds++;
+        AcceptedTokens += accepted;
+    }
+
+    internal GeneratedToken Emit(int id, TokenSource source)
+    {
+        if (GeneratedTokens == 0)
+        {
+            _firstTokenTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        return new GeneratedToken(id, source, GeneratedTokens++);
+    }
+
+    internal void End(StopReason reason)
+    {
+        StopReason = reason;
+        _endTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    private static double PerSecond(int count, TimeSpan time) => time <= TimeSpan.Zero || count <= 0 ? 0 : count / time.TotalSeconds;
+}
