@@ -75,6 +75,12 @@ public sealed record DecoderSpec
     /// <summary>Gets the factor applied to the layers from <see cref="AttenuatedLayersFrom"/> on; default 1.</summary>
     public float AttenuationScale { get; init; } = 1f;
 
+    /// <summary>
+    /// Gets a value indicating whether the graph returns logits for the last position only
+    /// ([batch, 1, vocabulary]), as some exports do to save memory. Such a model can draft but not verify.
+    /// </summary>
+    public bool LastPositionLogitsOnly { get; init; }
+
     /// <summary>Gets the beginning-of-sequence id written to the configuration; default 1.</summary>
     public int BeginningOfSequenceTokenId { get; init; } = 1;
 

@@ -66,6 +66,8 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
     internal InferenceSession Session { get; }
 
+    internal DecoderLayout Layout => _layout;
+
     /// <summary>Loads a model.</summary>
     /// <param name="path">A model folder (with <c>genai_config.json</c>, or holding one <c>.onnx</c> file), or an <c>.onnx</c> file.</param>
     /// <param name="options">Load options; <see langword="null"/> for the defaults (CPU).</param>

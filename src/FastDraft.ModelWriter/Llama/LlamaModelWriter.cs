@@ -57,6 +57,11 @@ public static class LlamaModelWriter
             }
 
             string h = RmsNorm(x, "model.norm.weight");
+            if (spec.LastPositionLogitsOnly)
+            {
+                h = g.Node("Slice", [h, g.Vector("last_start", -1), g.Vector("last_end", long.MaxValue), g.Vector("last_axis", 1)]);
+            }
+
             string head = Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
             g.Node("MatMul", [h, head], ["logits"], string.Empty);
         }
@@ -78,7 +83,7 @@ public static class LlamaModelWriter
                 }
             }
 
-            g.Value(false, "logits", OnnxDataType.Float, "batch_size", "sequence_length", spec.VocabularySize);
+            g.Value(false, "logits", OnnxDataType.Float, "batch_size", spec.LastPositionLogitsOnly ? (object)1 : "sequence_length", spec.VocabularySize);
             for (int layer = 0; layer < spec.Layers; layer++)
             {
                 foreach (string part in (string[])["key", "value"])

@@ -53,12 +53,12 @@ internal sealed record DecoderLayout
         IReadOnlyDictionary<string, NodeMetadata> outputs = session.OutputMetadata;
 
         KvNaming naming = KvNaming.Choose(config, inputs.Keys, modelPath);
-        RefuseUnknownInputs(modelPath, config, inputs.Keys, naming);
-
         if (!inputs.TryGetValue(config.InputIdsName, out NodeMetadata? ids))
         {
             throw new InvalidModelException($"Model '{modelPath}' has no input '{config.InputIdsName}' for token ids; its inputs are {List(inputs.Keys)}.", modelPath);
         }
+
+        RefuseUnknownInputs(modelPath, config, inputs.Keys, naming);
 
         TensorElementType idsType = IntegerType(modelPath, config.InputIdsName, ids);
         NodeMetadata? mask = inputs.GetValueOrDefault(config.AttentionMaskName);

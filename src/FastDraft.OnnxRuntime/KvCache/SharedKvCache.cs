@@ -38,6 +38,9 @@ internal sealed unsafe class SharedKvCache : IKvCache
 
     public long BytesCopied => 0;
 
+    /// <summary>The bytes of one cache tensor, for tests that check ONNX Runtime writes into it in place.</summary>
+    internal ReadOnlySpan<byte> Buffer(int tensor) => new(_buffers[tensor].Pointer, checked((int)_buffers[tensor].Bytes));
+
     public void BindStep(OrtIoBinding binding, int past, int count)
     {
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using FastDraft.OnnxRuntime.Graph;
 using FastDraft.OnnxRuntime.KvCache;
@@ -91,6 +92,8 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
     internal RunOptions RunOptions => _runOptions;
 
+    internal IKvCache KvCache => _kv;
+
     public void Append(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable();
@@ -160,18 +163,18 @@ internal sealed unsafe class OnnxModelSession : IModelSession
             case TensorElementType.Float:
                 return new ReadOnlySpan<float>(source, vocabulary);
             case TensorElementType.Float16:
-                _converted ??= new float[vocabulary];
+                _converted ??= ArrayPool<float>.Shared.Rent(vocabulary);
                 TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, vocabulary), _converted);
-                return _converted;
+                return _converted.AsSpan(0, vocabulary);
             default:
-                _converted ??= new float[vocabulary];
+                _converted ??= ArrayPool<float>.Shared.Rent(vocabulary);
                 var bfloat = new ReadOnlySpan<ushort>(source, vocabulary);
                 for (int i = 0; i < bfloat.Length; i++)
                 {
                     _converted[i] = BitConverter.UInt32BitsToSingle((uint)bfloat[i] << 16);
                 }
 
-                return _converted;
+                return _converted.AsSpan(0, vocabulary);
         }
     }
 
@@ -345,5 +348,10 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         _mask.Dispose();
         _logits?.Dispose();
         _temporaryLogits?.Dispose();
+        if (_converted is not null)
+        {
+            ArrayPool<float>.Shared.Return(_converted);
+            _converted = null;
+        }
     }
 }

@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace FastDraft.Demo;
+
+/// <summary>The arguments of <c>generate</c>, checked before any model is loaded.</summary>
+internal sealed record GenerateArguments
+{
+    public required string Target { get; init; }
+    public string? Draft { get; init; }
+    public int? NgramSize { get; init; }
+    public required int[] PromptIds { get; init; }
+    public int MaxNewTokens { get; init; } = 64;
+    public int DraftTokens { get; init; } = 4;
+    public bool IgnoreEndOfSequence { get; init; }
+    public bool Json { get; init; }
+
+    public static GenerateArguments Parse(ReadOnlySpan<string> args)
+    {
+        string? target = null;
+        string? draft = null;
+        int? ngram = null;
+        int[]? prompt = null;
+        int maxNewTokens = 64;
+        int draftTokens = 4;
+        bool ignoreEos = false;
+        bool json = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string option = args[i];
+            switch (option)
+            {
+                case "--target":
+                    target = Value(args, ref i);
+                    break;
+                case "--draft":
+                    draft = Value(args, ref i);
+                    break;
+                case "--ngram":
+                    ngram = Number(option, Value(args, ref i), 1, 64);
+                    break;
+                case "--prompt-ids":
+                    prompt = Ids(Value(args, ref i));
+                    break;
+                case "--max-new-tokens":
+                    maxNewTokens = Number(option, Value(args, ref i), 1, int.MaxValue);
+                    break;
+                case "--draft-tokens":
+                    draftTokens = Number(option, Value(args, ref i), 1, FastDraft.SpeculativeOptions.MaxDraftTokens);
+                    break;
+                case "--ignore-eos":
+                    ignoreEos = true;
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{option}' for generate (try --help)");
+            }
+        }
+
+        if (draft is not null && ngram is not null)
+        {
+            throw new ArgumentException("--draft and --ngram cannot be combined");
+        }
+
+        return new GenerateArguments
+        {
+            Target = target ?? throw new ArgumentException("generate needs --target DIR"),
+            Draft = draft,
+            NgramSize = ngram,
+            PromptIds = prompt ?? throw new ArgumentException("generate needs --prompt-ids (comma-separated token ids)"),
+            MaxNewTokens = maxNewTokens,
+            DraftTokens = draftTokens,
+            IgnoreEndOfSequence = ignoreEos,
+            Json = json,
+        };
+    }
+
+    private static string Value(ReadOnlySpan<string> args, ref int i) =>
+        ++i < args.Length && !args[i].StartsWith("--", StringComparison.Ordinal) ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
+
+    private static int Number(string option, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"{option} must be an integer from {min} to {max}, not '{text}'");
+
+    private static int[] Ids(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var ids = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            ids[i] = int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out int id) && id >= 0
+                ? id
+                : throw new ArgumentException($"--prompt-ids must be comma-separated non-negative integers; '{parts[i]}' is not one");
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,3 @@
+using FastDraft.Demo;
+
+return await DemoApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,116 @@
+using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
+
+namespace FastDraft.Demo;
+
+/// <summary>
+/// The zero-argument demo: a synthetic, deterministic target/draft pair (the draft is the target's
+/// first two layers; the target's other layers add small contributions), a streamed speculative
+/// generation coloured by provenance, and a timed comparison with target-only decoding.
+/// </summary>
+internal static class Showcase
+{
+    private const int NewTokens = 160;
+    private const int DraftTokens = 4;
+    private static readonly int[] Prompt = [1, 17, 99, 250, 3, 42, 17, 99];
+
+    private static readonly DecoderSpec TargetSpec = new()
+    {
+        VocabularySize = 512,
+        HiddenSize = 256,
+        Layers = 16,
+        Heads = 8,
+        KeyValueHeads = 2,
+        IntermediateSize = 704,
+        ContextLength = 512,
+        Seed = 2024,
+        AttenuatedLayersFrom = 2,
+        AttenuationScale = 0.02f,
+    };
+
+    public static async Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken)
+    {
+        string folder = ModelFolder();
+        using OnnxCausalLM target = OnnxCausalLM.Load(Path.Combine(folder, "target"));
+        using OnnxCausalLM draft = OnnxCausalLM.Load(Path.Combine(folder, "draft"));
+        var speculative = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = DraftTokens });
+        var targetOnly = new SpeculativeGenerator(target);
+        var options = new GenerationOptions { MaxNewTokens = NewTokens, IgnoreEndOfSequence = true };
+
+        output.WriteLine($"Target: {TargetSpec.ParameterCount / 1e6:F1}M parameters, {TargetSpec.Layers} layers. Draft: {(TargetSpec with { Layers = 2 }).ParameterCount / 1e6:F1}M parameters, 2 layers. K = {DraftTokens}.");
+        output.WriteLine($"Prompt ids: {string.Join(' ', Prompt)}");
+        bool color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
+            && Environment.GetEnvironmentVariable("NO_COLOR") is null && Environment.GetEnvironmentVariable("TERM") != "dumb";
+        output.WriteLine(color
+            ? "Legend: \u001b[32mdrafted & accepted\u001b[0m  \u001b[33mtarget correction\u001b[0m  \u001b[36mbonus\u001b[0m  target only"
+            : "Legend: plain = target only, [n] = drafted & accepted, <n> = target correction, {n} = bonus");
+
+        var stats = new GenerationStats();
+        await foreach (GeneratedToken token in speculative.GenerateAsync(Prompt, options, stats, cancellationToken).ConfigureAwait(false))
+        {
+            output.Write(Format(token, color));
+            output.Write(' ');
+        }
+
+        output.WriteLine();
+        output.WriteLine(stats.ToString());
+
+        // Timed comparison, interleaved and silent so console output does not skew it.
+        var speculativeRates = new List<double>();
+        var targetRates = new List<double>();
+        int[]? speculativeIds = null;
+        int[]? targetIds = null;
+        for (int round = 0; round < 3; round++)
+        {
+            GenerationResult spec = await speculative.GenerateToListAsync(Prompt, options, cancellationToken).ConfigureAwait(false);
+            GenerationResult plain = await targetOnly.GenerateToListAsync(Prompt, options, cancellationToken).ConfigureAwait(false);
+            speculativeRates.Add(spec.Stats.DecodeTokensPerSecond);
+            targetRates.Add(plain.Stats.DecodeTokensPerSecond);
+            speculativeIds = spec.Ids;
+            targetIds = plain.Ids;
+        }
+
+        double speculativeRate = Median(speculativeRates);
+        double targetRate = Median(targetRates);
+        bool identical = speculativeIds!.AsSpan().SequenceEqual(targetIds);
+        output.WriteLine($"Decode speed (median of 3, same process): speculative {speculativeRate:F0} tok/s, target only {targetRate:F0} tok/s: {speculativeRate / targetRate:F2}x.");
+        output.WriteLine($"Speculative output identical to target-only output: {(identical ? "yes" : "NO")}.");
+        return identical ? 0 : 1;
+    }
+
+    private static string Format(GeneratedToken token, bool color) => (token.Source, color) switch
+    {
+        (TokenSource.Draft, true) => $"\u001b[32m{token.Id}\u001b[0m",
+        (TokenSource.Correction, true) => $"\u001b[33m{token.Id}\u001b[0m",
+        (TokenSource.Bonus, true) => $"\u001b[36m{token.Id}\u001b[0m",
+        (TokenSource.Draft, false) => $"[{token.Id}]",
+        (TokenSource.Correction, false) => $"<{token.Id}>",
+        (TokenSource.Bonus, false) => $"{{{token.Id}}}",
+        _ => token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    /// <summary>Writes the pair once into a cache folder (FASTDRAFT_CACHE, else the user's local data folder).</summary>
+    private static string ModelFolder()
+    {
+        string root = Environment.GetEnvironmentVariable("FASTDRAFT_CACHE") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "FastDraft");
+        string folder = Path.Combine(root, "demo-pair-v1");
+        string done = Path.Combine(folder, "complete");
+        if (!File.Exists(done))
+        {
+            Console.Error.WriteLine($"Writing the demo models (once) to {folder} ...");
+            LlamaModelWriter.Write(TargetSpec, Path.Combine(folder, "target"));
+            LlamaModelWriter.Write(TargetSpec with { Layers = 2 }, Path.Combine(folder, "draft"));
+            File.WriteAllText(done, "written by FastDraft.Demo\n");
+        }
+
+        return folder;
+    }
+}

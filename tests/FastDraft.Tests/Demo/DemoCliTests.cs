@@ -1,0 +1,110 @@
+using System.Text.Json;
+using FastDraft.Demo;
+using FastDraft.Tests.Infrastructure;
+
+namespace FastDraft.Tests.Demo;
+
+public sealed class DemoCliTests
+{
+    private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await DemoApp.RunAsync(args, output, error, TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData(SharedModels.LlamaGqa, "--draft", SharedModels.LlamaMhaFp16)]
+    [InlineData(SharedModels.LlamaMhaFp16, null, null)]
+    [InlineData(SharedModels.Gpt2Legacy, "--ngram", "3")]
+    public async Task Generate_Json_WorksOnTheSharedFolders(string target, string? draftOption, string? draftValue)
+    {
+        string targetFolder = SharedModels.Path(target);
+        List<string> args = ["generate", "--target", targetFolder, "--prompt-ids", "1,2,3", "--max-new-tokens", "24", "--draft-tokens", "3", "--ignore-eos", "--json"];
+        if (draftOption is not null)
+        {
+            args.AddRange([draftOption, draftOption == "--draft" ? SharedModels.Path(draftValue!) : draftValue!]);
+        }
+
+        (int code, string output, string error) = await Run([.. args]);
+        Assert.True(code == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        int[] ids = [.. json.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32())];
+        JsonElement stats = json.RootElement.GetProperty("stats");
+        foreach (string key in new[] { "target_calls", "draft_calls", "drafted", "accepted", "acceptance_rate", "mean_accepted_length", "tokens_per_second" })
+        {
+            Assert.Equal(JsonValueKind.Number, stats.GetProperty(key).ValueKind);
+        }
+
+        int[] expected = new SpeculativeGenerator(LoadedModels.Get(targetFolder))
+            .GenerateToListAsync(new[] { 1, 2, 3 }, new GenerationOptions { MaxNewTokens = 24, IgnoreEndOfSequence = true }, TestContext.Current.CancellationToken)
+            .GetAwaiter().GetResult().Ids;
+        Assert.Equal(expected, ids);
+        Assert.True(stats.GetProperty("target_calls").GetInt32() <= 24);
+        if (draftOption is not null)
+        {
+            Assert.True(stats.GetProperty("drafted").GetInt32() > 0);
+        }
+    }
+
+    [Fact]
+    public async Task Generate_WithoutDraft_DecodesTargetOnly()
+    {
+        (int code, string output, _) = await Run("generate", "--target", TestModels.GqaTarget, "--prompt-ids", "1,2,3", "--max-new-tokens", "10", "--ignore-eos", "--json");
+        Assert.Equal(0, code);
+        JsonElement stats = JsonDocument.Parse(output).RootElement.GetProperty("stats");
+        Assert.Equal(10, stats.GetProperty("target_calls").GetInt32());
+        Assert.Equal(0, stats.GetProperty("drafted").GetInt32());
+    }
+
+    public static TheoryData<string[], string> BadArguments => new()
+    {
+        { ["generate", "--prompt-ids", "1,2"], "--target" },
+        { ["generate", "--target", "x"], "--prompt-ids" },
+        { ["generate", "--target", "x", "--prompt-ids", "1,x"], "'x'" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--frobnicate"], "'--frobnicate'" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--draft-tokens", "0"], "--draft-tokens" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--max-new-tokens"], "--max-new-tokens needs a value" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--draft", "y", "--ngram", "2"], "cannot be combined" },
+        { ["generate", "--target", "/no/such/folder", "--prompt-ids", "1"], "/no/such/folder" },
+        { ["frobnicate"], "'frobnicate'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArguments))]
+    public async Task BadArguments_PrintOneLineAndExitWithCode2(string[] args, string culprit)
+    {
+        (int code, string output, string error) = await Run(args);
+        Assert.Equal(DemoApp.UsageError, code);
+        Assert.Empty(output);
+        Assert.Single(error.TrimEnd('\n', '\r').Split('\n'));
+        Assert.Contains(culprit, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TokenOutsideTheModelsVocabulary_IsAUsageError()
+    {
+        (int code, _, string error) = await Run("generate", "--target", SharedModels.Path(SharedModels.Gpt2Legacy), "--prompt-ids", "464,50256");
+        Assert.Equal(DemoApp.UsageError, code);
+        Assert.Contains("50256", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TargetThatCannotVerify_IsAUsageError_SayingWhy()
+    {
+        (int code, _, string error) = await Run("generate", "--target", SharedModels.Path(SharedModels.LlamaMhaFp16), "--draft", SharedModels.Path(SharedModels.LlamaGqa), "--prompt-ids", "1,2");
+        Assert.Equal(DemoApp.UsageError, code);
+        Assert.Contains("cannot score several new tokens", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoArguments_WritesThePairOnce_StreamsAndComparesWithTargetOnly()
+    {
+        Environment.SetEnvironmentVariable("FASTDRAFT_CACHE", TestModels.Scratch("demo-cache"));
+        (int code, string output, string error) = await Run();
+        Assert.True(code == 0, output + error);
+        Assert.Contains("Speculative output identical to target-only output: yes.", output, StringComparison.Ordinal);
+        Assert.Matches(@"target only \d+ tok/s: \d+\.\d\dx\.", output);
+    }
+}
