@@ -84,7 +84,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
         (string folder, string modelFile, ModelFolderConfig config) = Locate(path);
         InferenceSession session;
-        using (SessionOptions sessionOptions = ExecutionProviders.CreateSessionOptions(options, config.IntraOpThreads, modelFile))
+        using (SessionOptions sessionOptions = SessionOptionsFactory.Create(options, config.IntraOpThreads, modelFile))
         {
             try
             {

@@ -15,6 +15,22 @@ public enum ExecutionProvider
     DirectML,
 }
 
+/// <summary>Which threads run a model's operators.</summary>
+public enum OnnxThreading
+{
+    /// <summary>
+    /// One intra-op pool for the whole process, shared by every model that asks for it, so a draft and
+    /// its target never compete for cores. FastDraft creates it with the ONNX Runtime environment when it
+    /// loads the first model; if something else created the environment first, models fall back to
+    /// <see cref="PerSession"/>. Its size is the first such model's <see cref="OnnxModelOptions.IntraOpThreads"/>
+    /// (default: one thread per physical core).
+    /// </summary>
+    SharedPool,
+
+    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (ONNX Runtime's default when unset).</summary>
+    PerSession,
+}
+
 /// <summary>How an ONNX model is loaded. Each model has its own, so a draft and its target may use different providers.</summary>
 public sealed record OnnxModelOptions
 {
@@ -27,7 +43,10 @@ public sealed record OnnxModelOptions
     /// <summary>Gets the device index for CUDA or DirectML; default 0.</summary>
     public int DeviceId { get; init; }
 
-    /// <summary>Gets the number of intra-op threads; <see langword="null"/> for the configuration's value or else ONNX Runtime's default (one per physical core).</summary>
+    /// <summary>Gets how the model's operators are threaded; default <see cref="OnnxThreading.SharedPool"/>.</summary>
+    public OnnxThreading Threading { get; init; } = OnnxThreading.SharedPool;
+
+    /// <summary>Gets the number of intra-op threads; <see langword="null"/> for the configuration's value or else ONNX Runtime's default (one per physical core). With <see cref="OnnxThreading.SharedPool"/> it sizes the pool only if this model is the one that creates it.</summary>
     public int? IntraOpThreads { get; init; }
 
     /// <summary>Gets the most tokens run in one forward pass; longer prompts are run in chunks of this size. Default 128; at least <see cref="SpeculativeOptions.MaxDraftTokens"/> + 1.</summary>
@@ -56,7 +75,7 @@ public sealed record OnnxModelOptions
             throw new ArgumentOutOfRangeException(paramName, "DeviceId must be non-negative and DefaultContextLength positive.");
         }
 
-        if (!Enum.IsDefined(ExecutionProvider))
+        if (!Enum.IsDefined(ExecutionProvider) || !Enum.IsDefined(Threading))
         {
             throw new ArgumentOutOfRangeException(paramName, ExecutionProvider, "Unknown execution provider.");
         }

@@ -135,6 +135,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
                 count = Math.Min(count, _maxTokensPerPass);
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             RunPass(tokens.Slice(done, count), cancellationToken);
             _lastPassStart = done;
             done += count;

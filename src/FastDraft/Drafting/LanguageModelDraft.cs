@@ -32,10 +32,9 @@ public sealed class LanguageModelDraft : IDraftModel
     /// <inheritdoc/>
     public IDraftSession CreateDraftSession(int capacity)
     {
-        // The draft holds the context plus all but the last of its proposals; when the target's
-        // context outgrows the draft's, the draft simply stops proposing.
-        int draftCapacity = Math.Min(capacity + SpeculativeOptions.MaxDraftTokens, Model.Info.ContextLength);
-        return new Session(Model.CreateSession(draftCapacity));
+        // The generator never drafts past its budget, so the draft holds at most the target's
+        // capacity; when the draft's own context is shorter, it stops proposing once it is full.
+        return new Session(Model.CreateSession(Math.Min(capacity, Model.Info.ContextLength)));
     }
 
     /// <inheritdoc/>

@@ -42,6 +42,7 @@ public sealed class AllocationTests
         long longRun = Run(400, out int longCount);
 
         Assert.Equal((100, 400), (shortCount, longCount));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{targetFlavour} + {draftKind}: {shortRun} B for 100 tokens, {longRun} B for 400 tokens");
         long perGeneration = shortRun;
         long extraFor300Tokens = longRun - shortRun;
         Assert.True(

@@ -140,7 +140,7 @@ public sealed class ModelLoadingTests
     [Fact]
     public async Task DraftAndTarget_MayBeLoadedWithDifferentOptions()
     {
-        using OnnxCausalLM target = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { IntraOpThreads = 2 });
+        using OnnxCausalLM target = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = OnnxThreading.PerSession, IntraOpThreads = 2 });
         using OnnxCausalLM draft = OnnxCausalLM.Load(TestModels.StandardTarget, new OnnxModelOptions { IntraOpThreads = 1, MaxTokensPerPass = 70 });
         var options = new GenerationOptions { MaxNewTokens = 20, IgnoreEndOfSequence = true };
         GenerationResult speculative = await new SpeculativeGenerator(target, draft).GenerateToListAsync(new[] { 1, 2, 3 }, options);
@@ -155,6 +155,7 @@ public sealed class ModelLoadingTests
     public void Load_WithAProviderMissingFromThisBuild_ThrowsNamingTheProviderAndPackage(ExecutionProvider provider, string name, string package)
     {
         var ex = Assert.Throws<ModelNotSupportedException>(() => OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { ExecutionProvider = provider }));
+        Assert.Contains(TestModels.GqaTarget, ex.Message, StringComparison.Ordinal);
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
         Assert.Contains(package, ex.Message, StringComparison.Ordinal);
     }
