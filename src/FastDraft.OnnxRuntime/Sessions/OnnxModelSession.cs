@@ -320,11 +320,14 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
     private void Register(CancellationToken cancellationToken)
     {
-        // Registered once per token (in practice once per generation), so steps stay allocation-free.
-        if (cancellationToken.CanBeCanceled && cancellationToken != _registeredToken)
+        // Registered once per token (in practice once per generation), so steps stay allocation-free;
+        // a different token replaces the registration, so an earlier token can never stop a later pass.
+        if (cancellationToken != _registeredToken)
         {
             _registration.Dispose();
-            _registration = cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, _runOptions);
+            _registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, _runOptions)
+                : default;
             _registeredToken = cancellationToken;
         }
     }

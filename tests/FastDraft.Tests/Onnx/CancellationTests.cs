@@ -77,4 +77,16 @@ public sealed class CancellationTests
         GenerationResult alone = await new SpeculativeGenerator(target).GenerateToListAsync(new[] { 1, 2, 3 }, options);
         Assert.Equal(alone.Ids, speculative.Ids);
     }
+
+    [Fact]
+    public void ATokenFromAnEarlierCall_CannotStopALaterPass()
+    {
+        using IModelSession session = LoadedModels.Get(TestModels.GqaTarget).CreateSession(16);
+        using var earlier = new CancellationTokenSource();
+        session.Append([1, 2], earlier.Token);
+        session.Append([3], CancellationToken.None);
+        earlier.Cancel();
+        session.Append([4, 5]); // would fail with a stale registration setting the terminate flag
+        Assert.Equal(5, session.Length);
+    }
 }

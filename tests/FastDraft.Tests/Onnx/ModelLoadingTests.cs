@@ -169,3 +169,25 @@ public sealed class ModelLoadingTests
         Assert.Contains("last position only", model.Info.VerificationUnsupportedReason, StringComparison.Ordinal);
     }
 }
+
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public async Task OneLoadedModelPair_ServesConcurrentGenerations_EachExact()
+    {
+        OnnxCausalLM target = LoadedModels.Get(TestModels.GqaTarget);
+        OnnxCausalLM draft = LoadedModels.Get(TestModels.Perturbed("concurrent-draft", TestModels.GqaTarget, 0.05f));
+        var options = new GenerationOptions { MaxNewTokens = 48, IgnoreEndOfSequence = true };
+        int[][] prompts = Prompts.For(96, count: 8, seed: 99);
+        int[][] expected = [.. prompts.Select(p => new SpeculativeGenerator(target).GenerateToListAsync(p, options).GetAwaiter().GetResult().Ids)];
+
+        var generators = new[] { new SpeculativeGenerator(target, draft), new SpeculativeGenerator(target, new NGramDraftModel()), new SpeculativeGenerator(target) };
+        Task<GenerationResult>[] runs = [.. Enumerable.Range(0, 24).Select(i => Task.Run(() => generators[i % 3].GenerateToListAsync(prompts[i % 8], options)))];
+        GenerationResult[] results = await Task.WhenAll(runs);
+
+        for (int i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(expected[i % 8], results[i].Ids);
+        }
+    }
+}
