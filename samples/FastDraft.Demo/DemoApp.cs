@@ -41,7 +41,9 @@ public static class DemoApp
 
               generate --target DIR [--draft DIR | --ngram N] --prompt-ids 1,2,3 [--max-new-tokens N]
                        [--draft-tokens K] [--ignore-eos] [--json]
-                               decode with the target alone, or speculatively with a draft model or n-gram lookup.
+                       [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
+                               decode with the target alone, or speculatively with a draft model or n-gram lookup;
+                               greedy unless --temperature is above 0 (speculative sampling, exact).
                                --json prints {"ids":[...],"stats":{...}}.
 
             Exit code 2: bad arguments or an unusable model (a one-line error on stderr).
@@ -55,7 +57,7 @@ public static class DemoApp
         using OnnxCausalLM? draftModel = arguments.Draft is { } draftPath ? OnnxCausalLM.Load(draftPath) : null;
         IDraftModel? draft = draftModel is not null ? draftModel : arguments.NgramSize is int n ? new NGramDraftModel(n) : null;
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = arguments.DraftTokens });
-        var options = new GenerationOptions { MaxNewTokens = arguments.MaxNewTokens, IgnoreEndOfSequence = arguments.IgnoreEndOfSequence };
+        GenerationOptions options = arguments.Sampling with { MaxNewTokens = arguments.MaxNewTokens, IgnoreEndOfSequence = arguments.IgnoreEndOfSequence };
         GenerationResult result = await generator.GenerateToListAsync(arguments.PromptIds, options, cancellationToken).ConfigureAwait(false);
         GenerationStats stats = result.Stats;
 

@@ -13,6 +13,7 @@ internal sealed record GenerateArguments
     public int DraftTokens { get; init; } = 4;
     public bool IgnoreEndOfSequence { get; init; }
     public bool Json { get; init; }
+    public GenerationOptions Sampling { get; init; } = GenerationOptions.Default;
 
     public static GenerateArguments Parse(ReadOnlySpan<string> args)
     {
@@ -24,6 +25,7 @@ internal sealed record GenerateArguments
         int draftTokens = 4;
         bool ignoreEos = false;
         bool json = false;
+        var sampling = new GenerationOptions();
         for (int i = 0; i < args.Length; i++)
         {
             string option = args[i];
@@ -46,6 +48,24 @@ internal sealed record GenerateArguments
                     break;
                 case "--draft-tokens":
                     draftTokens = Number(option, Value(args, ref i), 1, FastDraft.SpeculativeOptions.MaxDraftTokens);
+                    break;
+                case "--temperature":
+                    sampling = sampling with { Temperature = Real(option, Value(args, ref i)) };
+                    break;
+                case "--top-k":
+                    sampling = sampling with { TopK = Number(option, Value(args, ref i), 0, int.MaxValue) };
+                    break;
+                case "--top-p":
+                    sampling = sampling with { TopP = Real(option, Value(args, ref i)) };
+                    break;
+                case "--min-p":
+                    sampling = sampling with { MinP = Real(option, Value(args, ref i)) };
+                    break;
+                case "--repetition-penalty":
+                    sampling = sampling with { RepetitionPenalty = Real(option, Value(args, ref i)) };
+                    break;
+                case "--seed":
+                    sampling = sampling with { Seed = long.TryParse(Value(args, ref i), NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed) ? seed : throw new ArgumentException($"--seed must be an integer, not '{args[i]}'") };
                     break;
                 case "--ignore-eos":
                     ignoreEos = true;
@@ -73,6 +93,7 @@ internal sealed record GenerateArguments
             DraftTokens = draftTokens,
             IgnoreEndOfSequence = ignoreEos,
             Json = json,
+            Sampling = sampling,
         };
     }
 
@@ -83,6 +104,12 @@ internal sealed record GenerateArguments
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
             ? value
             : throw new ArgumentException($"{option} must be an integer from {min} to {max}, not '{text}'");
+
+    // Range checks are the library's: an out-of-range value fails when generation starts, naming the option.
+    private static float Real(string option, string text) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
+            ? value
+            : throw new ArgumentException($"{option} must be a number, not '{text}'");
 
     private static int[] Ids(string text)
     {

@@ -46,7 +46,11 @@ public interface IDraftSession : IDisposable
     /// session rolls its own state back to match.
     /// </param>
     /// <param name="proposal">Receives the proposed tokens; its length is the most that may be proposed.</param>
+    /// <param name="sampler">
+    /// Chooses each token a draft <em>model</em> proposes (argmax or a sample, as the generation
+    /// decodes) and records its distribution for verification; a draft without a model ignores it.
+    /// </param>
     /// <param name="cancellationToken">Cancels the proposal.</param>
     /// <returns>The number of tokens written to <paramref name="proposal"/>, possibly 0.</returns>
-    int Propose(ReadOnlySpan<int> context, Span<int> proposal, CancellationToken cancellationToken = default);
+    int Propose(ReadOnlySpan<int> context, Span<int> proposal, DraftSampler sampler, CancellationToken cancellationToken = default);
 }

@@ -1,11 +1,11 @@
 using System.Buffers;
-using FastDraft.Verification;
 
 namespace FastDraft;
 
 /// <summary>
-/// Uses a language model as a draft: it proposes its own greedy continuation, one forward pass
-/// per proposed token after a single batched catch-up pass over the tokens it has not seen.
+/// Uses a language model as a draft: it proposes its own continuation (chosen by the
+/// <see cref="DraftSampler"/>: processed argmax, or a sample), one forward pass per proposed token
+/// after a single batched catch-up pass over the tokens it has not seen.
 /// </summary>
 /// <remarks>
 /// The draft keeps its own key/value cache per generation. When the target rejects some of its
@@ -52,7 +52,7 @@ public sealed class LanguageModelDraft : IDraftModel
 
         public long ModelCalls { get; private set; }
 
-        public int Propose(ReadOnlySpan<int> context, Span<int> proposal, CancellationToken cancellationToken = default)
+        public int Propose(ReadOnlySpan<int> context, Span<int> proposal, DraftSampler sampler, CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -82,11 +82,11 @@ public sealed class LanguageModelDraft : IDraftModel
             // One batched catch-up pass over everything the draft has not seen, then one pass per proposal.
             Feed(context[keep..], cancellationToken);
             _syncedContext = context.Length;
-            proposal[0] = GreedyVerifier.Argmax(session.GetLogits(context.Length - keep - 1));
+            proposal[0] = sampler.Next(session.GetLogits(context.Length - keep - 1));
             for (int i = 1; i < count; i++)
             {
                 Feed(proposal.Slice(i - 1, 1), cancellationToken);
-                proposal[i] = GreedyVerifier.Argmax(session.GetLogits(0));
+                proposal[i] = sampler.Next(session.GetLogits(0));
             }
 
             return count;

@@ -84,7 +84,7 @@ public sealed class NGramDraftModel : IDraftModel
     {
         public long ModelCalls => 0;
 
-        public int Propose(ReadOnlySpan<int> context, Span<int> proposal, CancellationToken cancellationToken = default)
+        public int Propose(ReadOnlySpan<int> context, Span<int> proposal, DraftSampler sampler, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
             return model.Lookup(context, proposal);

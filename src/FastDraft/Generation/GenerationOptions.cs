@@ -22,8 +22,50 @@ public sealed record GenerationOptions
     /// </summary>
     public bool IgnoreEndOfSequence { get; init; }
 
+    /// <summary>
+    /// Gets the sampling temperature: 0 (the default) decodes greedily, taking the argmax; above 0
+    /// tokens are drawn from softmax(logits / temperature), after the processors below.
+    /// </summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Gets the number of most likely tokens sampling keeps (ties at the boundary kept); 0, the default, keeps all.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Gets the nucleus: sampling keeps the smallest set of most likely tokens whose probability reaches it (ties at the boundary kept). In (0, 1]; default 1 (off).</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>Gets the min-p floor: sampling drops tokens less likely than MinP × the most likely token's probability. In [0, 1]; default 0 (off).</summary>
+    public float MinP { get; init; }
+
+    /// <summary>
+    /// Gets the repetition penalty applied to every token already in the context (prompt and
+    /// output): positive logits are divided by it, negative ones multiplied. Above 0; default 1 (off).
+    /// Applies to greedy decoding too.
+    /// </summary>
+    public float RepetitionPenalty { get; init; } = 1f;
+
+    /// <summary>Gets the amount subtracted from the logit of every token already in the context; default 0 (off). Applies to greedy decoding too.</summary>
+    public float PresencePenalty { get; init; }
+
+    /// <summary>
+    /// Gets the seed of the generation's random numbers (xoshiro256**, seeded through SplitMix64):
+    /// the same seed, prompt, models and options give the same tokens on every run and platform.
+    /// <see langword="null"/> (the default) draws a random seed.
+    /// </summary>
+    public long? Seed { get; init; }
+
+    /// <summary>
+    /// Gets extra logits processors, applied in order after the penalties and before temperature,
+    /// identically to the target's and the draft's logits (see <see cref="ILogitsProcessor"/>).
+    /// </summary>
+    public IReadOnlyList<ILogitsProcessor>? LogitsProcessors { get; init; }
+
+    /// <summary>Gets a deliberate error for tests that prove the statistical tests can fail; never set outside them.</summary>
+    internal SamplingFault Fault { get; init; }
+
     internal void Validate(ModelInfo target, int promptLength, string paramName)
     {
+        ValidateSampling(paramName);
         if (MaxNewTokens < 1)
         {
             throw new ArgumentOutOfRangeException(paramName, MaxNewTokens, "MaxNewTokens must be at least 1.");
@@ -48,4 +90,39 @@ public sealed record GenerationOptions
             }
         }
     }
+
+    private void ValidateSampling(string paramName)
+    {
+        static void Check(bool valid, string paramName, object value, string message)
+        {
+            if (!valid)
+            {
+                throw new ArgumentOutOfRangeException(paramName, value, message);
+            }
+        }
+
+        Check(float.IsFinite(Temperature) && Temperature >= 0, paramName, Temperature, $"Temperature must be a finite number of at least 0 (0 decodes greedily), not {Temperature}.");
+        Check(TopK >= 0, paramName, TopK, $"TopK must be at least 0 (0 keeps every token), not {TopK}.");
+        Check(TopP is > 0f and <= 1f, paramName, TopP, $"TopP must be in (0, 1] (1 keeps every token), not {TopP}.");
+        Check(MinP is >= 0f and <= 1f, paramName, MinP, $"MinP must be in [0, 1] (0 keeps every token), not {MinP}.");
+        Check(float.IsFinite(RepetitionPenalty) && RepetitionPenalty > 0, paramName, RepetitionPenalty, $"RepetitionPenalty must be a finite number above 0 (1 is off), not {RepetitionPenalty}.");
+        Check(float.IsFinite(PresencePenalty), paramName, PresencePenalty, $"PresencePenalty must be a finite number (0 is off), not {PresencePenalty}.");
+        if (LogitsProcessors is { } processors && processors.Any(p => p is null))
+        {
+            throw new ArgumentException("LogitsProcessors must not contain null.", paramName);
+        }
+    }
+}
+
+/// <summary>Known ways speculative sampling has been implemented wrongly, injectable by tests.</summary>
+internal enum SamplingFault
+{
+    /// <summary>Correct behaviour.</summary>
+    None,
+
+    /// <summary>The draft samples from its processed distribution, but verification uses q without the processors.</summary>
+    UnprocessedDraftDistribution,
+
+    /// <summary>After a rejection, the replacement is drawn from p instead of the residual max(0, p − q).</summary>
+    ReplacementFromTarget,
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using FastDraft.Sampling;
 using FastDraft.Verification;
 
 namespace FastDraft;
@@ -9,7 +10,8 @@ namespace FastDraft;
 /// Generates tokens with a target model, speculatively: each round a draft proposes up to K
 /// tokens, the target scores the previous token and all K proposals in one forward pass, the
 /// longest prefix the target agrees with is kept, and the target's own next token is appended.
-/// The emitted tokens are exactly those the target would produce on its own (greedy).
+/// Greedy, the emitted tokens are exactly those the target would produce on its own; sampling,
+/// each is drawn from exactly the target's processed distribution (speculative sampling).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -118,14 +120,19 @@ public sealed class SpeculativeGenerator
         cancellationToken.ThrowIfCancellationRequested();
         int maxNewTokens = options.MaxNewTokens;
         int capacity = prompt.Length + maxNewTokens;
+        int vocabulary = Target.Info.VocabularySize;
         var stops = new StopTokens(Target.Info, options);
         StopReason reason = StopReason.None;
         stats.Begin(prompt.Length);
 
+        // The context holds the prompt, the emitted tokens and, right after them, the current
+        // round's drafted tokens: every position's context is a prefix of it, and the verification
+        // input (the pending token and the drafts) is a slice of it.
+        int[] context = ArrayPool<int>.Shared.Rent(capacity);
+        using var sampler = new TokenSampler(options, vocabulary);
+        using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens);
         using IModelSession target = Target.CreateSession(capacity);
         using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
-        int[] context = ArrayPool<int>.Shared.Rent(capacity);
-        int[] block = ArrayPool<int>.Shared.Rent(Options.DraftTokens + 1);
         try
         {
             prompt.CopyTo(context, 0);
@@ -134,7 +141,7 @@ public sealed class SpeculativeGenerator
             // Prompt pass: its last row gives the first token, from the target alone.
             long started = Stopwatch.GetTimestamp();
             target.Append(prompt, cancellationToken);
-            int first = GreedyVerifier.Argmax(target.GetLogits(prompt.Length - 1));
+            int first = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
             stats.RecordPrefill(started);
             context[length++] = first;
             yield return stats.Emit(first, TokenSource.Target);
@@ -144,36 +151,39 @@ public sealed class SpeculativeGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Draft: propose up to K tokens, never more than the remaining budget can emit
-                // (each round emits the accepted proposals plus one target token).
-                Span<int> proposal = block.AsSpan(1, Math.Min(Options.DraftTokens, maxNewTokens - stats.GeneratedTokens - 1));
+                // Draft: propose up to K tokens into the context, never more than the remaining
+                // budget can emit (each round emits the accepted proposals plus one target token).
+                int budget = Math.Min(Options.DraftTokens, maxNewTokens - stats.GeneratedTokens - 1);
                 int drafted = 0;
-                if (draft is not null && !proposal.IsEmpty)
+                draftSampler.Begin(length);
+                if (draft is not null && budget > 0)
                 {
                     started = Stopwatch.GetTimestamp();
-                    drafted = draft.Propose(context.AsSpan(0, length), proposal, cancellationToken);
+                    drafted = draft.Propose(context.AsSpan(0, length), context.AsSpan(length, budget), draftSampler, cancellationToken);
+                    draftSampler.CheckProposal(context.AsSpan(length, drafted));
                     stats.RecordDraft(started, drafted, draft.ModelCalls);
                 }
 
-                // Verify: one target pass over the pending token (emitted, not yet cached) and
-                // every proposal; rows are compared until the first disagreement.
+                // Verify: one target pass over the pending token (emitted, not yet cached) and every
+                // proposal. Greedy: accept while the target's argmax agrees. Sampling: accept with
+                // probability min(1, p/q), else draw the target's token from the residual.
                 started = Stopwatch.GetTimestamp();
                 int cached = target.Length;
-                block[0] = context[length - 1];
-                target.Append(block.AsSpan(0, drafted + 1), cancellationToken);
-                Verdict verdict = GreedyVerifier.Verify(target, block.AsSpan(1, drafted));
+                target.Append(context.AsSpan(length - 1, drafted + 1), cancellationToken);
+                Verdict verdict = sampler.IsGreedy
+                    ? GreedyVerifier.Verify(target, context, length, drafted, sampler)
+                    : SpeculativeSamplingVerifier.Verify(target, context, length, drafted, draftSampler, sampler);
 
                 // Roll back: keep the pending token and the accepted proposals. The draft session
                 // rolls itself back when it next sees the context.
                 target.Truncate(cached + 1 + verdict.Accepted);
                 stats.RecordVerification(started, verdict.Accepted);
 
-                // Emit the accepted proposals, then the target's own token; a stop token ends the
-                // generation where it stands and nothing after it is emitted.
+                // Emit the accepted proposals (already in place), then the target's own token over
+                // the first rejected one; a stop token ends the generation where it stands.
                 for (int i = 0; i < verdict.Accepted && reason == StopReason.None; i++)
                 {
-                    int token = block[1 + i];
-                    context[length++] = token;
+                    int token = context[length++];
                     yield return stats.Emit(token, TokenSource.Draft);
                     reason = stops.Check(token, stats.GeneratedTokens, maxNewTokens);
                 }
@@ -191,7 +201,6 @@ public sealed class SpeculativeGenerator
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(block);
             ArrayPool<int>.Shared.Return(context);
             stats.End(reason);
         }

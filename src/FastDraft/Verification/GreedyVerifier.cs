@@ -1,15 +1,16 @@
 using System.Numerics.Tensors;
+using FastDraft.Sampling;
 
 namespace FastDraft.Verification;
 
 /// <summary>The outcome of verifying one block of drafted tokens.</summary>
-/// <param name="Accepted">How many leading drafted tokens the target agreed with.</param>
+/// <param name="Accepted">How many leading drafted tokens were accepted.</param>
 /// <param name="Next">The target's own token after the accepted ones: a correction, or a bonus when all were accepted.</param>
 internal readonly record struct Verdict(int Accepted, int Next);
 
 /// <summary>
-/// Greedy verification: a drafted token is accepted when it is the target's argmax at its
-/// position. Rows are read lazily and verification stops at the first mismatch, so logits after
+/// Greedy verification: a drafted token is accepted when it is the target's (processed) argmax at
+/// its position. Rows are read lazily and verification stops at the first mismatch, so logits after
 /// it are never touched (nor converted from fp16).
 /// </summary>
 internal static class GreedyVerifier
@@ -18,20 +19,22 @@ internal static class GreedyVerifier
     public static int Argmax(ReadOnlySpan<float> logits) => TensorPrimitives.IndexOfMax(logits);
 
     /// <summary>
-    /// Verifies <paramref name="drafted"/> against a target that has just run over the pending
-    /// token followed by the drafted tokens (row i holds the logits after the pending token and the first i drafts).
+    /// Verifies the <paramref name="drafted"/> tokens that follow the first <paramref name="length"/>
+    /// tokens of <paramref name="context"/>, against a target that has just run over the last of
+    /// those (the pending token) and the drafted tokens: its row i holds the logits after the pending
+    /// token and the first i drafted ones.
     /// </summary>
-    public static Verdict Verify(IModelSession target, ReadOnlySpan<int> drafted)
+    public static Verdict Verify(IModelSession target, ReadOnlySpan<int> context, int length, int drafted, TokenSampler sampler)
     {
-        for (int i = 0; i < drafted.Length; i++)
+        for (int i = 0; i < drafted; i++)
         {
-            int choice = Argmax(target.GetLogits(i));
-            if (choice != drafted[i])
+            int choice = sampler.Argmax(target.GetLogits(i), context[..(length + i)]);
+            if (choice != context[length + i])
             {
                 return new Verdict(i, choice);
             }
         }
 
-        return new Verdict(drafted.Length, Argmax(target.GetLogits(drafted.Length)));
+        return new Verdict(drafted, sampler.Argmax(target.GetLogits(drafted), context[..(length + drafted)]));
     }
 }

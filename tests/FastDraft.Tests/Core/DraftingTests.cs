@@ -8,7 +8,9 @@ public sealed class NGramDraftTests
     {
         var proposal = new int[count];
         using IDraftSession session = model.CreateDraftSession(context.Length);
-        int n = session.Propose(context, proposal);
+        using DraftSampler sampler = TestSamplers.Greedy(1000, new int[context.Length + count], context.Length);
+        int n = session.Propose(context, proposal, sampler);
+        Assert.Equal(0, sampler.Count); // n-gram drafting proposes with certainty, without the sampler
         return proposal[..n];
     }
 
@@ -76,21 +78,18 @@ public sealed class LanguageModelDraftTests
     {
         var model = new FunctionModel(Vocabulary, c => ((c[^1] * 5) + c.Length) % Vocabulary);
         using IDraftSession session = new LanguageModelDraft(model).CreateDraftSession(100);
-        var proposal = new int[4];
         int[] context = [1, 2, 3];
+        int[] proposal = Propose(session, context, 4);
 
-        Assert.Equal(4, session.Propose(context, proposal));
+        Assert.Equal(4, proposal.Length);
         Assert.Equal(4, session.ModelCalls); // one catch-up pass, then one per further proposal
 
         // The target accepted two proposals and corrected the third: the draft must continue from there.
         int[] next = [.. context, proposal[0], proposal[1], (proposal[2] + 1) % Vocabulary];
-        var second = new int[3];
-        session.Propose(next, second);
+        int[] second = Propose(session, next, 3);
 
         using IDraftSession fresh = new LanguageModelDraft(model).CreateDraftSession(100);
-        var expected = new int[3];
-        fresh.Propose(next, expected);
-        Assert.Equal(expected, second);
+        Assert.Equal(Propose(fresh, next, 3), second);
         Assert.Equal(1, model.AppendSizes[4]); // the catch-up fed only the correction
     }
 
@@ -99,8 +98,17 @@ public sealed class LanguageModelDraftTests
     {
         var model = new FunctionModel(Vocabulary, c => c.Length % Vocabulary, contextLength: 8);
         using IDraftSession session = new LanguageModelDraft(model).CreateDraftSession(8);
-        var proposal = new int[4];
-        Assert.Equal(2, session.Propose([1, 2, 3, 4, 5, 6, 7], proposal));
-        Assert.Equal(0, session.Propose([1, 2, 3, 4, 5, 6, 7, 8, 9], proposal));
+        Assert.Equal(2, Propose(session, [1, 2, 3, 4, 5, 6, 7], 4).Length);
+        Assert.Empty(Propose(session, [1, 2, 3, 4, 5, 6, 7, 8, 9], 4));
+    }
+
+    private static int[] Propose(IDraftSession session, int[] context, int count)
+    {
+        var buffer = new int[context.Length + count];
+        context.CopyTo(buffer, 0);
+        using DraftSampler sampler = TestSamplers.Greedy(Vocabulary, buffer, context.Length, count);
+        int n = session.Propose(context, buffer.AsSpan(context.Length, count), sampler);
+        Assert.Equal(n, sampler.Count); // a model draft chooses every proposal through the sampler
+        return buffer[context.Length..(context.Length + n)];
     }
 }

@@ -58,8 +58,27 @@ public sealed class DemoCliTests
         Assert.Equal(0, stats.GetProperty("drafted").GetInt32());
     }
 
+    [Fact]
+    public async Task Generate_WithSamplingOptions_IsReproducibleBySeed_AndValidatesThem()
+    {
+        string[] Args(string seed) => ["generate", "--target", TestModels.GqaTarget, "--draft", TestModels.StandardTarget, "--prompt-ids", "1,2,3", "--max-new-tokens", "32", "--ignore-eos", "--json",
+            "--temperature", "0.8", "--top-k", "20", "--top-p", "0.9", "--min-p", "0.02", "--repetition-penalty", "1.1", "--seed", seed];
+        int[] Ids(string output) => [.. JsonDocument.Parse(output).RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32())];
+
+        (int code, string first, string error) = await Run(Args("7"));
+        Assert.True(code == 0, error);
+        Assert.Equal(Ids(first), Ids((await Run(Args("7"))).Output));
+        Assert.NotEqual(Ids(first), Ids((await Run(Args("8"))).Output));
+
+        (int bad, _, string message) = await Run("generate", "--target", TestModels.GqaTarget, "--prompt-ids", "1", "--top-p", "1.5");
+        Assert.Equal(DemoApp.UsageError, bad);
+        Assert.Contains("TopP", message, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string[], string> BadArguments => new()
     {
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--temperature", "warm"], "'warm'" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--seed", "1.5"], "'1.5'" },
         { ["generate", "--prompt-ids", "1,2"], "--target" },
         { ["generate", "--target", "x"], "--prompt-ids" },
         { ["generate", "--target", "x", "--prompt-ids", "1,x"], "'x'" },

@@ -5,20 +5,24 @@ namespace FastDraft.Tests.Onnx;
 
 public sealed class AllocationTests
 {
-    public static TheoryData<string, string> Setups => new()
+    public static TheoryData<string, string, bool> Setups => new()
     {
-        { "writer-gqa", "none" },
-        { "writer-standard", "none" },
-        { "writer-gqa", "perturbed" },
-        { "writer-standard", "self" },
-        { "writer-gqa", "ngram" },
-        { SharedModels.Gpt2Legacy, "none" },
-        { SharedModels.LlamaGqa, SharedModels.LlamaMhaFp16 },
+        { "writer-gqa", "none", false },
+        { "writer-standard", "none", false },
+        { "writer-gqa", "perturbed", false },
+        { "writer-standard", "self", false },
+        { "writer-gqa", "ngram", false },
+        { SharedModels.Gpt2Legacy, "none", false },
+        { SharedModels.LlamaGqa, SharedModels.LlamaMhaFp16, false },
+        { "writer-gqa", "none", true },
+        { "writer-gqa", "perturbed", true },
+        { "writer-standard", "ngram", true },
+        { SharedModels.LlamaGqa, SharedModels.LlamaMhaFp16, true },
     };
 
     [Theory]
     [MemberData(nameof(Setups))]
-    public void SteadyStateDecoding_AllocatesNoManagedMemoryPerToken(string targetFlavour, string draftKind)
+    public void SteadyStateDecoding_AllocatesNoManagedMemoryPerToken(string targetFlavour, string draftKind, bool sampling)
     {
         OnnxCausalLM target = LoadedModels.Get(KvCacheTests.FolderOf(targetFlavour));
         IDraftModel? draft = draftKind switch
@@ -32,8 +36,11 @@ public sealed class AllocationTests
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
         int[] prompt = [1, 5, 9, 13, 17, 21];
 
+        GenerationOptions options = sampling
+            ? new GenerationOptions { IgnoreEndOfSequence = true, Temperature = 0.8f, TopK = 20, TopP = 0.9f, MinP = 0.01f, RepetitionPenalty = 1.1f, Seed = 7 }
+            : new GenerationOptions { IgnoreEndOfSequence = true };
         long Run(int tokens, out int count) =>
-            LoadedModels.DrainCountingAllocations(generator.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = tokens, IgnoreEndOfSequence = true }), out count);
+            LoadedModels.DrainCountingAllocations(generator.GenerateAsync(prompt, options with { MaxNewTokens = tokens }), out count);
 
         // Warm up both lengths (JIT, pooled arrays of each size, lazily grown buffers).
         Run(100, out _);
@@ -42,7 +49,7 @@ public sealed class AllocationTests
         long longRun = Run(400, out int longCount);
 
         Assert.Equal((100, 400), (shortCount, longCount));
-        TestContext.Current.TestOutputHelper?.WriteLine($"{targetFlavour} + {draftKind}: {shortRun} B for 100 tokens, {longRun} B for 400 tokens");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{targetFlavour} + {draftKind}{(sampling ? " sampling" : " greedy")}: {shortRun} B for 100 tokens, {longRun} B for 400 tokens");
         long perGeneration = shortRun;
         long extraFor300Tokens = longRun - shortRun;
         Assert.True(

@@ -1,0 +1,433 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace FastDraft.Sampling;
+
+/// <summary>
+/// One generation's logits processors and random draws: the processed distribution of the next
+/// token (repetition and presence penalties, custom processors, temperature, top-k, top-p, min-p,
+/// in that order, as in Hugging Face transformers), the processed argmax when greedy, and draws
+/// from distributions and speculative-sampling residuals.
+/// </summary>
+/// <remarks>
+/// Buffers are rented once, when the generation starts, and returned on <see cref="Dispose"/>: no
+/// step allocates. Random numbers come from xoshiro256** seeded with <see cref="GenerationOptions.Seed"/>
+/// (a random seed when unset), consumed in a fixed order, so a seed always gives the same tokens.
+/// </remarks>
+internal sealed class TokenSampler : IDisposable
+{
+    private readonly int _vocabulary;
+    private readonly float _temperature;
+    private readonly int _topK;
+    private readonly float _topP;
+    private readonly float _minP;
+    private readonly float _repetitionPenalty;
+    private readonly float _presencePenalty;
+    private readonly ILogitsProcessor[] _processors;
+    private readonly bool _penalizes;
+    private readonly float[]? _target;
+    private readonly float[]? _work;
+    private readonly float[]? _keys;
+    private readonly bool[]? _seen;
+    private Xoshiro256StarStar _random;
+
+    public TokenSampler(GenerationOptions options, int vocabulary)
+    {
+        _vocabulary = vocabulary;
+        _temperature = options.Temperature;
+        _topK = options.TopK > 0 && options.TopK < vocabulary ? options.TopK : 0;
+        _topP = options.TopP;
+        _minP = options.MinP;
+        _repetitionPenalty = options.RepetitionPenalty;
+        _presencePenalty = options.PresencePenalty;
+        _processors = options.LogitsProcessors is { } processors ? [.. processors] : [];
+        _penalizes = _repetitionPenalty != 1f || _presencePenalty != 0f;
+        Fault = options.Fault;
+        Adjusts = _penalizes || _processors.Length > 0;
+        _random = new Xoshiro256StarStar(options.Seed is long seed ? (ulong)seed : (ulong)Random.Shared.NextInt64());
+
+        if (!IsGreedy || Adjusts)
+        {
+            _work = ArrayPool<float>.Shared.Rent(vocabulary);
+        }
+
+        if (!IsGreedy)
+        {
+            _target = ArrayPool<float>.Shared.Rent(vocabulary);
+        }
+
+        if (!IsGreedy && (_topK > 0 || _topP < 1f))
+        {
+            _keys = ArrayPool<float>.Shared.Rent(vocabulary);
+        }
+
+        if (_penalizes)
+        {
+            _seen = ArrayPool<bool>.Shared.Rent(vocabulary);
+            Array.Clear(_seen);
+        }
+    }
+
+    /// <summary>Gets the deliberate error a test injected, if any.</summary>
+    public SamplingFault Fault { get; }
+
+    /// <summary>Gets a value indicating whether tokens are chosen by (processed) argmax: temperature 0.</summary>
+    public bool IsGreedy => _temperature == 0f;
+
+    /// <summary>Gets a value indicating whether logits are changed before the argmax or the temperature (penalties, custom processors).</summary>
+    public bool Adjusts { get; }
+
+    /// <summary>The greedy choice: the argmax of the adjusted logits (of the raw logits when nothing adjusts them).</summary>
+    public int Argmax(ReadOnlySpan<float> logits, ReadOnlySpan<int> context)
+    {
+        if (!Adjusts)
+        {
+            return TensorPrimitives.IndexOfMax(logits);
+        }
+
+        Span<float> work = _work.AsSpan(0, _vocabulary);
+        logits.CopyTo(work);
+        Adjust(work, context);
+        return TensorPrimitives.IndexOfMax(work);
+    }
+
+    /// <summary>The token after <paramref name="context"/>: the argmax when greedy, else a draw from the processed distribution.</summary>
+    public int Choose(ReadOnlySpan<float> logits, ReadOnlySpan<int> context) =>
+        IsGreedy ? Argmax(logits, context) : Draw(TargetDistribution(logits, context));
+
+    /// <summary>The processed distribution of the token after <paramref name="context"/>, in a buffer valid until the next call.</summary>
+    public ReadOnlySpan<float> TargetDistribution(ReadOnlySpan<float> logits, ReadOnlySpan<int> context)
+    {
+        Span<float> target = _target.AsSpan(0, _vocabulary);
+        Distribution(logits, context, target);
+        return target;
+    }
+
+    /// <summary>Writes the processed distribution of the token after <paramref name="context"/> into <paramref name="probabilities"/>.</summary>
+    public void Distribution(ReadOnlySpan<float> logits, ReadOnlySpan<int> context, Span<float> probabilities)
+    {
+        probabilities = probabilities[.._vocabulary];
+        logits.CopyTo(probabilities);
+        Adjust(probabilities, context);
+        if (_temperature != 1f)
+        {
+            TensorPrimitives.Divide(probabilities, _temperature, probabilities);
+        }
+
+        if (_topK > 0)
+        {
+            Span<float> keys = _keys.AsSpan(0, _vocabulary);
+            probabilities.CopyTo(keys);
+            float threshold = KthLargest(keys, _topK - 1);
+            for (int i = 0; i < probabilities.Length; i++)
+            {
+                if (probabilities[i] < threshold)
+                {
+                    probabilities[i] = float.NegativeInfinity;
+                }
+            }
+        }
+
+        float max = TensorPrimitives.Max(probabilities);
+        TensorPrimitives.Subtract(probabilities, max, probabilities);
+        TensorPrimitives.Exp(probabilities, probabilities);
+        Normalize(probabilities);
+
+        if (_topP < 1f)
+        {
+            KeepNucleus(probabilities);
+        }
+
+        if (_minP > 0f)
+        {
+            float floor = _minP * TensorPrimitives.Max(probabilities);
+            for (int i = 0; i < probabilities.Length; i++)
+            {
+                if (probabilities[i] < floor)
+                {
+                    probabilities[i] = 0f;
+                }
+            }
+
+            Normalize(probabilities);
+        }
+    }
+
+    /// <summary>A uniform number in [0, 1).</summary>
+    public double NextUniform() => _random.NextDouble();
+
+    /// <summary>Draws a token from a distribution (normalised here, so a residual need not be).</summary>
+    public int Draw(ReadOnlySpan<float> probabilities)
+    {
+        double total = 0;
+        foreach (float p in probabilities)
+        {
+            total += p;
+        }
+
+        double target = NextUniform() * total;
+        double cumulative = 0;
+        int last = -1;
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            float p = probabilities[i];
+            if (p > 0)
+            {
+                cumulative += p;
+                last = i;
+                if (cumulative > target)
+                {
+                    return i;
+                }
+            }
+        }
+
+        return last;
+    }
+
+    /// <summary>Draws from normalize(max(0, p − q)), or from p when that is all zero (p = q).</summary>
+    public int DrawResidual(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
+    {
+        if (Fault == SamplingFault.ReplacementFromTarget)
+        {
+            return Draw(p);
+        }
+
+        Span<float> residual = _work.AsSpan(0, _vocabulary);
+        TensorPrimitives.Subtract(p, q, residual);
+        TensorPrimitives.Max(residual, 0f, residual);
+        return TensorPrimitives.Sum(residual) > 0f ? Draw(residual) : Draw(p);
+    }
+
+    /// <summary>Draws from the residual of p against a point mass on <paramref name="token"/>: p without that token, renormalised.</summary>
+    public int DrawResidualWithout(ReadOnlySpan<float> p, int token)
+    {
+        Span<float> residual = _work.AsSpan(0, _vocabulary);
+        p.CopyTo(residual);
+        residual[token] = 0f;
+        return TensorPrimitives.Sum(residual) > 0f ? Draw(residual) : Draw(p);
+    }
+
+    public void Dispose()
+    {
+        Return(_target);
+        Return(_work);
+        Return(_keys);
+        if (_seen is not null)
+        {
+            ArrayPool<bool>.Shared.Return(_seen);
+        }
+    }
+
+    private static void Return(float[]? array)
+    {
+        if (array is not null)
+        {
+            ArrayPool<float>.Shared.Return(array);
+        }
+    }
+
+    private static void Normalize(Span<float> probabilities) =>
+        TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum(probabilities), probabilities);
+
+    /// <summary>Penalties on every token present in the context (once per distinct token), then the custom processors.</summary>
+    private void Adjust(Span<float> logits, ReadOnlySpan<int> context)
+    {
+        if (_penalizes)
+        {
+            bool[] seen = _seen!;
+            foreach (int token in context)
+            {
+                if (!seen[token])
+                {
+                    seen[token] = true;
+                    float value = logits[token];
+                    value = value > 0 ? value / _repetitionPenalty : value * _repetitionPenalty;
+                    logits[token] = value - _presencePenalty;
+                }
+            }
+
+            foreach (int token in context)
+            {
+                seen[token] = false;
+            }
+        }
+
+        foreach (ILogitsProcessor processor in _processors)
+        {
+            processor.Process(logits, context);
+        }
+    }
+
+    /// <summary>Keeps the smallest set of most probable tokens whose mass reaches top-p (ties at the boundary all kept).</summary>
+    private void KeepNucleus(Span<float> probabilities)
+    {
+        Span<float> candidates = _keys.AsSpan(0, _vocabulary);
+        int count = 0;
+        foreach (float p in probabilities)
+        {
+            if (p > 0f)
+            {
+                candidates[count++] = p;
+            }
+        }
+
+        float threshold = NucleusThreshold(candidates[..count], _topP);
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            if (probabilities[i] < threshold)
+            {
+                probabilities[i] = 0f;
+            }
+        }
+
+        Normalize(probabilities);
+    }
+
+    /// <summary>
+    /// The probability of the last token in the nucleus: the largest t such that the tokens of
+    /// probability ≥ t hold at least <paramref name="topP"/> of the mass. Quickselect guided by mass
+    /// (expected O(n), in place) instead of a full sort; 0 (keep everything) if rounding leaves the
+    /// total short of top-p.
+    /// </summary>
+    internal static float NucleusThreshold(Span<float> values, double topP)
+    {
+        double above = 0; // mass of the values already known to be above the range [low, high]
+        int low = 0;
+        int high = values.Length - 1;
+        while (low <= high)
+        {
+            float pivot = Partition(values, low, high, out int greater, out int less);
+            double greaterMass = 0;
+            for (int i = low; i < greater; i++)
+            {
+                greaterMass += values[i];
+            }
+
+            if (above + greaterMass >= topP)
+            {
+                high = greater - 1;
+            }
+            else if (above + greaterMass + ((double)pivot * (less - greater + 1)) >= topP)
+            {
+                return pivot;
+            }
+            else
+            {
+                above += greaterMass + ((double)pivot * (less - greater + 1));
+                low = less + 1;
+            }
+        }
+
+        return 0f;
+    }
+
+    /// <summary>The value of rank <paramref name="k"/> (0-based) in descending order, in O(n); reorders <paramref name="values"/>.</summary>
+    internal static float KthLargest(Span<float> values, int k)
+    {
+        if (k < 256)
+        {
+            // A min-heap of the k + 1 largest seen so far: one pass, and most values fail the first comparison.
+            Span<float> heap = stackalloc float[k + 1];
+            values[..(k + 1)].CopyTo(heap);
+            for (int i = (heap.Length / 2) - 1; i >= 0; i--)
+            {
+                SiftDown(heap, i);
+            }
+
+            foreach (float value in values[(k + 1)..])
+            {
+                if (value > heap[0])
+                {
+                    heap[0] = value;
+                    SiftDown(heap, 0);
+                }
+            }
+
+            return heap[0];
+        }
+
+        int low = 0;
+        int high = values.Length - 1;
+        while (low < high)
+        {
+            float pivot = Partition(values, low, high, out int greater, out int less);
+            if (k < greater)
+            {
+                high = greater - 1;
+            }
+            else if (k > less)
+            {
+                low = less + 1;
+            }
+            else
+            {
+                return pivot;
+            }
+        }
+
+        return values[low];
+    }
+
+    /// <summary>
+    /// Three-way partition of values[low..high] around a median-of-three pivot, in descending order:
+    /// [low, greater) above the pivot, [greater, less] equal to it, (less, high] below.
+    /// </summary>
+    private static float Partition(Span<float> values, int low, int high, out int greater, out int less)
+    {
+        float a = values[low];
+        float b = values[low + ((high - low) / 2)];
+        float c = values[high];
+        float pivot = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+        greater = low;
+        less = high;
+        int i = low;
+        while (i <= less)
+        {
+            if (values[i] > pivot)
+            {
+                (values[greater], values[i]) = (values[i], values[greater]);
+                greater++;
+                i++;
+            }
+            else if (values[i] < pivot)
+            {
+                (values[i], values[less]) = (values[less], values[i]);
+                less--;
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        return pivot;
+    }
+
+    private static void SiftDown(Span<float> heap, int index)
+    {
+        while (true)
+        {
+            int smallest = index;
+            int left = (2 * index) + 1;
+            int right = left + 1;
+            if (left < heap.Length && heap[left] < heap[smallest])
+            {
+                smallest = left;
+            }
+
+            if (right < heap.Length && heap[right] < heap[smallest])
+            {
+                smallest = right;
+            }
+
+            if (smallest == index)
+            {
+                return;
+            }
+
+            (heap[index], heap[smallest]) = (heap[smallest], heap[index]);
+            index = smallest;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
+using FastDraft.Tests.Infrastructure;
+
+namespace FastDraft.Tests.Sampling;
+
+/// <summary>
+/// Speculative sampling is exact: over 20 000 seeded generations with a poorly matching draft and
+/// K = 4, the first three emitted tokens follow the target's processed distribution. Token 1 is
+/// tested against p(· | prompt); token 2 against p(· | prompt, t1) for each observed t1, token 3
+/// against p(· | prompt, t1, t2) for each well-populated (t1, t2): the per-context chi-square
+/// statistics are summed (independent multinomials given the contexts). Expected distributions
+/// come from the target's raw logits through an independent reference of the processors.
+/// </summary>
+public sealed class SpeculativeSamplingTests
+{
+    private const int Samples = 20_000;
+    private const double Alpha = 0.001;
+    private const int MinimumBucket = 40;
+
+    private static readonly DecoderSpec TargetSpec = new()
+    {
+        VocabularySize = 32,
+        HiddenSize = 64,
+        Layers = 2,
+        Heads = 4,
+        KeyValueHeads = 2,
+        IntermediateSize = 96,
+        ContextLength = 128,
+        Seed = 314,
+        LogitScale = 2f,
+    };
+
+    private static readonly int[] ModelPrompt = [1, 7, 3, 12, 5];
+
+    // Every token occurs in it, so n-gram lookup always finds something to propose.
+    private static readonly int[] LookupPrompt = [.. Enumerable.Range(0, 32), 0, 1, 2];
+
+    private static readonly ConcurrentDictionary<string, float[]> TargetLogits = new();
+
+    [Theory]
+    [InlineData("t1", "model")]
+    [InlineData("t0.7-k8", "model")]
+    [InlineData("p0.9", "model")]
+    [InlineData("penalties", "model")]
+    [InlineData("custom", "model")]
+    [InlineData("t1", "ngram")]
+    public void FirstThreeTokens_FollowTheTargetsProcessedDistribution(string configuration, string draftKind)
+    {
+        Outcome outcome = Run(configuration, draftKind, SamplingFault.None);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+
+        Assert.All(outcome.PValues, p => Assert.True(p > Alpha, outcome.ToString()));
+
+        // Token 2 is the first drafted position: both the acceptance and the residual path must be well
+        // exercised (n-gram proposals on a random model are accepted about 1/32 of the time).
+        Assert.InRange(outcome.SecondTokenAccepted, draftKind == "ngram" ? 0.02 : 0.1, 0.9);
+    }
+
+    [Theory]
+    [InlineData(nameof(SamplingFault.UnprocessedDraftDistribution))]
+    [InlineData(nameof(SamplingFault.ReplacementFromTarget))]
+    public void KnownWrongImplementations_AreCaughtByTheSameTest(string faultName)
+    {
+        SamplingFault fault = Enum.Parse<SamplingFault>(faultName);
+        Outcome outcome = Run("t0.7-k8", "model", fault);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        Assert.True(outcome.PValues.Min() < Alpha, $"the {fault} error went unnoticed: {outcome}");
+    }
+
+    private sealed record Outcome(string Name, double[] PValues, double SecondTokenAccepted)
+    {
+        public override string ToString() =>
+            $"{Name}: p-values token1 {PValues[0]:G3}, token2 {PValues[1]:G3}, token3 {PValues[2]:G3}; token 2 accepted from the draft in {SecondTokenAccepted:P1}";
+    }
+
+    private static Outcome Run(string configuration, string draftKind, SamplingFault fault)
+    {
+
+        string targetFolder = TestModels.Folder("sampling-target", TargetSpec);
+        IDraftModel draft = draftKind == "ngram"
+            ? new NGramDraftModel()
+            : LoadedModels.Get(TestModels.Perturbed("sampling-draft", targetFolder, 0.4f, seed: 2718)); // a poor match: heavy noise
+        OnnxCausalLM target = LoadedModels.Get(targetFolder);
+        int[] prompt = draftKind == "ngram" ? LookupPrompt : ModelPrompt;
+        GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true, Fault = fault };
+        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
+
+        var samples = new GeneratedToken[Samples][];
+        Parallel.For(0, Samples, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+            samples[i] = FirstTokens(generator.GenerateAsync(prompt, options with { Seed = i }), 3));
+
+        double first = PValue(target, options, [samples.Select(s => s[0].Id).ToArray()], [prompt]);
+        double second = PValue(
+            target,
+            options,
+            [.. samples.GroupBy(s => s[0].Id).Select(g => g.Select(s => s[1].Id).ToArray())],
+            [.. samples.GroupBy(s => s[0].Id).Select(g => (int[])[.. prompt, g.Key])]);
+        var thirdGroups = samples.GroupBy(s => (s[0].Id, s[1].Id)).Where(g => g.Count() >= MinimumBucket).ToArray();
+        double third = PValue(
+            target,
+            options,
+            [.. thirdGroups.Select(g => g.Select(s => s[2].Id).ToArray())],
+            [.. thirdGroups.Select(g => (int[])[.. prompt, g.Key.Item1, g.Key.Item2])]);
+        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
+        return new Outcome($"{configuration} with {draftKind} draft{(fault == SamplingFault.None ? string.Empty : $", fault {fault}")}", [first, second, third], accepted);
+    }
+
+    /// <summary>Sums per-context chi-square statistics of observed tokens against the reference distribution after each context.</summary>
+    private static double PValue(OnnxCausalLM target, GenerationOptions options, int[][] observedPerContext, int[][] contexts)
+    {
+        double statistic = 0;
+        int degreesOfFreedom = 0;
+        for (int c = 0; c < contexts.Length; c++)
+        {
+            double[] expected = ReferenceSampling.Distribution(Logits(target, contexts[c]), contexts[c], options);
+            long[] counts = new long[expected.Length];
+            foreach (int token in observedPerContext[c])
+            {
+                counts[token]++;
+            }
+
+            (double s, int df) = ChiSquare.Statistic(counts, expected);
+            statistic += s;
+            degreesOfFreedom += df;
+        }
+
+        return ChiSquare.PValue(statistic, degreesOfFreedom);
+    }
+
+    private static float[] Logits(OnnxCausalLM target, int[] context) =>
+        TargetLogits.GetOrAdd(string.Join(',', context), _ =>
+        {
+            using IModelSession session = target.CreateSession(context.Length);
+            session.Append(context);
+            return session.GetLogits(context.Length - 1).ToArray();
+        });
+
+    private static GeneratedToken[] FirstTokens(IAsyncEnumerable<GeneratedToken> stream, int count)
+    {
+        var tokens = new GeneratedToken[count];
+        IAsyncEnumerator<GeneratedToken> enumerator = stream.GetAsyncEnumerator();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult());
+                tokens[i] = enumerator.Current;
+            }
+        }
+        finally
+        {
+            enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return tokens;
+    }
+}
