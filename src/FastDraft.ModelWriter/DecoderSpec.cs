@@ -81,6 +81,15 @@ public sealed record DecoderSpec
     /// </summary>
     public bool LastPositionLogitsOnly { get; init; }
 
+    /// <summary>
+    /// Gets the first id that <see cref="PreferenceBias"/> is added to; default: none. For demos: a random
+    /// model then mostly emits, say, the whole-word tokens of a written tokenizer rather than raw bytes.
+    /// </summary>
+    public int PreferredTokensFrom { get; init; } = int.MaxValue;
+
+    /// <summary>Gets the logit bias of the tokens from <see cref="PreferredTokensFrom"/> on; default 0.</summary>
+    public float PreferenceBias { get; init; }
+
     /// <summary>Gets the beginning-of-sequence id written to the configuration; default 1.</summary>
     public int BeginningOfSequenceTokenId { get; init; } = 1;
 

@@ -63,7 +63,16 @@ public static class LlamaModelWriter
             }
 
             string head = Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
-            g.Node("MatMul", [h, head], ["logits"], string.Empty);
+            if (spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0)
+            {
+                var bias = new float[spec.VocabularySize];
+                Array.Fill(bias, spec.PreferenceBias, spec.PreferredTokensFrom, spec.VocabularySize - spec.PreferredTokensFrom);
+                g.Node("Add", [g.Node("MatMul", [h, head]), g.Weight("lm_head.bias", [spec.VocabularySize], bias)], ["logits"], string.Empty);
+            }
+            else
+            {
+                g.Node("MatMul", [h, head], ["logits"], string.Empty);
+            }
         }
 
         private void DeclareInputsAndOutputs()

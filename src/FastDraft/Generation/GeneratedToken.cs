@@ -20,7 +20,12 @@ public enum TokenSource
 /// <param name="Id">The token id.</param>
 /// <param name="Source">How the token was reached.</param>
 /// <param name="Index">The token's position among the generated tokens, from 0.</param>
-public readonly record struct GeneratedToken(int Id, TokenSource Source, int Index);
+/// <param name="Text">
+/// The text released with this token when the generator has a tokenizer, else <see langword="null"/>.
+/// It may be empty (a character still incomplete, or text that could begin a stop sequence is held
+/// back) or include text held back earlier; concatenated, the pieces are the generated text.
+/// </param>
+public readonly record struct GeneratedToken(int Id, TokenSource Source, int Index, string? Text = null);
 
 /// <summary>Why a generation ended.</summary>
 public enum StopReason
@@ -36,4 +41,7 @@ public enum StopReason
 
     /// <summary>One of <see cref="GenerationOptions.StopTokenIds"/> was emitted.</summary>
     StopToken,
+
+    /// <summary>The text reached one of <see cref="GenerationOptions.StopSequences"/>; it and everything after it were not emitted.</summary>
+    StopSequence,
 }

@@ -16,6 +16,13 @@ public sealed record GenerationOptions
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
     /// <summary>
+    /// Gets strings that end the generation when the generated text reaches one (the generator needs a
+    /// tokenizer). The stop sequence and everything after it are never emitted, also when it spans
+    /// tokens or falls inside an accepted draft block; only text that could still begin one is held back.
+    /// </summary>
+    public IReadOnlyList<string>? StopSequences { get; init; }
+
+    /// <summary>
     /// Gets a value indicating whether the model's end-of-sequence ids
     /// (<see cref="ModelInfo.EndOfSequenceTokenIds"/>) are ignored, so that the generation runs to
     /// <see cref="MaxNewTokens"/> unless a <see cref="StopTokenIds"/> entry appears.
@@ -107,6 +114,11 @@ public sealed record GenerationOptions
         Check(MinP is >= 0f and <= 1f, paramName, MinP, $"MinP must be in [0, 1] (0 keeps every token), not {MinP}.");
         Check(float.IsFinite(RepetitionPenalty) && RepetitionPenalty > 0, paramName, RepetitionPenalty, $"RepetitionPenalty must be a finite number above 0 (1 is off), not {RepetitionPenalty}.");
         Check(float.IsFinite(PresencePenalty), paramName, PresencePenalty, $"PresencePenalty must be a finite number (0 is off), not {PresencePenalty}.");
+        if (StopSequences is { } sequences && sequences.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("StopSequences must not contain null or empty strings.", paramName);
+        }
+
         if (LogitsProcessors is { } processors && processors.Any(p => p is null))
         {
             throw new ArgumentException("LogitsProcessors must not contain null.", paramName);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using FastDraft.Sampling;
+using FastDraft.Text;
 using FastDraft.Verification;
 
 namespace FastDraft;
@@ -33,10 +34,11 @@ public sealed class SpeculativeGenerator
     /// passed directly), an <see cref="NGramDraftModel"/>, or <see langword="null"/> for target-only decoding.
     /// </param>
     /// <param name="options">Drafting options; <see langword="null"/> for the defaults.</param>
+    /// <param name="tokenizer">The target's tokenizer, for text prompts, text pieces on every token and stop sequences; <see langword="null"/> for ids only.</param>
     /// <exception cref="ArgumentNullException"><paramref name="target"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The draft's vocabulary size differs from the target's.</exception>
     /// <exception cref="ModelNotSupportedException">A draft is given but the target cannot verify several tokens in one pass.</exception>
-    public SpeculativeGenerator(ITargetModel target, IDraftModel? draft = null, SpeculativeOptions? options = null)
+    public SpeculativeGenerator(ITargetModel target, IDraftModel? draft = null, SpeculativeOptions? options = null, ITextTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         options ??= SpeculativeOptions.Default;
@@ -63,6 +65,7 @@ public sealed class SpeculativeGenerator
         Target = target;
         Draft = draft;
         Options = options;
+        Tokenizer = tokenizer;
     }
 
     /// <summary>Gets the target model.</summary>
@@ -73,6 +76,28 @@ public sealed class SpeculativeGenerator
 
     /// <summary>Gets the drafting options.</summary>
     public SpeculativeOptions Options { get; }
+
+    /// <summary>Gets the tokenizer, or <see langword="null"/> when the generator works on ids only.</summary>
+    public ITextTokenizer? Tokenizer { get; }
+
+    /// <summary>Generates text that continues <paramref name="prompt"/>, streaming each token with its text piece.</summary>
+    /// <param name="prompt">The prompt text, encoded with the tokenizer (special tokens added as its configuration says).</param>
+    /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
+    /// <param name="stats">Receives counters and timings while the generation runs; <see langword="null"/> when not wanted.</param>
+    /// <param name="cancellationToken">Cancels the generation; enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The emitted tokens; <see cref="GeneratedToken.Text"/> concatenated is the generated text.</returns>
+    /// <exception cref="InvalidOperationException">The generator has no tokenizer.</exception>
+    /// <exception cref="ArgumentException">The prompt encodes to no tokens, or to ids outside the model's vocabulary, or does not fit the context.</exception>
+    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
+        string prompt,
+        GenerationOptions? options = null,
+        GenerationStats? stats = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ITextTokenizer tokenizer = Tokenizer ?? throw new InvalidOperationException("This generator has no tokenizer: pass one to the constructor to generate from text.");
+        return GenerateAsync(tokenizer.Encode(prompt).ToArray(), options, stats, cancellationToken);
+    }
 
     /// <summary>Generates tokens that continue <paramref name="promptIds"/>, streaming each as soon as it is final.</summary>
     /// <param name="promptIds">The prompt's token ids (at least one); copied when this method is called.</param>
@@ -108,6 +133,11 @@ public sealed class SpeculativeGenerator
         }
 
         options.Validate(info, prompt.Length, nameof(options));
+        if (options.StopSequences is { Count: > 0 } && Tokenizer is null)
+        {
+            throw new ArgumentException("StopSequences need a tokenizer: pass one to the generator's constructor.", nameof(options));
+        }
+
         return GenerateCore(prompt.ToArray(), options, stats ?? new GenerationStats(), cancellationToken);
     }
 
@@ -133,6 +163,7 @@ public sealed class SpeculativeGenerator
         using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens);
         using IModelSession target = Target.CreateSession(capacity);
         using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
+        TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
         try
         {
             prompt.CopyTo(context, 0);
@@ -141,19 +172,48 @@ public sealed class SpeculativeGenerator
             // Prompt pass: its last row gives the first token, from the target alone.
             long started = Stopwatch.GetTimestamp();
             target.Append(prompt, cancellationToken);
-            int first = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
+            context[length] = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
             stats.RecordPrefill(started);
-            context[length++] = first;
-            yield return stats.Emit(first, TokenSource.Target);
-            reason = stops.Check(first, stats.GeneratedTokens, maxNewTokens);
+            int produced = 1;
+            int generated = 0;
+            TokenSource source = TokenSource.Target;
 
-            while (reason == StopReason.None)
+            while (true)
             {
+                // Emit what the last pass produced, already in place in the context: the accepted
+                // proposals, then the target's own token. A stop token ends the generation where it
+                // stands. With a tokenizer, tokens go out with their text, except text (and its
+                // tokens) that could still begin a stop sequence, held until it cannot, or dropped.
+                for (int i = 0; i < produced && reason == StopReason.None; i++)
+                {
+                    int token = context[length++];
+                    TokenSource from = i < produced - 1 ? TokenSource.Draft : source;
+                    reason = stops.Check(token, ++generated, maxNewTokens);
+                    if (text is null)
+                    {
+                        yield return stats.Emit(token, from, null);
+                        continue;
+                    }
+
+                    bool stopSequence = text.Add(token, from, last: reason != StopReason.None);
+                    foreach (ReleasedToken released in text.Released)
+                    {
+                        yield return stats.Emit(released.Id, released.Source, released.Text);
+                    }
+
+                    reason = stopSequence ? StopReason.StopSequence : reason;
+                }
+
+                if (reason != StopReason.None)
+                {
+                    break;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
 
                 // Draft: propose up to K tokens into the context, never more than the remaining
                 // budget can emit (each round emits the accepted proposals plus one target token).
-                int budget = Math.Min(Options.DraftTokens, maxNewTokens - stats.GeneratedTokens - 1);
+                int budget = Math.Min(Options.DraftTokens, maxNewTokens - generated - 1);
                 int drafted = 0;
                 draftSampler.Begin(length);
                 if (draft is not null && budget > 0)
@@ -175,28 +235,15 @@ public sealed class SpeculativeGenerator
                     : SpeculativeSamplingVerifier.Verify(target, context, length, drafted, draftSampler, sampler);
 
                 // Roll back: keep the pending token and the accepted proposals. The draft session
-                // rolls itself back when it next sees the context.
+                // rolls itself back when it next sees the context. The target's token goes over the
+                // first rejected proposal.
                 target.Truncate(cached + 1 + verdict.Accepted);
                 stats.RecordVerification(started, verdict.Accepted);
-
-                // Emit the accepted proposals (already in place), then the target's own token over
-                // the first rejected one; a stop token ends the generation where it stands.
-                for (int i = 0; i < verdict.Accepted && reason == StopReason.None; i++)
-                {
-                    int token = context[length++];
-                    yield return stats.Emit(token, TokenSource.Draft);
-                    reason = stops.Check(token, stats.GeneratedTokens, maxNewTokens);
-                }
-
-                if (reason == StopReason.None)
-                {
-                    TokenSource source = drafted == 0 ? TokenSource.Target
-                        : verdict.Accepted == drafted ? TokenSource.Bonus
-                        : TokenSource.Correction;
-                    context[length++] = verdict.Next;
-                    yield return stats.Emit(verdict.Next, source);
-                    reason = stops.Check(verdict.Next, stats.GeneratedTokens, maxNewTokens);
-                }
+                context[length + verdict.Accepted] = verdict.Next;
+                produced = verdict.Accepted + 1;
+                source = drafted == 0 ? TokenSource.Target
+                    : verdict.Accepted == drafted ? TokenSource.Bonus
+                    : TokenSource.Correction;
             }
         }
         finally

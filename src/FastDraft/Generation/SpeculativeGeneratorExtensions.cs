@@ -7,6 +7,9 @@ public sealed record GenerationResult(IReadOnlyList<GeneratedToken> Tokens, Gene
 {
     /// <summary>Gets the emitted token ids in order.</summary>
     public int[] Ids => [.. Tokens.Select(t => t.Id)];
+
+    /// <summary>Gets the generated text (the tokens' text pieces joined), or <see langword="null"/> when the generator has no tokenizer.</summary>
+    public string? Text => Tokens.Count > 0 && Tokens[0].Text is null ? null : string.Concat(Tokens.Select(t => t.Text));
 }
 
 /// <summary>Conveniences over <see cref="SpeculativeGenerator"/>.</summary>
@@ -28,6 +31,29 @@ public static class SpeculativeGeneratorExtensions
         var stats = new GenerationStats();
         var tokens = new List<GeneratedToken>((options ?? GenerationOptions.Default).MaxNewTokens);
         await foreach (GeneratedToken token in generator.GenerateAsync(promptIds, options, stats, cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+
+        return new GenerationResult(tokens, stats);
+    }
+
+    /// <summary>Runs a generation from text to its end and collects its tokens (with their text) and statistics.</summary>
+    /// <param name="generator">The generator; it must have a tokenizer.</param>
+    /// <param name="prompt">The prompt text.</param>
+    /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the generation.</param>
+    /// <returns>The tokens and statistics; <see cref="GenerationResult.Text"/> is the generated text.</returns>
+    public static async Task<GenerationResult> GenerateToListAsync(
+        this SpeculativeGenerator generator,
+        string prompt,
+        GenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var stats = new GenerationStats();
+        var tokens = new List<GeneratedToken>();
+        await foreach (GeneratedToken token in generator.GenerateAsync(prompt, options, stats, cancellationToken).ConfigureAwait(false))
         {
             tokens.Add(token);
         }

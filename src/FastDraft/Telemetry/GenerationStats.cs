@@ -7,7 +7,7 @@ namespace FastDraft;
 /// stream ends.
 /// </summary>
 /// <remarks>
-/// Pass an instance to <see cref="SpeculativeGenerator.GenerateAsync"/>; the generator resets it
+/// Pass an instance to <see cref="SpeculativeGenerator.GenerateAsync(ReadOnlyMemory{int}, GenerationOptions?, GenerationStats?, CancellationToken)"/>; the generator resets it
 /// when the generation starts. It is written by the thread that enumerates the stream, so read it
 /// from that thread (between tokens or after the stream ends). Times are wall-clock and include
 /// whatever the consumer does between tokens.
@@ -120,14 +120,14 @@ public sealed class GenerationStats
         AcceptedTokens += accepted;
     }
 
-    internal GeneratedToken Emit(int id, TokenSource source)
+    internal GeneratedToken Emit(int id, TokenSource source, string? text)
     {
         if (GeneratedTokens == 0)
         {
             _firstTokenTimestamp = Stopwatch.GetTimestamp();
         }
 
-        return new GeneratedToken(id, source, GeneratedTokens++);
+        return new GeneratedToken(id, source, GeneratedTokens++, text);
     }
 
     internal void End(StopReason reason)

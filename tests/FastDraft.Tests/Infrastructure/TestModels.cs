@@ -58,6 +58,30 @@ internal static class TestModels
 
     public static string GqaTarget => Folder("target-gqa", Target);
 
+    /// <summary>Words the text model's tokenizer gives their own tokens.</summary>
+    public static readonly string[] Words =
+    [
+        "the", "cat", "sat", "on", "mat", "end", "a", "dog", "ran", "to", "and", "of", "in", "is", "it", "was", "for", "with", "as",
+        "at", "by", "this", "from", "or", "but", "not", "what", "all", "were", "when", "we", "there", "can", "an", "your", "which",
+    ];
+
+    /// <summary>ChatML, as Qwen's tokenizer_config.json writes it (recognised by its markers).</summary>
+    public const string ChatMLTemplate =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    private static readonly Lazy<string> TextModelFolder = new(() =>
+    {
+        string folder = System.IO.Path.Combine(Root, "text-model");
+        WrittenTokenizer tokenizer = TokenizerWriter.WriteByteLevel(folder, 400, Words, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], ChatMLTemplate);
+        LlamaModelWriter.Write(
+            Target with { VocabularySize = tokenizer.VocabularySize, Seed = 55, EndOfSequenceTokenId = tokenizer.SpecialTokenIds[0], BeginningOfSequenceTokenId = tokenizer.SpecialTokenIds[0], PaddingTokenId = tokenizer.SpecialTokenIds[0] },
+            folder);
+        return folder;
+    });
+
+    /// <summary>A small model with a byte-level tokenizer (bytes, three special tokens, <see cref="Words"/>) and a ChatML template.</summary>
+    public static string TextModel => TextModelFolder.Value;
+
     public static string StandardTarget => Folder("target-std", Target with { Attention = AttentionKind.StandardOps });
 
     public static string UnrelatedDraft => Folder("unrelated", Unrelated);

@@ -1,0 +1,208 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace FastDraft.Text.Chat;
+
+/// <summary>The chat prompt formats FastDraft writes.</summary>
+public enum ChatFormat
+{
+    /// <summary><c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;</c> (Qwen, many fine-tunes).</summary>
+    ChatML,
+
+    /// <summary><c>&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n…&lt;|eot_id|&gt;</c> (Llama 3).</summary>
+    Llama3,
+
+    /// <summary><c>&lt;|user|&gt;\n…&lt;|end|&gt;\n</c> (Phi-3).</summary>
+    Phi3,
+
+    /// <summary><c>&lt;s&gt;[INST] &lt;&lt;SYS&gt;&gt;…&lt;&lt;/SYS&gt;&gt; … [/INST] … &lt;/s&gt;</c> (Llama 2 chat).</summary>
+    Llama2,
+
+    /// <summary><c>&lt;s&gt;[INST] … [/INST]…&lt;/s&gt;</c> (Mistral instruct v0.1; a system message opens the first user turn).</summary>
+    Mistral,
+
+    /// <summary><c>&lt;start_of_turn&gt;user\n…&lt;end_of_turn&gt;</c> (Gemma; a system message opens the first user turn).</summary>
+    Gemma,
+
+    /// <summary><c>User: …\nAssistant:</c>, for models without a chat template.</summary>
+    Plain,
+}
+
+/// <summary>
+/// Turns a conversation into the prompt text a model was trained on. Hugging Face models carry a
+/// Jinja template in <c>tokenizer_config.json</c>; no maintained Jinja engine for .NET is available
+/// here, so FastDraft recognises the common template families by their markers and writes their
+/// format itself (<see cref="FromTokenizer"/>), or uses the family you name (<see cref="Create"/>).
+/// </summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class ChatTemplate
+{
+    private ChatTemplate(ChatFormat format, string beginningOfSequence, string endOfSequence)
+    {
+        Format = format;
+        BeginningOfSequence = beginningOfSequence;
+        EndOfSequence = endOfSequence;
+    }
+
+    /// <summary>Gets the format.</summary>
+    public ChatFormat Format { get; }
+
+    /// <summary>Gets the beginning-of-sequence text the format writes (Llama 2, Llama 3, Mistral, Gemma).</summary>
+    public string BeginningOfSequence { get; }
+
+    /// <summary>Gets the end-of-sequence text the format writes after assistant turns (Llama 2, Mistral).</summary>
+    public string EndOfSequence { get; }
+
+    /// <summary>Gets the text that ends an assistant turn: generation stops there.</summary>
+    public string EndOfTurn => Format switch
+    {
+        ChatFormat.ChatML => "<|im_end|>",
+        ChatFormat.Llama3 => "<|eot_id|>",
+        ChatFormat.Phi3 => "<|end|>",
+        ChatFormat.Gemma => "<end_of_turn>",
+        ChatFormat.Plain => "\nUser:",
+        _ => EndOfSequence,
+    };
+
+    /// <summary>Creates a template of a named format.</summary>
+    /// <param name="format">The format.</param>
+    /// <param name="beginningOfSequence">The beginning-of-sequence token text; <see langword="null"/> for the format's usual one.</param>
+    /// <param name="endOfSequence">The end-of-sequence token text; <see langword="null"/> for the format's usual one.</param>
+    /// <returns>The template.</returns>
+    public static ChatTemplate Create(ChatFormat format, string? beginningOfSequence = null, string? endOfSequence = null)
+    {
+        if (!Enum.IsDefined(format))
+        {
+            throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown chat format.");
+        }
+
+        string bos = beginningOfSequence ?? (format switch { ChatFormat.Llama3 => "<|begin_of_text|>", ChatFormat.Gemma => "<bos>", _ => "<s>" });
+        string eos = endOfSequence ?? (format switch { ChatFormat.Llama3 => "<|end_of_text|>", ChatFormat.Gemma => "<eos>", _ => "</s>" });
+        return new ChatTemplate(format, bos, eos);
+    }
+
+    /// <summary>Recognises the family of a Jinja chat template by its markers.</summary>
+    /// <param name="jinja">The template text.</param>
+    /// <param name="format">The recognised format.</param>
+    /// <returns>Whether the template was recognised.</returns>
+    public static bool TryRecognize(string? jinja, out ChatFormat format)
+    {
+        format = jinja switch
+        {
+            null => ChatFormat.Plain,
+            _ when jinja.Contains("<|im_start|>", StringComparison.Ordinal) => ChatFormat.ChatML,
+            _ when jinja.Contains("<|start_header_id|>", StringComparison.Ordinal) => ChatFormat.Llama3,
+            _ when jinja.Contains("<|user|>", StringComparison.Ordinal) && jinja.Contains("<|end|>", StringComparison.Ordinal) => ChatFormat.Phi3,
+            _ when jinja.Contains("<start_of_turn>", StringComparison.Ordinal) => ChatFormat.Gemma,
+            _ when jinja.Contains("[INST]", StringComparison.Ordinal) && jinja.Contains("<<SYS>>", StringComparison.Ordinal) => ChatFormat.Llama2,
+            _ when jinja.Contains("[INST]", StringComparison.Ordinal) => ChatFormat.Mistral,
+            _ => (ChatFormat)(-1),
+        };
+        return jinja is not null && Enum.IsDefined(format);
+    }
+
+    /// <summary>Creates the template a model's <c>tokenizer_config.json</c> describes.</summary>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <returns>The template.</returns>
+    /// <exception cref="NotSupportedException">The tokenizer has no chat template, or one FastDraft does not recognise.</exception>
+    public static ChatTemplate FromTokenizer(ModelTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (!TryRecognize(tokenizer.ChatTemplate, out ChatFormat format))
+        {
+            throw new NotSupportedException(tokenizer.ChatTemplate is null
+                ? "The model's tokenizer_config.json has no chat_template; name a format with ChatTemplate.Create (ChatFormat.Plain for a base model)."
+                : $"The model's chat_template is not one of the recognised families ({string.Join(", ", Enum.GetNames<ChatFormat>())}); name a format with ChatTemplate.Create.");
+        }
+
+        string? Token(int? id) => id is int value ? tokenizer.Tokens.FirstOrDefault(t => t.Value == value).Key : null;
+        return Create(format, Token(tokenizer.BeginningOfSequenceTokenId), Token(tokenizer.EndOfSequenceTokenId));
+    }
+
+    /// <summary>Writes the prompt for a conversation.</summary>
+    /// <param name="messages">The conversation: system, user and assistant messages.</param>
+    /// <param name="addGenerationPrompt">Whether to end with the opening of an assistant turn.</param>
+    /// <returns>The prompt text (encode it without adding special tokens: the text holds them).</returns>
+    /// <exception cref="ArgumentException">A role the format cannot express, or turns that do not alternate where the format requires it.</exception>
+    public string Apply(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        List<(string Role, string Text)> turns = [.. messages.Select(m => (m.Role.Value, m.Text))];
+        var prompt = new StringBuilder();
+        switch (Format)
+        {
+            case ChatFormat.ChatML:
+                foreach ((string role, string text) in turns)
+                {
+                    prompt.Append("<|im_start|>").Append(role).Append('\n').Append(text).Append("<|im_end|>\n");
+                }
+
+                return addGenerationPrompt ? prompt.Append("<|im_start|>assistant\n").ToString() : prompt.ToString();
+            case ChatFormat.Llama3:
+                prompt.Append(BeginningOfSequence);
+                foreach ((string role, string text) in turns)
+                {
+                    prompt.Append("<|start_header_id|>").Append(role).Append("<|end_header_id|>\n\n").Append(text.Trim()).Append("<|eot_id|>");
+                }
+
+                return addGenerationPrompt ? prompt.Append("<|start_header_id|>assistant<|end_header_id|>\n\n").ToString() : prompt.ToString();
+            case ChatFormat.Phi3:
+                foreach ((string role, string text) in turns)
+                {
+                    prompt.Append("<|").Append(role).Append("|>\n").Append(text).Append("<|end|>\n");
+                }
+
+                return addGenerationPrompt ? prompt.Append("<|assistant|>\n").ToString() : prompt.Append(EndOfSequence).ToString();
+            case ChatFormat.Plain:
+                foreach ((string role, string text) in turns)
+                {
+                    prompt.Append(char.ToUpperInvariant(role[0])).Append(role.AsSpan(1)).Append(": ").Append(text).Append('\n');
+                }
+
+                return addGenerationPrompt ? prompt.Append("Assistant:").ToString() : prompt.ToString();
+            default:
+                return InstructionTurns(turns, prompt, addGenerationPrompt);
+        }
+    }
+
+    /// <summary>Llama 2, Mistral and Gemma: strictly alternating user/assistant turns, a system message folded into the first user turn.</summary>
+    private string InstructionTurns(List<(string Role, string Text)> turns, StringBuilder prompt, bool addGenerationPrompt)
+    {
+        string? system = turns.Count > 0 && turns[0].Role == "system" ? turns[0].Text : null;
+        if (system is not null)
+        {
+            turns.RemoveAt(0);
+        }
+
+        if (Format != ChatFormat.Llama2)
+        {
+            prompt.Append(BeginningOfSequence);
+        }
+
+        for (int i = 0; i < turns.Count; i++)
+        {
+            (string role, string text) = turns[i];
+            if ((role == "user") != (i % 2 == 0) || role is not ("user" or "assistant"))
+            {
+                throw new ArgumentException($"The {Format} chat format needs alternating user and assistant messages after an optional system message; message {i + (system is null ? 0 : 1)} is '{role}'.");
+            }
+
+            if (i == 0 && system is not null)
+            {
+                text = Format == ChatFormat.Llama2 ? $"<<SYS>>\n{system}\n<</SYS>>\n\n{text}" : $"{system}\n\n{text}";
+            }
+
+            prompt.Append((Format, role) switch
+            {
+                (ChatFormat.Llama2, "user") => $"{BeginningOfSequence}[INST] {text.Trim()} [/INST]",
+                (ChatFormat.Llama2, _) => $" {text.Trim()} {EndOfSequence}",
+                (ChatFormat.Mistral, "user") => $"[INST] {text} [/INST]",
+                (ChatFormat.Mistral, _) => $"{text}{EndOfSequence} ",
+                (_, "user") => $"<start_of_turn>user\n{text.Trim()}<end_of_turn>\n",
+                _ => $"<start_of_turn>model\n{text.Trim()}<end_of_turn>\n",
+            });
+        }
+
+        return addGenerationPrompt && Format == ChatFormat.Gemma ? prompt.Append("<start_of_turn>model\n").ToString() : prompt.ToString();
+    }
+}

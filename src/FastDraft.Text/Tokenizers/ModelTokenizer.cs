@@ -1,0 +1,309 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using FastDraft.Text.Tokenizers;
+using Microsoft.ML.Tokenizers;
+
+namespace FastDraft.Text;
+
+/// <summary>
+/// A model's tokenizer, read from its folder: a Hugging Face <c>tokenizer.json</c> (byte-level BPE as in
+/// GPT-2, Phi-2, Qwen and Llama 3; SentencePiece-style BPE with ▁ and byte fallback as in Llama 2 and
+/// Mistral) or a SentencePiece <c>tokenizer.model</c>, with <c>tokenizer_config.json</c>'s special tokens
+/// and chat template. The BPE itself is Microsoft.ML.Tokenizers'; FastDraft translates the
+/// configuration into it, splits added tokens out first, and maps unknown characters to byte pieces
+/// when the vocabulary falls back to bytes.
+/// </summary>
+/// <remarks>
+/// Immutable and safe to share between threads and generations. Encoding adds the beginning- or
+/// end-of-sequence token only when <c>tokenizer_config.json</c> says so (<c>add_bos_token</c>,
+/// <c>add_eos_token</c>), and only when asked to add special tokens. Decoding leaves special tokens out.
+/// </remarks>
+public sealed class ModelTokenizer : ITextTokenizer
+{
+    private static readonly Regex WholeSegment = new("(?s).+", RegexOptions.Compiled);
+    private readonly Tokenizer _model;
+    private readonly TokenizerDefinition? _definition;
+    private readonly AddedTokenMatcher _added;
+    private readonly TokenBytes _bytes;
+    private readonly int _unknownId;
+    private readonly int[]? _byteIds;
+
+    private ModelTokenizer(Tokenizer model, TokenizerDefinition? definition, AddedTokenMatcher added, TokenBytes bytes, int unknownId, int[]? byteIds, TokenizerConfig config, IReadOnlyDictionary<string, int> tokens)
+    {
+        _model = model;
+        _definition = definition;
+        _added = added;
+        _bytes = bytes;
+        _unknownId = unknownId;
+        _byteIds = byteIds;
+        Tokens = tokens;
+        VocabularySize = bytes.Count;
+        ChatTemplate = config.ChatTemplate;
+        BeginningOfSequenceTokenId = config.BeginningOfSequenceToken is { } bos && tokens.TryGetValue(bos, out int bosId) ? bosId : null;
+        EndOfSequenceTokenId = config.EndOfSequenceToken is { } eos && tokens.TryGetValue(eos, out int eosId) ? eosId : null;
+        AddsBeginningOfSequence = config.AddBeginningOfSequence && BeginningOfSequenceTokenId is not null;
+        AddsEndOfSequence = config.AddEndOfSequence && EndOfSequenceTokenId is not null;
+    }
+
+    /// <summary>Gets the number of token ids (the largest id plus one).</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>Gets every token's text and id, added tokens included.</summary>
+    public IReadOnlyDictionary<string, int> Tokens { get; }
+
+    /// <summary>Gets the beginning-of-sequence id named by <c>tokenizer_config.json</c>, if any.</summary>
+    public int? BeginningOfSequenceTokenId { get; }
+
+    /// <summary>Gets the end-of-sequence id named by <c>tokenizer_config.json</c>, if any.</summary>
+    public int? EndOfSequenceTokenId { get; }
+
+    /// <summary>Gets a value indicating whether encoding with special tokens starts with the beginning-of-sequence token.</summary>
+    public bool AddsBeginningOfSequence { get; }
+
+    /// <summary>Gets a value indicating whether encoding with special tokens ends with the end-of-sequence token.</summary>
+    public bool AddsEndOfSequence { get; }
+
+    /// <summary>Gets the Jinja chat template of <c>tokenizer_config.json</c>, if any (see <see cref="Chat.ChatTemplate.FromTokenizer"/>).</summary>
+    public string? ChatTemplate { get; }
+
+    /// <summary>Loads the tokenizer of a model folder.</summary>
+    /// <param name="folder">A folder holding <c>tokenizer.json</c> or <c>tokenizer.model</c> (and optionally <c>tokenizer_config.json</c>).</param>
+    /// <returns>The tokenizer.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The folder has neither tokenizer file.</exception>
+    /// <exception cref="InvalidModelException">A tokenizer file is malformed.</exception>
+    /// <exception cref="NotSupportedException">The tokenizer's model, normalizer or pre-tokenizer type is not supported; the message names it.</exception>
+    public static ModelTokenizer Load(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
+        }
+
+        TokenizerConfig config = TokenizerConfig.Read(folder);
+        string json = Path.Combine(folder, "tokenizer.json");
+        string sentencePiece = Path.Combine(folder, "tokenizer.model");
+        if (File.Exists(json))
+        {
+            return FromDefinition(TokenizerDefinition.Read(json), config);
+        }
+
+        return File.Exists(sentencePiece)
+            ? FromSentencePiece(sentencePiece, config)
+            : throw new FileNotFoundException($"Tokenizer folder '{folder}' holds neither tokenizer.json nor tokenizer.model.", json);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>();
+        if (addSpecialTokens && AddsBeginningOfSequence)
+        {
+            ids.Add(BeginningOfSequenceTokenId!.Value);
+        }
+
+        List<Segment> segments = _added.Split(text);
+        for (int s = 0; s < segments.Count; s++)
+        {
+            Segment segment = segments[s];
+            if (segment.IsAddedToken)
+            {
+                ids.Add(segment.AddedTokenId);
+            }
+            else
+            {
+                EncodeText(text.Substring(segment.Start, segment.Length), first: segment.Start == 0, ids);
+            }
+        }
+
+        if (addSpecialTokens && AddsEndOfSequence)
+        {
+            ids.Add(EndOfSequenceTokenId!.Value);
+        }
+
+        return ids;
+    }
+
+    /// <inheritdoc/>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        var decoder = new TokenStreamDecoder(_bytes);
+        var text = new StringBuilder();
+        foreach (int id in ids)
+        {
+            text.Append(decoder.Append(id));
+        }
+
+        return text.Append(decoder.Flush()).ToString();
+    }
+
+    /// <inheritdoc/>
+    public IStreamingDecoder CreateStreamingDecoder() => new TokenStreamDecoder(_bytes);
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType.IsInstanceOfType(this) ? this
+            : serviceType.IsInstanceOfType(_model) ? _model
+            : null;
+    }
+
+    private void EncodeText(string text, bool first, List<int> ids)
+    {
+        if (_definition is null)
+        {
+            ids.AddRange(((SentencePieceTokenizer)_model).EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false));
+            return;
+        }
+
+        string normalized = Normalize(text, first, _definition);
+        IReadOnlyList<EncodedToken> tokens = _model.EncodeToTokens(normalized, out _, considerPreTokenization: true, considerNormalization: false);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Id != _unknownId || _byteIds is null)
+            {
+                ids.Add(tokens[i].Id);
+                continue;
+            }
+
+            // Byte fallback: a run of unknown characters becomes the pieces of its UTF-8 bytes.
+            int start = tokens[i].Offset.Start.Value;
+            while (i + 1 < tokens.Count && tokens[i + 1].Id == _unknownId)
+            {
+                i++;
+            }
+
+            foreach (byte b in Encoding.UTF8.GetBytes(normalized[start..tokens[i].Offset.End.Value]))
+            {
+                ids.Add(_byteIds[b]);
+            }
+        }
+    }
+
+    private static string Normalize(string text, bool first, TokenizerDefinition definition)
+    {
+        foreach ((NormalizerStep step, string a, string b) in definition.Normalizers)
+        {
+            text = step switch
+            {
+                NormalizerStep.Prepend => text.Length == 0 ? text : a + text,
+                NormalizerStep.Replace => text.Replace(a, b, StringComparison.Ordinal),
+                NormalizerStep.Nfc => text.Normalize(NormalizationForm.FormC),
+                NormalizerStep.Nfkc => text.Normalize(NormalizationForm.FormKC),
+                _ => text.ToLowerInvariant(),
+            };
+        }
+
+        if (definition.Metaspace is { } metaspace)
+        {
+            text = text.Replace(" ", metaspace.Replacement, StringComparison.Ordinal);
+            bool prepend = metaspace.PrependScheme == "always" || (metaspace.PrependScheme == "first" && first);
+            if (prepend && text.Length > 0 && !text.StartsWith(metaspace.Replacement, StringComparison.Ordinal))
+            {
+                text = metaspace.Replacement + text;
+            }
+        }
+
+        if (definition.ByteLevelPrefixSpace && text.Length > 0 && text[0] != ' ')
+        {
+            text = " " + text;
+        }
+
+        return text;
+    }
+
+    private static ModelTokenizer FromDefinition(TokenizerDefinition definition, TokenizerConfig config)
+    {
+        PreTokenizer preTokenizer = definition.SplitPattern is { } pattern ? new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), null)
+            : definition.Metaspace is { Split: true } metaspace ? new RegexPreTokenizer(new Regex($"{Regex.Escape(metaspace.Replacement)}[^{Regex.Escape(metaspace.Replacement)}]*|[^{Regex.Escape(metaspace.Replacement)}]+", RegexOptions.Compiled), null)
+            : new RegexPreTokenizer(WholeSegment, null); // no pre-tokenizer: the whole segment is one word
+        var options = new BpeOptions(definition.Vocabulary)
+        {
+            Merges = definition.Merges,
+            UnknownToken = definition.UnknownToken,
+            FuseUnknownTokens = false,
+            ByteLevel = definition.ByteLevel,
+            PreTokenizer = preTokenizer,
+            ContinuingSubwordPrefix = definition.ContinuingSubwordPrefix,
+            EndOfWordSuffix = definition.EndOfWordSuffix,
+        };
+        BpeTokenizer model = BpeTokenizer.Create(options);
+
+        var tokens = new Dictionary<string, int>(definition.Vocabulary);
+        foreach (AddedToken added in definition.AddedTokens)
+        {
+            tokens[added.Content] = added.Id;
+        }
+
+        foreach ((string content, int id) in config.AddedTokens)
+        {
+            tokens.TryAdd(content, id);
+        }
+
+        string?[] byId = new string?[tokens.Values.DefaultIfEmpty(-1).Max() + 1];
+        foreach ((string content, int id) in tokens)
+        {
+            byId[id] = content;
+        }
+
+        var special = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+        string spaceMarker = definition.Metaspace?.Replacement
+            ?? definition.Normalizers.FirstOrDefault(n => n.Step == NormalizerStep.Replace && n.A == " ").B
+            ?? "▁";
+        TokenBytes bytes = TokenBytes.Create(byId, special, definition.ByteLevel, spaceMarker);
+
+        int[]? byteIds = null;
+        if (definition.ByteFallback)
+        {
+            byteIds = new int[256];
+            for (int b = 0; b < 256; b++)
+            {
+                string piece = string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>");
+                byteIds[b] = tokens.TryGetValue(piece, out int id) ? id
+                    : throw new InvalidModelException($"'{definition.Path}' asks for byte fallback but has no piece {piece}.", definition.Path);
+            }
+        }
+
+        int unknownId = definition.UnknownToken is { } unknown && tokens.TryGetValue(unknown, out int unk) ? unk : -1;
+        var matcher = new AddedTokenMatcher(definition.AddedTokens.Select(t => (t.Content, t.Id)));
+        return new ModelTokenizer(model, definition, matcher, bytes, unknownId, byteIds, config, tokens);
+    }
+
+    private static ModelTokenizer FromSentencePiece(string path, TokenizerConfig config)
+    {
+        SentencePieceTokenizer model;
+        using (FileStream stream = File.OpenRead(path))
+        {
+            try
+            {
+                model = SentencePieceTokenizer.Create(stream, false, false, config.AddedTokens.Count == 0 ? null : config.AddedTokens);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or FormatException)
+            {
+                throw new InvalidModelException($"'{path}' is not a SentencePiece model Microsoft.ML.Tokenizers can read: {ex.Message}", path, ex);
+            }
+        }
+
+        var tokens = new Dictionary<string, int>(model.Vocabulary);
+        foreach ((string content, int id) in config.AddedTokens)
+        {
+            tokens.TryAdd(content, id);
+        }
+
+        string?[] byId = new string?[tokens.Values.DefaultIfEmpty(-1).Max() + 1];
+        foreach ((string content, int id) in tokens)
+        {
+            byId[id] = content;
+        }
+
+        var special = new HashSet<int>(config.AddedTokens.Values) { model.BeginningOfSentenceId, model.EndOfSentenceId, model.UnknownId };
+        TokenBytes bytes = TokenBytes.Create(byId, special, byteLevel: false, "▁");
+        var matcher = new AddedTokenMatcher(config.AddedTokens.Select(p => (p.Key, p.Value)));
+        return new ModelTokenizer(model, null, matcher, bytes, model.UnknownId, null, config, tokens);
+    }
+}
