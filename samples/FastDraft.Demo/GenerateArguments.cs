@@ -8,7 +8,10 @@ internal sealed record GenerateArguments
     public required string Target { get; init; }
     public string? Draft { get; init; }
     public int? NgramSize { get; init; }
-    public required int[] PromptIds { get; init; }
+    public int[]? PromptIds { get; init; }
+    public string? Prompt { get; init; }
+    public IReadOnlyList<string> Stops { get; init; } = [];
+    public bool Chat { get; init; }
     public int MaxNewTokens { get; init; } = 64;
     public int DraftTokens { get; init; } = 4;
     public bool IgnoreEndOfSequence { get; init; }
@@ -21,6 +24,9 @@ internal sealed record GenerateArguments
         string? draft = null;
         int? ngram = null;
         int[]? prompt = null;
+        string? promptText = null;
+        var stops = new List<string>();
+        bool chat = false;
         int maxNewTokens = 64;
         int draftTokens = 4;
         bool ignoreEos = false;
@@ -42,6 +48,15 @@ internal sealed record GenerateArguments
                     break;
                 case "--prompt-ids":
                     prompt = Ids(Value(args, ref i));
+                    break;
+                case "--prompt":
+                    promptText = RawValue(args, ref i);
+                    break;
+                case "--stop":
+                    stops.Add(RawValue(args, ref i));
+                    break;
+                case "--chat":
+                    chat = true;
                     break;
                 case "--max-new-tokens":
                     maxNewTokens = Number(option, Value(args, ref i), 1, int.MaxValue);
@@ -83,12 +98,20 @@ internal sealed record GenerateArguments
             throw new ArgumentException("--draft and --ngram cannot be combined");
         }
 
+        if ((prompt is null ? 0 : 1) + (promptText is null ? 0 : 1) + (chat ? 1 : 0) != 1)
+        {
+            throw new ArgumentException("generate needs exactly one of --prompt-ids (comma-separated token ids), --prompt TEXT or --chat");
+        }
+
         return new GenerateArguments
         {
             Target = target ?? throw new ArgumentException("generate needs --target DIR"),
             Draft = draft,
             NgramSize = ngram,
-            PromptIds = prompt ?? throw new ArgumentException("generate needs --prompt-ids (comma-separated token ids)"),
+            PromptIds = prompt,
+            Prompt = promptText,
+            Stops = stops,
+            Chat = chat,
             MaxNewTokens = maxNewTokens,
             DraftTokens = draftTokens,
             IgnoreEndOfSequence = ignoreEos,
@@ -97,7 +120,11 @@ internal sealed record GenerateArguments
         };
     }
 
-    private static string Value(ReadOnlySpan<string> args, ref int i) =>
+    /// <summary>A value that may itself start with dashes (prompt text, stop strings).</summary>
+    internal static string RawValue(ReadOnlySpan<string> args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
+
+    internal static string Value(ReadOnlySpan<string> args, ref int i) =>
         ++i < args.Length && !args[i].StartsWith("--", StringComparison.Ordinal) ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
 
     private static int Number(string option, string text, int min, int max) =>

@@ -1,3 +1,3 @@
 using FastDraft.Demo;
 
-return await DemoApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+return await DemoApp.RunAsync(args, Console.In, Console.Out, Console.Error).ConfigureAwait(false);

@@ -42,30 +42,50 @@ public static class TokenizerWriter
             vocabulary.Add(special);
         }
 
-        int firstWord = vocabulary.Count;
+        // Each word " w" is built by a chain of merges through its prefixes. Prefixes that are not words
+        // themselves get ids first, whole words after them, so the words are one contiguous range.
         var merges = new List<string>();
+        var prefixes = new List<string>();
+        var wholeWords = new List<string>();
+        var pieces = new HashSet<string>(ids.Keys);
+        int room = vocabularySize - vocabulary.Count;
         foreach (string word in words)
         {
             string[] symbols = [.. Encoding.UTF8.GetBytes(" " + word).Select(b => alphabet[b].ToString())];
-            int needed = symbols.Skip(1).Select((_, i) => string.Concat(symbols[..(i + 2)])).Count(piece => !ids.ContainsKey(piece));
-            if (vocabulary.Count + needed > vocabularySize)
+            string[] chain = [.. Enumerable.Range(2, symbols.Length - 1).Select(n => string.Concat(symbols[..n]))];
+            string[] fresh = [.. chain.Where(p => !pieces.Contains(p))];
+            if (symbols.Length < 2 || fresh.Length > room)
             {
                 continue;
             }
 
-            string left = symbols[0];
-            for (int i = 1; i < symbols.Length; i++)
+            room -= fresh.Length;
+            for (int i = 0; i < chain.Length; i++)
             {
-                string merged = left + symbols[i];
-                if (!ids.ContainsKey(merged))
+                if (pieces.Add(chain[i]))
                 {
-                    ids[merged] = vocabulary.Count;
-                    vocabulary.Add(merged);
-                    merges.Add($"{left} {symbols[i]}");
+                    merges.Add($"{(i == 0 ? symbols[0] : chain[i - 1])} {symbols[i + 1]}");
+                    (i == chain.Length - 1 ? wholeWords : prefixes).Add(chain[i]);
                 }
-
-                left = merged;
+                else if (i == chain.Length - 1)
+                {
+                    prefixes.Remove(chain[i]); // an earlier word's prefix turns out to be a word
+                    wholeWords.Add(chain[i]);
+                }
             }
+        }
+
+        foreach (string piece in prefixes)
+        {
+            ids[piece] = vocabulary.Count;
+            vocabulary.Add(piece);
+        }
+
+        int firstWord = vocabulary.Count;
+        foreach (string piece in wholeWords)
+        {
+            ids[piece] = vocabulary.Count;
+            vocabulary.Add(piece);
         }
 
         WriteJson(Path.Combine(directory, "tokenizer.json"), json =>

@@ -126,7 +126,7 @@ public sealed class SpeculativeChatClient : IChatClient
     }
 
     /// <summary>Checks the request and turns it into a prompt and generation options (eagerly, before any enumeration).</summary>
-    private (ReadOnlyMemory<int> Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    internal (ReadOnlyMemory<int> Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         List<ChatMessage> conversation = [.. messages];

@@ -79,6 +79,9 @@ public sealed class DemoCliTests
     {
         { ["generate", "--target", "x", "--prompt-ids", "1", "--temperature", "warm"], "'warm'" },
         { ["generate", "--target", "x", "--prompt-ids", "1", "--seed", "1.5"], "'1.5'" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--prompt", "hi"], "exactly one of" },
+        { ["tokenize", "--text", "hi"], "--model" },
+        { ["tokenize", "--model", "/no/such/tokenizer", "--text", "hi"], "/no/such/tokenizer" },
         { ["generate", "--prompt-ids", "1,2"], "--target" },
         { ["generate", "--target", "x"], "--prompt-ids" },
         { ["generate", "--target", "x", "--prompt-ids", "1,x"], "'x'" },
@@ -102,8 +105,63 @@ public sealed class DemoCliTests
     }
 
     [Fact]
+    public async Task Generate_FromTextPrompt_Json_CarriesPromptIdsAndText_AndHonoursStops()
+    {
+        FastDraft.Text.ModelTokenizer tokenizer = FastDraft.Text.ModelTokenizer.Load(TestModels.TextModel);
+        (int code, string output, string error) = await Run("generate", "--target", TestModels.TextModel, "--ngram", "2", "--prompt", " the cat sat", "--max-new-tokens", "30", "--ignore-eos", "--json");
+        Assert.True(code == 0, error);
+        JsonElement json = JsonDocument.Parse(output).RootElement;
+        int[] promptIds = [.. json.GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32())];
+        int[] ids = [.. json.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32())];
+        string text = json.GetProperty("text").GetString()!;
+        Assert.Equal(tokenizer.Encode(" the cat sat"), promptIds);
+        Assert.Equal(tokenizer.Decode(ids), text);
+
+        string stop = text.Length > 8 ? text.Substring(4, 3) : "zz";
+        (_, string stopped, _) = await Run("generate", "--target", TestModels.TextModel, "--ngram", "2", "--prompt", " the cat sat", "--max-new-tokens", "30", "--ignore-eos", "--json", "--stop", "never", "--stop", stop);
+        JsonElement cut = JsonDocument.Parse(stopped).RootElement;
+        Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], cut.GetProperty("text").GetString());
+        Assert.Equal("StopSequence", cut.GetProperty("stats").GetProperty("stop_reason").GetString());
+    }
+
+    [Fact]
+    public async Task Generate_FromTextPrompt_StreamsText()
+    {
+        (int code, string output, string error) = await Run("generate", "--target", TestModels.TextModel, "--prompt", " the cat", "--max-new-tokens", "12", "--ignore-eos");
+        Assert.True(code == 0, error);
+        GenerationResult expected = await new SpeculativeGenerator(LoadedModels.Get(TestModels.TextModel), null, null, FastDraft.Text.ModelTokenizer.Load(TestModels.TextModel))
+            .GenerateToListAsync(" the cat", new GenerationOptions { MaxNewTokens = 12, IgnoreEndOfSequence = true });
+        Assert.StartsWith(expected.Text!, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tokenize_Json_PrintsTheIdsWithSpecialTokensAsConfigured()
+    {
+        (int code, string output, _) = await Run("tokenize", "--model", SharedModels.Path(SharedModels.LlamaGqa), "--text", "Hello world", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal([1, 15043, 3186], JsonDocument.Parse(output).RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public async Task Chat_AnswersEachTurn_FromTheInput()
+    {
+        using var input = new StringReader("the cat\nthe dog\n/exit\n");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await DemoApp.RunAsync(["generate", "--target", TestModels.TextModel, "--chat", "--max-new-tokens", "8"], input, output, error, TestContext.Current.CancellationToken);
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("ChatML", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, output.ToString().Split("> ").Length); // three prompts shown: two answered, then /exit
+    }
+
+    [Fact]
     public async Task TokenOutsideTheModelsVocabulary_IsAUsageError()
     {
+        // The gpt2 export's tokenizer has 50257 entries but its model only 1000: text prompts hit it too.
+        (int textCode, _, string textError) = await Run("generate", "--target", SharedModels.Path(SharedModels.Gpt2Legacy), "--prompt", "Hello world");
+        Assert.Equal(DemoApp.UsageError, textCode);
+        Assert.Contains("15496", textError, StringComparison.Ordinal);
+
         (int code, _, string error) = await Run("generate", "--target", SharedModels.Path(SharedModels.Gpt2Legacy), "--prompt-ids", "464,50256");
         Assert.Equal(DemoApp.UsageError, code);
         Assert.Contains("50256", error, StringComparison.Ordinal);
