@@ -66,7 +66,7 @@ public sealed class ProcessorTests
             float[] values = [.. Enumerable.Range(0, random.Next(1, 2000)).Select(_ => (float)random.Next(-20, 20) + (trial % 2 == 0 ? 0 : (float)random.NextDouble()))];
             int k = random.Next(values.Length);
             float expected = values.OrderByDescending(v => v).ElementAt(k);
-            Assert.Equal(expected, TokenSampler.KthLargest(values.ToArray(), k));
+            Assert.Equal(expected, Selection.KthLargest(values.ToArray(), k));
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class ProcessorTests
                 }
             }
 
-            Assert.Equal(expected, TokenSampler.NucleusThreshold(values.ToArray(), topP));
+            Assert.Equal(expected, Selection.NucleusThreshold(values.ToArray(), topP));
         }
     }
 
