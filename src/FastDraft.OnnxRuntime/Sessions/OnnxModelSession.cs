@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using FastDraft.OnnxRuntime.Graph;
 using FastDraft.OnnxRuntime.KvCache;
@@ -229,6 +230,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         _currentLogits = LogitsBuffer(rows);
         OrtNative.BindOutput(_binding, _layout.Logits, _memoryInfo, _currentLogits, rows * _logitsRowBytes, shape, _layout.LogitsType);
 
+        long started = Stopwatch.GetTimestamp();
         try
         {
             _model.Session.RunWithBinding(_runOptions, _binding);
@@ -244,6 +246,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
             throw new InvalidOperationException($"ONNX Runtime failed running model '{_layout.ModelPath}' on {count} tokens after {past} cached: {ex.Message}", ex);
         }
 
+        _model.RecordRun(Stopwatch.GetTimestamp() - started);
         _kv.CompleteStep();
         Length = past + count;
         Passes++;

@@ -45,7 +45,11 @@ public interface IDraftSession : IDisposable
     /// the draft proposed but the target rejected are simply absent from the next context, and the
     /// session rolls its own state back to match.
     /// </param>
-    /// <param name="proposal">Receives the proposed tokens; its length is the most that may be proposed.</param>
+    /// <param name="proposal">
+    /// Receives the proposed tokens; its length is the most that may be proposed. An empty span asks
+    /// the draft only to catch up on the context (the generator does so for the prompt, during the
+    /// prompt pass, so that a draft model's prompt processing is not paid in the first round).
+    /// </param>
     /// <param name="sampler">
     /// Chooses each token a draft <em>model</em> proposes (argmax or a sample, as the generation
     /// decodes) and records its distribution for verification; a draft without a model ignores it.

@@ -58,6 +58,13 @@ public sealed class LanguageModelDraft : IDraftModel
 
             // After proposing n tokens the cache holds the context and n - 1 proposals.
             int count = Math.Min(proposal.Length, session.Capacity - context.Length + 1);
+            if (proposal.IsEmpty && !context.IsEmpty && context.Length <= session.Capacity && session.Length == 0)
+            {
+                Feed(context, cancellationToken); // catch up on the prompt; the next call feeds only what follows
+                _syncedContext = context.Length;
+                return 0;
+            }
+
             if (count <= 0 || context.IsEmpty)
             {
                 return 0;
@@ -82,11 +89,18 @@ public sealed class LanguageModelDraft : IDraftModel
             // One batched catch-up pass over everything the draft has not seen, then one pass per proposal.
             Feed(context[keep..], cancellationToken);
             _syncedContext = context.Length;
-            proposal[0] = sampler.Next(session.GetLogits(context.Length - keep - 1));
+            if (!sampler.TryNext(session.GetLogits(context.Length - keep - 1), out proposal[0]))
+            {
+                return 0;
+            }
+
             for (int i = 1; i < count; i++)
             {
                 Feed(proposal.Slice(i - 1, 1), cancellationToken);
-                proposal[i] = sampler.Next(session.GetLogits(0));
+                if (!sampler.TryNext(session.GetLogits(0), out proposal[i]))
+                {
+                    return i; // not confident enough to go on
+                }
             }
 
             return count;

@@ -67,6 +67,9 @@ public sealed record GenerationOptions
     /// </summary>
     public IReadOnlyList<ILogitsProcessor>? LogitsProcessors { get; init; }
 
+    /// <summary>Gets a value indicating whether the sampler needs a scratch row even when greedy (set by the generator for the draft confidence stop).</summary>
+    internal bool NeedsWorkBuffer { get; init; }
+
     /// <summary>Gets a deliberate error for tests that prove the statistical tests can fail; never set outside them.</summary>
     internal SamplingFault Fault { get; init; }
 

@@ -159,8 +159,9 @@ public sealed class SpeculativeGenerator
         // round's drafted tokens: every position's context is a prefix of it, and the verification
         // input (the pending token and the drafts) is a slice of it.
         int[] context = ArrayPool<int>.Shared.Rent(capacity);
-        using var sampler = new TokenSampler(options, vocabulary);
-        using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens);
+        using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary);
+        using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
+        var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
         using IModelSession target = Target.CreateSession(capacity);
         using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
         TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
@@ -173,6 +174,7 @@ public sealed class SpeculativeGenerator
             long started = Stopwatch.GetTimestamp();
             target.Append(prompt, cancellationToken);
             context[length] = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
+            draft?.Propose(context.AsSpan(0, length), [], draftSampler, cancellationToken); // the draft reads the prompt now too
             stats.RecordPrefill(started);
             int produced = 1;
             int generated = 0;
@@ -211,17 +213,19 @@ public sealed class SpeculativeGenerator
 
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Draft: propose up to K tokens into the context, never more than the remaining
-                // budget can emit (each round emits the accepted proposals plus one target token).
-                int budget = Math.Min(Options.DraftTokens, maxNewTokens - generated - 1);
+                // Draft: propose up to K tokens into the context (K adapted to what drafting has been
+                // worth so far), never more than the remaining budget can emit (each round emits the
+                // accepted proposals plus one target token).
+                int budget = Math.Min(draftLength.Next(), maxNewTokens - generated - 1);
                 int drafted = 0;
+                long draftTicks = 0;
                 draftSampler.Begin(length);
                 if (draft is not null && budget > 0)
                 {
                     started = Stopwatch.GetTimestamp();
                     drafted = draft.Propose(context.AsSpan(0, length), context.AsSpan(length, budget), draftSampler, cancellationToken);
                     draftSampler.CheckProposal(context.AsSpan(length, drafted));
-                    stats.RecordDraft(started, drafted, draft.ModelCalls);
+                    draftTicks = stats.RecordDraft(started, drafted, draft.ModelCalls);
                 }
 
                 // Verify: one target pass over the pending token (emitted, not yet cached) and every
@@ -238,7 +242,7 @@ public sealed class SpeculativeGenerator
                 // rolls itself back when it next sees the context. The target's token goes over the
                 // first rejected proposal.
                 target.Truncate(cached + 1 + verdict.Accepted);
-                stats.RecordVerification(started, verdict.Accepted);
+                draftLength.Record(drafted, verdict.Accepted, draftTicks, stats.RecordVerification(started, verdict.Accepted));
                 context[length + verdict.Accepted] = verdict.Next;
                 produced = verdict.Accepted + 1;
                 source = drafted == 0 ? TokenSource.Target

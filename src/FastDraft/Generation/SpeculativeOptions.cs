@@ -15,8 +15,30 @@ public sealed record SpeculativeOptions
     /// </summary>
     public int DraftTokens { get; init; } = 4;
 
+    /// <summary>
+    /// Gets a value indicating whether the number of tokens drafted per round adapts, between 0 and
+    /// <see cref="DraftTokens"/>, to the acceptance rate and the draft and target times measured during
+    /// the generation (see the README). At 0 the round is a plain target step, so a draft that is never
+    /// right costs almost nothing. The emitted tokens do not depend on it; but because the choice
+    /// follows timings, a sampled request with a <see cref="GenerationOptions.Seed"/> keeps the length
+    /// fixed so that the seed reproduces its tokens. Default: <see langword="true"/>.
+    /// </summary>
+    public bool AdaptiveDraftTokens { get; init; } = true;
+
+    /// <summary>
+    /// Gets the draft confidence below which a draft model stops proposing within a round: when its
+    /// most likely next token has a lower probability (after the request's processors). 0, the default,
+    /// never stops early. Drafts without a distribution (n-gram) ignore it.
+    /// </summary>
+    public float DraftConfidenceThreshold { get; init; }
+
     internal void Validate(string paramName)
     {
+        if (DraftConfidenceThreshold is < 0 or > 1 || float.IsNaN(DraftConfidenceThreshold))
+        {
+            throw new ArgumentOutOfRangeException(paramName, DraftConfidenceThreshold, "DraftConfidenceThreshold must be in [0, 1].");
+        }
+
         if (DraftTokens is < 1 or > MaxDraftTokens)
         {
             throw new ArgumentOutOfRangeException(paramName, DraftTokens, $"DraftTokens must be between 1 and {MaxDraftTokens}.");

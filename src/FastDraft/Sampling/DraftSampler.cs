@@ -25,8 +25,11 @@ public sealed class DraftSampler : IDisposable
     private readonly int[] _chosen;
     private int _length;
 
-    internal DraftSampler(Sampling.TokenSampler sampler, int[] context, int vocabulary, int maxProposals)
+    private readonly float _confidenceThreshold;
+
+    internal DraftSampler(Sampling.TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f)
     {
+        _confidenceThreshold = confidenceThreshold;
         _sampler = sampler;
         _context = context;
         _vocabulary = vocabulary;
@@ -48,6 +51,22 @@ public sealed class DraftSampler : IDisposable
     /// <exception cref="InvalidOperationException">More tokens are chosen than were asked for.</exception>
     public int Next(ReadOnlySpan<float> logits)
     {
+        Choose(logits, threshold: 0f, out int token);
+        return token;
+    }
+
+    /// <summary>
+    /// Chooses the next proposed token, unless the draft is not confident enough to propose one (its
+    /// most likely token's probability is below <see cref="SpeculativeOptions.DraftConfidenceThreshold"/>):
+    /// then the draft should stop proposing for this round.
+    /// </summary>
+    /// <param name="logits">The draft model's logits for the next position.</param>
+    /// <param name="token">The token to propose, when the method returns <see langword="true"/>.</param>
+    /// <returns>Whether to propose <paramref name="token"/>.</returns>
+    public bool TryNext(ReadOnlySpan<float> logits, out int token) => Choose(logits, _confidenceThreshold, out token);
+
+    private bool Choose(ReadOnlySpan<float> logits, float threshold, out int token)
+    {
         if (logits.Length != _vocabulary)
         {
             throw new ArgumentException($"Expected {_vocabulary} logits (the vocabulary size), got {logits.Length}.", nameof(logits));
@@ -59,16 +78,18 @@ public sealed class DraftSampler : IDisposable
         }
 
         ReadOnlySpan<int> context = _context.AsSpan(0, _length + Count);
-        int token;
+        float confidence;
         if (_distributions is null)
         {
             token = _sampler.Argmax(logits, context);
+            confidence = threshold > 0 ? _sampler.TopProbability(logits, context) : 1f;
         }
         else
         {
             Span<float> q = _distributions.AsSpan(Count * _vocabulary, _vocabulary);
             _sampler.Distribution(logits, context, q);
             token = _sampler.Draw(q);
+            confidence = threshold > 0 ? System.Numerics.Tensors.TensorPrimitives.Max(q) : 1f;
             if (_sampler.Fault == SamplingFault.UnprocessedDraftDistribution)
             {
                 System.Numerics.Tensors.TensorPrimitives.Subtract(logits, System.Numerics.Tensors.TensorPrimitives.Max(logits), q);
@@ -77,9 +98,14 @@ public sealed class DraftSampler : IDisposable
             }
         }
 
+        if (confidence < threshold)
+        {
+            return false;
+        }
+
         _context[_length + Count] = token;
         _chosen[Count++] = token;
-        return token;
+        return true;
     }
 
     /// <summary>Returns the pooled buffers.</summary>

@@ -46,7 +46,7 @@ internal sealed class TokenSampler : IDisposable
         Adjusts = _penalizes || _processors.Length > 0;
         _random = new Xoshiro256StarStar(options.Seed is long seed ? (ulong)seed : (ulong)Random.Shared.NextInt64());
 
-        if (!IsGreedy || Adjusts)
+        if (!IsGreedy || Adjusts || options.NeedsWorkBuffer)
         {
             _work = ArrayPool<float>.Shared.Rent(vocabulary);
         }
@@ -89,6 +89,18 @@ internal sealed class TokenSampler : IDisposable
         logits.CopyTo(work);
         Adjust(work, context);
         return TensorPrimitives.IndexOfMax(work);
+    }
+
+    /// <summary>The probability of the most likely token after <paramref name="context"/> at temperature 1, after the adjusting processors.</summary>
+    public float TopProbability(ReadOnlySpan<float> logits, ReadOnlySpan<int> context)
+    {
+        Span<float> work = _work is null ? new float[_vocabulary] : _work.AsSpan(0, _vocabulary);
+        logits.CopyTo(work);
+        Adjust(work, context);
+        float max = TensorPrimitives.Max(work);
+        TensorPrimitives.Subtract(work, max, work);
+        TensorPrimitives.Exp(work, work);
+        return 1f / TensorPrimitives.Sum(work);
     }
 
     /// <summary>The token after <paramref name="context"/>: the argmax when greedy, else a draw from the processed distribution.</summary>

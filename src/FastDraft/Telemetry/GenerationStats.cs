@@ -101,23 +101,30 @@ public sealed class GenerationStats
         TargetCalls++;
     }
 
-    internal void RecordDraft(long startTimestamp, int drafted, long draftModelCalls)
+    /// <summary>Records a proposal; returns its duration in stopwatch ticks.</summary>
+    internal long RecordDraft(long startTimestamp, int drafted, long draftModelCalls)
     {
-        _draftTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
+        _draftTicks += ticks;
         DraftCalls = draftModelCalls;
         if (drafted > 0)
         {
             DraftedTokens += drafted;
             DraftRounds++;
         }
+
+        return ticks;
     }
 
-    internal void RecordVerification(long startTimestamp, int accepted)
+    /// <summary>Records a verification pass; returns its duration in stopwatch ticks.</summary>
+    internal long RecordVerification(long startTimestamp, int accepted)
     {
-        _targetTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
+        _targetTicks += ticks;
         TargetCalls++;
         Rounds++;
         AcceptedTokens += accepted;
+        return ticks;
     }
 
     internal GeneratedToken Emit(int id, TokenSource source, string? text)

@@ -46,7 +46,7 @@ public sealed class GeneratorTests
     public async Task PerfectDraft_EmitsDraftedTokensAndBonuses_InOnePassPerRound(int k)
     {
         FunctionModel model = Model();
-        var generator = new SpeculativeGenerator(model, PerfectDraft(model), new SpeculativeOptions { DraftTokens = k });
+        var generator = new SpeculativeGenerator(model, PerfectDraft(model), new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false });
         GenerationResult result = await generator.GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = 1 + (5 * (k + 1)) });
 
         Assert.Equal(Reference(model, Prompt, 1 + (5 * (k + 1))), result.Ids);
@@ -68,7 +68,7 @@ public sealed class GeneratorTests
     public async Task WrongDraft_EveryRoundEndsWithACorrection_AndOutputIsUnchanged()
     {
         FunctionModel model = Model();
-        var generator = new SpeculativeGenerator(model, WrongDraft(model), new SpeculativeOptions { DraftTokens = 4 });
+        var generator = new SpeculativeGenerator(model, WrongDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false });
         GenerationResult result = await generator.GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = 25 });
 
         Assert.Equal(Reference(model, Prompt, 25), result.Ids);
@@ -85,11 +85,16 @@ public sealed class GeneratorTests
         FunctionModel model = Model();
         var draft = new ScriptedDraft((context, k) =>
         {
+            if (k == 0)
+            {
+                return [];
+            }
+
             int[] right = Reference(model, context, k);
             right[Math.Min(2, k - 1)] = (right[Math.Min(2, k - 1)] + 1) % Vocabulary; // the third proposal is wrong
             return right;
         });
-        GenerationResult result = await new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 4 })
+        GenerationResult result = await new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false })
             .GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = 31 });
 
         Assert.Equal(Reference(model, Prompt, 31), result.Ids);
@@ -151,11 +156,12 @@ public sealed class GeneratorTests
     {
         FunctionModel model = Model();
         ScriptedDraft draft = PerfectDraft(model);
-        GenerationResult result = await new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 8 })
+        GenerationResult result = await new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 8, AdaptiveDraftTokens = false })
             .GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = maxNewTokens });
 
         Assert.Equal(Reference(model, Prompt, maxNewTokens), result.Ids);
-        Assert.All(draft.RequestedLengths, length => Assert.InRange(length, 1, Math.Min(8, maxNewTokens - 1)));
+        Assert.Equal(0, draft.RequestedLengths[0]); // during the prompt pass the draft only reads the prompt
+        Assert.All(draft.RequestedLengths.Skip(1), length => Assert.InRange(length, 1, Math.Min(8, maxNewTokens - 1)));
     }
 
     [Fact]

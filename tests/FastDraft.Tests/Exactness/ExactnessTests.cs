@@ -49,7 +49,7 @@ public sealed class ExactnessTests
         long accepted = 0;
         foreach (int k in DraftLengths)
         {
-            var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = k });
+            var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false });
             for (int p = 0; p < prompts.Length; p++)
             {
                 GenerationResult result = await generator.GenerateToListAsync(prompts[p], options, TestContext.Current.CancellationToken);

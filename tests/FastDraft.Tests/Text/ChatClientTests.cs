@@ -16,7 +16,7 @@ public sealed class ChatClientTests
         OnnxCausalLM target = LoadedModels.Get(TestModels.TextModel);
         OnnxCausalLM draft = LoadedModels.Get(TestModels.Perturbed("text-draft", TestModels.TextModel, 0.05f));
         ModelTokenizer tokenizer = ModelTokenizer.Load(TestModels.TextModel);
-        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 3 }, tokenizer);
+        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 3, AdaptiveDraftTokens = false }, tokenizer);
         return (generator.AsChatClient(), generator, tokenizer);
     }
 

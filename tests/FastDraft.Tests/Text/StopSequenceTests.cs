@@ -32,7 +32,7 @@ public sealed class StopSequenceTests
 
             return [.. proposal.Skip(context.Length)];
         });
-        return (new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 4 }, tokenizer), ids, tokenizer);
+        return (new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }, tokenizer), ids, tokenizer);
     }
 
     public static TheoryData<string, string> Stops => new()

@@ -1,0 +1,127 @@
+using FastDraft.OnnxRuntime;
+using FastDraft.Tests.Infrastructure;
+
+namespace FastDraft.Tests.Core;
+
+public sealed class AdaptiveDraftingTests
+{
+    private const int Vocabulary = 50;
+    private static readonly int[] Prompt = [3, 14, 15, 9, 26];
+
+    private static FunctionModel Model() => new(Vocabulary, context => ((context[^1] * 7) + (context.Length * 3) + 1) % Vocabulary);
+
+    private static int[] Continue(FunctionModel model, int[] context, int count)
+    {
+        var tokens = new List<int>(context);
+        for (int i = 0; i < count; i++)
+        {
+            tokens.Add(model.Next(tokens.ToArray()));
+        }
+
+        return [.. tokens.Skip(context.Length)];
+    }
+
+    [Fact]
+    public void Controller_StopsDraftingForADraftThatIsNeverRight_AndKeepsProbing()
+    {
+        var controller = new DraftLengthController(maxDraftTokens: 4, adaptive: true);
+        var lengths = new List<int>();
+        for (int round = 0; round < 200; round++)
+        {
+            int k = controller.Next();
+            lengths.Add(k);
+
+            // A cheap draft (1 tick per token) that is never right; a target pass costs 100 ticks plus 2 per extra token.
+            controller.Record(k, accepted: 0, draftTicks: k, verifyTicks: 100 + (2 * k));
+        }
+
+        Assert.Equal(4, lengths[0]); // optimistic start
+        Assert.True(lengths.Skip(20).Count(k => k == 0) > 150, "mostly plain target steps once acceptance is known to be ~0");
+        Assert.Contains(1, lengths.Skip(20)); // still probing
+        Assert.True(controller.Acceptance < 0.1);
+    }
+
+    [Fact]
+    public void Controller_DraftsTheMostTokens_ForADraftThatIsAlwaysRight()
+    {
+        var controller = new DraftLengthController(maxDraftTokens: 6, adaptive: true);
+        for (int round = 0; round < 50; round++)
+        {
+            int k = controller.Next();
+            controller.Record(k, accepted: k, draftTicks: 5 * k, verifyTicks: 100 + (2 * k));
+        }
+
+        Assert.Equal(6, controller.Next());
+        Assert.True(controller.Acceptance > 0.9);
+    }
+
+    [Fact]
+    public void Controller_BalancesCostAgainstAcceptance()
+    {
+        // A draft costing a fifth of a target pass per token and right 70% of the time: the expected rate
+        // E(0.7, K) / (20K + 100 + 2K) peaks at K = 2 or 3, above both 0 and the maximum of 8.
+        var controller = new DraftLengthController(maxDraftTokens: 8, adaptive: true);
+        var random = new Random(1);
+        var lengths = new List<int>();
+        for (int round = 0; round < 400; round++)
+        {
+            int k = controller.Next();
+            int accepted = 0;
+            while (accepted < k && random.NextDouble() < 0.7)
+            {
+                accepted++;
+            }
+
+            controller.Record(k, accepted, draftTicks: 20 * k, verifyTicks: 100 + (2 * k));
+            lengths.Add(k);
+        }
+
+        double typical = lengths.Skip(100).Average();
+        Assert.InRange(typical, 1.5, 4.5);
+    }
+
+    [Fact]
+    public async Task AdaptiveGeneration_StaysExact_AndDraftsLessWhenTheDraftIsUseless()
+    {
+        FunctionModel model = Model();
+        var wrong = new ScriptedDraft((context, k) => [.. Continue(model, context, k).Select(t => (t + 1) % Vocabulary)]);
+        var options = new GenerationOptions { MaxNewTokens = 200 };
+        GenerationResult adaptive = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4 }).GenerateToListAsync(Prompt, options);
+        GenerationResult fixedLength = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }).GenerateToListAsync(Prompt, options);
+
+        Assert.Equal(Continue(model, Prompt, 200), adaptive.Ids);
+        Assert.Equal(adaptive.Ids, fixedLength.Ids);
+        Assert.True(adaptive.Stats.DraftedTokens < fixedLength.Stats.DraftedTokens / 4, $"adaptive drafted {adaptive.Stats.DraftedTokens}, fixed {fixedLength.Stats.DraftedTokens}");
+    }
+
+    [Fact]
+    public async Task SeededSampling_KeepsTheDraftLengthFixed_SoTheSeedReproducesTheTokens()
+    {
+        OnnxCausalLM target = LoadedModels.Get(TestModels.GqaTarget);
+        OnnxCausalLM draft = LoadedModels.Get(TestModels.UnrelatedDraft);
+        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
+        var options = new GenerationOptions { MaxNewTokens = 40, IgnoreEndOfSequence = true, Temperature = 1f, Seed = 9 };
+        GenerationResult first = await generator.GenerateToListAsync(new[] { 1, 2, 3 }, options);
+        GenerationResult second = await generator.GenerateToListAsync(new[] { 1, 2, 3 }, options);
+        Assert.Equal(first.Ids, second.Ids);
+        Assert.Equal(first.Stats.DraftedTokens, second.Stats.DraftedTokens);
+    }
+
+    [Fact]
+    public async Task ConfidenceThreshold_StopsAnUnsureDraft_WithoutChangingTheOutput()
+    {
+        // The fake model's distributions are flat-ish: its top token has probability e / (e + 49) ≈ 0.05.
+        FunctionModel model = Model();
+        var options = new GenerationOptions { MaxNewTokens = 40 };
+        GenerationResult unsure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.1f })
+            .GenerateToListAsync(Prompt, options);
+        GenerationResult sure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.01f })
+            .GenerateToListAsync(Prompt, options);
+
+        Assert.Equal(Continue(model, Prompt, 40), unsure.Ids);
+        Assert.Equal(unsure.Ids, sure.Ids);
+        Assert.Equal(0, unsure.Stats.DraftedTokens);
+        Assert.True(sure.Stats.DraftedTokens > 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpeculativeGenerator(model, null, new SpeculativeOptions { DraftConfidenceThreshold = 1.5f }));
+    }
+}
