@@ -34,6 +34,31 @@ public class SamplingBenchmarks
         _sampler = new TokenSampler(options, Vocabulary);
     }
 
+    /// <summary>A plain scalar softmax at the same temperature: the baseline for the "temperature" row.</summary>
+    [Benchmark(Baseline = true)]
+    public float ScalarSoftmax()
+    {
+        float max = float.NegativeInfinity;
+        foreach (float logit in _logits)
+        {
+            max = Math.Max(max, logit);
+        }
+
+        float sum = 0;
+        for (int i = 0; i < _logits.Length; i++)
+        {
+            _probabilities[i] = MathF.Exp((_logits[i] - max) / 0.8f);
+            sum += _probabilities[i];
+        }
+
+        for (int i = 0; i < _logits.Length; i++)
+        {
+            _probabilities[i] /= sum;
+        }
+
+        return _probabilities[0];
+    }
+
     [Benchmark]
     public float Distribution()
     {

@@ -98,16 +98,13 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
         (string folder, string modelFile, ModelFolderConfig config) = Locate(path);
         InferenceSession session;
-        using (SessionOptions sessionOptions = SessionOptionsFactory.Create(options, config.IntraOpThreads, modelFile))
+        try
         {
-            try
-            {
-                session = new InferenceSession(modelFile, sessionOptions);
-            }
-            catch (OnnxRuntimeException ex)
-            {
-                throw new InvalidModelException($"ONNX Runtime could not load '{modelFile}': {ex.Message}", modelFile, ex);
-            }
+            session = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidModelException($"ONNX Runtime could not load '{modelFile}': {ex.Message}", modelFile, ex);
         }
 
         try

@@ -21,7 +21,8 @@ public enum OnnxThreading
     /// <summary>
     /// One intra-op pool for the whole process, shared by every model that asks for it, so a draft and
     /// its target never compete for cores. FastDraft creates it with the ONNX Runtime environment when it
-    /// loads the first model; if something else created the environment first, models fall back to
+    /// loads the first model; if something else created the environment first (managed code, or native
+    /// code such as ONNX Runtime GenAI, noticed when the first session is created), models fall back to
     /// <see cref="PerSession"/>. Its size is the first such model's <see cref="OnnxModelOptions.IntraOpThreads"/>
     /// (default: one thread per physical core).
     /// </summary>

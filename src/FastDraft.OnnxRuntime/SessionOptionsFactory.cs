@@ -5,11 +5,29 @@ namespace FastDraft.OnnxRuntime;
 /// <summary>Turns <see cref="OnnxModelOptions"/> into ONNX Runtime session options: threading, execution provider, overrides.</summary>
 internal static class SessionOptionsFactory
 {
-    public static SessionOptions Create(OnnxModelOptions options, int? configuredThreads, string modelFile)
+    /// <summary>Creates the inference session, on the shared thread pool when the options ask for it and the process allows it.</summary>
+    public static InferenceSession CreateSession(OnnxModelOptions options, int? configuredThreads, string modelFile)
     {
         // Before anything else: creating session options creates the ONNX Runtime environment.
         int? threads = options.IntraOpThreads ?? configuredThreads;
         bool sharedPool = options.Threading == OnnxThreading.SharedPool && SharedThreadPool.TryUse(threads);
+        try
+        {
+            using SessionOptions sessionOptions = Create(options, threads, sharedPool, modelFile);
+            return new InferenceSession(modelFile, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex) when (sharedPool && ex.Message.Contains("EnvCreatedWithGlobalThreadPools", StringComparison.Ordinal))
+        {
+            // Native code in the process (ONNX Runtime GenAI, say) created the environment before us,
+            // without global pools, where the managed API cannot see it: fall back to pools per model.
+            SharedThreadPool.Disable();
+            using SessionOptions sessionOptions = Create(options, threads, sharedPool: false, modelFile);
+            return new InferenceSession(modelFile, sessionOptions);
+        }
+    }
+
+    private static SessionOptions Create(OnnxModelOptions options, int? threads, bool sharedPool, string modelFile)
+    {
         var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -74,17 +92,24 @@ internal static class SessionOptionsFactory
     /// <remarks>
     /// A global pool can only be given to the ONNX Runtime environment when it is created, so it
     /// exists only if FastDraft creates the environment, which happens when the first model is loaded
-    /// before anything else in the process used ONNX Runtime. Otherwise models get pools of their own.
+    /// before anything else in the process used ONNX Runtime. Otherwise models get pools of their own
+    /// (found out from the first failed session when native code created the environment unseen).
     /// </remarks>
     private static class SharedThreadPool
     {
         private static readonly Lock Gate = new();
         private static OrtThreadingOptions? s_threading;
+        private static bool s_disabled;
 
         public static bool TryUse(int? threads)
         {
             lock (Gate)
             {
+                if (s_disabled)
+                {
+                    return false;
+                }
+
                 if (s_threading is not null)
                 {
                     return true;
@@ -104,6 +129,14 @@ internal static class SessionOptionsFactory
                 OrtEnv.CreateInstanceWithOptions(ref environment);
                 s_threading = threading; // kept alive with the environment
                 return true;
+            }
+        }
+
+        public static void Disable()
+        {
+            lock (Gate)
+            {
+                s_disabled = true;
             }
         }
     }

@@ -136,7 +136,17 @@ internal sealed unsafe class NativeBuffer : IDisposable
 
     public byte* Pointer { get; private set; }
 
-    public long Bytes { get; }
+    public long Bytes { get; private set; }
+
+    /// <summary>Replaces the memory with a block of <paramref name="bytes"/> (contents not kept), without a new managed object.</summary>
+    public void Reallocate(long bytes)
+    {
+        ObjectDisposedException.ThrowIf(Pointer == null, this);
+        NativeMemory.AlignedFree(Pointer);
+        Pointer = null;
+        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+        Bytes = bytes;
+    }
 
     public void Dispose()
     {

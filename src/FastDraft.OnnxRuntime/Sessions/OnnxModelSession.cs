@@ -263,10 +263,18 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
         if (rows > _logitsRows)
         {
-            // Grow once to the largest pass seen (rounded up), then reuse.
+            // Grow to the largest pass seen (rounded up), then reuse; in place, so that a draft length
+            // never used before costs no managed allocation mid-generation.
             int newRows = Math.Min(RetainedLogitsRows, Math.Max(rows, _logitsRows * 2));
-            _logits?.Dispose();
-            _logits = new NativeBuffer(newRows * _logitsRowBytes);
+            if (_logits is null)
+            {
+                _logits = new NativeBuffer(newRows * _logitsRowBytes);
+            }
+            else
+            {
+                _logits.Reallocate(newRows * _logitsRowBytes);
+            }
+
             _logitsRows = newRows;
         }
 

@@ -174,7 +174,9 @@ public sealed class SpeculativeGenerator
             long started = Stopwatch.GetTimestamp();
             target.Append(prompt, cancellationToken);
             context[length] = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
+            long targetRead = Stopwatch.GetTimestamp();
             draft?.Propose(context.AsSpan(0, length), [], draftSampler, cancellationToken); // the draft reads the prompt now too
+            draftLength.RecordPromptPasses(Stopwatch.GetTimestamp() - targetRead, targetRead - started);
             stats.RecordPrefill(started);
             int produced = 1;
             int generated = 0;
@@ -242,7 +244,7 @@ public sealed class SpeculativeGenerator
                 // rolls itself back when it next sees the context. The target's token goes over the
                 // first rejected proposal.
                 target.Truncate(cached + 1 + verdict.Accepted);
-                draftLength.Record(drafted, verdict.Accepted, draftTicks, stats.RecordVerification(started, verdict.Accepted));
+                draftLength.Record(drafted, verdict.Accepted, draftTicks, stats.RecordVerification(started, drafted, verdict.Accepted));
                 context[length + verdict.Accepted] = verdict.Next;
                 produced = verdict.Accepted + 1;
                 source = drafted == 0 ? TokenSource.Target

@@ -33,6 +33,12 @@ public sealed class GenerationStats
     /// <summary>Gets the number of proposed tokens the target accepted.</summary>
     public int AcceptedTokens { get; private set; }
 
+    /// <summary>
+    /// Gets the number of proposed tokens the target judged: the accepted ones plus, in each round that
+    /// ended in a rejection, the rejected one. Proposals after a rejection are never judged.
+    /// </summary>
+    public int EvaluatedTokens { get; private set; }
+
     /// <summary>Gets the number of decoding rounds after the prompt pass (each is one target pass).</summary>
     public int Rounds { get; private set; }
 
@@ -50,6 +56,12 @@ public sealed class GenerationStats
 
     /// <summary>Gets the fraction of proposed tokens the target accepted (0 when nothing was proposed).</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedTokens / DraftedTokens;
+
+    /// <summary>
+    /// Gets the per-position acceptance rate, accepted ÷ <see cref="EvaluatedTokens"/>: the α of the
+    /// speculative decoding literature, which predicts the tokens per round as (1 − α^(K+1)) / (1 − α).
+    /// </summary>
+    public double PositionAcceptanceRate => EvaluatedTokens == 0 ? 0 : (double)AcceptedTokens / EvaluatedTokens;
 
     /// <summary>Gets the mean number of proposed tokens accepted per round that had a proposal.</summary>
     public double MeanAcceptedLength => DraftRounds == 0 ? 0 : (double)AcceptedTokens / DraftRounds;
@@ -87,7 +99,7 @@ public sealed class GenerationStats
     internal void Begin(int promptTokens)
     {
         PromptTokens = promptTokens;
-        GeneratedTokens = DraftedTokens = AcceptedTokens = Rounds = DraftRounds = TargetCalls = 0;
+        GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
         DraftCalls = 0;
         StopReason = StopReason.None;
         _prefillTicks = _targetTicks = _draftTicks = 0;
@@ -117,13 +129,14 @@ public sealed class GenerationStats
     }
 
     /// <summary>Records a verification pass; returns its duration in stopwatch ticks.</summary>
-    internal long RecordVerification(long startTimestamp, int accepted)
+    internal long RecordVerification(long startTimestamp, int drafted, int accepted)
     {
         long ticks = Stopwatch.GetTimestamp() - startTimestamp;
         _targetTicks += ticks;
         TargetCalls++;
         Rounds++;
         AcceptedTokens += accepted;
+        EvaluatedTokens += accepted + (accepted < drafted ? 1 : 0);
         return ticks;
     }
 

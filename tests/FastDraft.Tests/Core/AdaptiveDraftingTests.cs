@@ -35,10 +35,47 @@ public sealed class AdaptiveDraftingTests
             controller.Record(k, accepted: 0, draftTicks: k, verifyTicks: 100 + (2 * k));
         }
 
-        Assert.Equal(4, lengths[0]); // optimistic start
+        Assert.Equal(4, lengths[0]); // optimistic start: no prompt passes said the draft is expensive
+        Assert.True(lengths.Skip(1).Take(10).Count(k => k > 0) <= 3, $"slow to stop: {string.Join(",", lengths)}");
         Assert.True(lengths.Skip(20).Count(k => k == 0) > 150, "mostly plain target steps once acceptance is known to be ~0");
         Assert.Contains(1, lengths.Skip(20)); // still probing
         Assert.True(controller.Acceptance < 0.1);
+    }
+
+    [Fact]
+    public void Controller_IsNotKeptDraftingByAStalePlainStepTime()
+    {
+        var controller = new DraftLengthController(maxDraftTokens: 4, adaptive: true);
+        var lengths = new List<int>();
+        for (int round = 0; round < 120; round++)
+        {
+            int k = controller.Next();
+            lengths.Add(k);
+
+            // A never-right draft; the fifth round's pass is caught in a hiccup (five times its cost).
+            controller.Record(k, accepted: 0, draftTicks: k, verifyTicks: (round == 4 ? 500 : 100) + (5 * k));
+        }
+
+        Assert.True(lengths.Skip(30).Count(k => k > 0) < 10, $"kept drafting: {string.Join(",", lengths)}");
+    }
+
+    [Fact]
+    public void Controller_ProbesRarely_ForADraftAsSlowAsTheTarget()
+    {
+        var controller = new DraftLengthController(maxDraftTokens: 8, adaptive: true);
+        controller.RecordPromptPasses(draftTicks: 1000, targetTicks: 1000); // it read the prompt as slowly as the target
+        var lengths = new List<int>();
+        for (int round = 0; round < 200; round++)
+        {
+            int k = controller.Next();
+            lengths.Add(k);
+
+            // Always right, but each proposed token costs as much as a target step: drafting never pays.
+            controller.Record(k, accepted: k, draftTicks: 100 * k, verifyTicks: 100 + (5 * k));
+        }
+
+        Assert.True(lengths.Skip(20).Count(k => k > 0) <= 6, $"probed too often: {string.Join(",", lengths)}");
+        Assert.True(lengths.Take(20).Sum() <= 2, $"drafted before its cost was known: {string.Join(",", lengths)}");
     }
 
     [Fact]

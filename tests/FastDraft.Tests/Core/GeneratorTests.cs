@@ -75,6 +75,8 @@ public sealed class GeneratorTests
         Assert.All(result.Tokens.Skip(1).SkipLast(1), t => Assert.Equal(TokenSource.Correction, t.Source));
         Assert.Equal(TokenSource.Target, result.Tokens[^1].Source); // a budget of one token leaves nothing to draft
         Assert.Equal(0, result.Stats.AcceptedTokens);
+        Assert.Equal(result.Stats.DraftRounds, result.Stats.EvaluatedTokens); // only the first proposal of each round is judged
+        Assert.True(result.Stats.DraftedTokens > result.Stats.EvaluatedTokens);
         Assert.Equal(0.0, result.Stats.AcceptanceRate);
         Assert.True(result.Stats.DraftedTokens > 0);
     }
@@ -294,6 +296,8 @@ public sealed class GeneratorTests
         Assert.Equal(stats.Rounds + 1, stats.TargetCalls);
         Assert.Equal(tokens.Count - 1, stats.AcceptedTokens + stats.Rounds);
         Assert.Equal((double)stats.AcceptedTokens / stats.DraftedTokens, stats.AcceptanceRate);
+        Assert.Equal(stats.AcceptedTokens + tokens.Count(t => t.Source == TokenSource.Correction), stats.EvaluatedTokens); // a rejection judges one more
+        Assert.Equal((double)stats.AcceptedTokens / stats.EvaluatedTokens, stats.PositionAcceptanceRate);
         Assert.Equal(Prompt.Length, stats.PromptTokens);
         Assert.True(stats.TotalTime >= stats.TimeToFirstToken && stats.TimeToFirstToken > TimeSpan.Zero);
         Assert.True(stats.TokensPerSecond > 0);

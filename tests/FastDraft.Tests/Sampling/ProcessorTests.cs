@@ -57,6 +57,29 @@ public sealed class ProcessorTests
         }
     }
 
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(0.9f)]
+    [InlineData(0.99f)]
+    public void TopP_KeepsTheReferenceNucleus_OnLargePeakedVocabularies(float topP)
+    {
+        // Wide logits over a large vocabulary: most tokens fall below the (1 − top-p) / V floor that
+        // the sampler skips, so this checks that skipping them never changes the nucleus.
+        const int Large = 20_000;
+        var options = new GenerationOptions { Temperature = 1f, TopP = topP, Seed = 1 };
+        using var sampler = new TokenSampler(options, Large);
+        var random = new Random(11);
+        var probabilities = new float[Large];
+        for (int trial = 0; trial < 20; trial++)
+        {
+            double spread = trial % 2 == 0 ? 30 : 3;
+            float[] logits = [.. Enumerable.Range(0, Large).Select(_ => (float)(random.NextDouble() * spread))];
+            sampler.Distribution(logits, [], probabilities);
+            double[] expected = ReferenceSampling.Distribution(logits, [], options);
+            Assert.Equal(expected.Select(p => p > 0), probabilities.Select(p => p > 0));
+        }
+    }
+
     [Fact]
     public void KthLargest_AgreesWithSorting_IncludingTies_ForHeapAndQuickselect()
     {

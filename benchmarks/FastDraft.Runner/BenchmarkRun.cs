@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using FastDraft.OnnxRuntime;
+using GenAI = Microsoft.ML.OnnxRuntimeGenAI;
+
+namespace FastDraft.Runner;
+
+/// <summary>One mode's result on one target: medians and ranges over interleaved repetitions.</summary>
+public sealed record ModeResult(
+    string Target, string System, string Mode, string? Draft, int DraftTokens,
+    double DecodeTokensPerSecond, double DecodeMin, double DecodeMax, double PrefillMilliseconds,
+    double TargetCallsPerToken, double AcceptanceRate, double MeanAcceptedLength,
+    double? OverheadFraction, double? BytesPerToken, double? BytesPerGeneration, double? RatioToGenAI, double? Speedup, double? PredictedSpeedup, double? Realization,
+    double[] DecodeByRepetition);
+
+/// <summary>
+/// Step times measured in the run itself, for the predicted speedup E(α, K) / (K·c + v(K)), as ratios to
+/// the target's single-token step run back to back; <c>PassCostRatio[0]</c> is that step after draft steps.
+/// </summary>
+public sealed record Calibration(
+    string Target, double TargetStepMilliseconds, Dictionary<int, double> PassCostRatio, Dictionary<string, double> DraftCostRatio,
+    Dictionary<string, double> IsolatedDraftCostRatio, string SweepDraft, Dictionary<int, double> SweepDraftCostRatioByK)
+{
+    /// <summary>c for a draft at K: measured at that K for the swept draft, at the default K otherwise.</summary>
+    public double? DraftCost(string? draft, int k) =>
+        draft == SweepDraft && SweepDraftCostRatioByK.TryGetValue(k, out double byK) ? byK
+        : draft is not null && DraftCostRatio.TryGetValue(draft, out double c) ? c
+        : null;
+
+    /// <summary>The element-wise median of calibrations taken once per repetition (for the report).</summary>
+    public static Calibration Median(IReadOnlyList<Calibration> all)
+    {
+        Dictionary<TKey, double> Of<TKey>(Func<Calibration, Dictionary<TKey, double>> select)
+            where TKey : notnull => select(all[0]).Keys.ToDictionary(key => key, key => BenchmarkRun.Median(all.Select(c => select(c)[key])));
+        return new Calibration(
+            all[0].Target, BenchmarkRun.Median(all.Select(c => c.TargetStepMilliseconds)), Of(c => c.PassCostRatio), Of(c => c.DraftCostRatio),
+            Of(c => c.IsolatedDraftCostRatio), all[0].SweepDraft, Of(c => c.SweepDraftCostRatioByK));
+    }
+}
+
+/// <summary>Managed allocation of one of our modes: per generated token once running, and per generation.</summary>
+public sealed record Allocation(double BytesPerToken, double BytesPerGeneration);
+
+/// <summary>Runs every mode of every pair, interleaved (A B C … A B C …), in one process.</summary>
+public static class BenchmarkRun
+{
+    public static (List<ModeResult> Results, List<Calibration> Calibrations) Run(RunnerSettings settings, TextWriter log)
+    {
+        var results = new List<ModeResult>();
+        var calibrations = new List<Calibration>();
+        foreach (BenchTarget pair in Pairs.Create(settings, log))
+        {
+            log.WriteLine($"== {pair.Name}: {pair.Description}");
+            using OnnxCausalLM target = OnnxCausalLM.Load(pair.Folder);
+            var drafts = pair.Drafts.ToDictionary(d => d.Name, d => OnnxCausalLM.Load(d.Folder));
+            var modes = new List<Mode>();
+            try
+            {
+                modes.AddRange(CreateModes(settings, pair, target, drafts));
+                (Dictionary<Mode, List<Sample[]>> samples, List<Calibration> perRepetition) = Measure(settings, pair, modes, () => Calibrate(settings, pair, target, drafts), log);
+                calibrations.Add(Calibration.Median(perRepetition));
+                var allocations = modes.OfType<OursMode>().ToDictionary(m => (Mode)m, m => Allocated(m, pair, settings.Tokens));
+                results.AddRange(Summarize(pair, settings, samples, perRepetition, allocations));
+            }
+            finally
+            {
+                modes.ForEach(m => m.Dispose());
+                foreach (OnnxCausalLM draft in drafts.Values)
+                {
+                    draft.Dispose();
+                }
+            }
+        }
+
+        return (results, calibrations);
+    }
+
+    private static IEnumerable<Mode> CreateModes(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts)
+    {
+        int k = settings.DraftTokens;
+        int threads = settings.GenAIThreads;
+        var fixedK = new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false };
+        var adaptive = new SpeculativeOptions { DraftTokens = 8 };
+        void NGram(GenAI.GeneratorParams p)
+        {
+            p.SetSpeculativeNumber("ngram_size", 4);
+            p.SetSpeculativeNumber("max_draft_tokens", k);
+        }
+
+        // Each of ours next to GenAI's same mode, with FastDraft's thread count and with GenAI's own default
+        // (one intra-op thread here).
+        yield return new OursMode("target-only", target, null, null, fixedK, null);
+        yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, threads);
+        yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, null);
+        yield return new OursMode("n-gram", target, new NGramDraftModel(3), null, fixedK, "n-gram");
+        yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, threads);
+        yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, null);
+        yield return new OursMode("adaptive", target, new NGramDraftModel(3), null, adaptive, "n-gram");
+        foreach (BenchDraft draft in pair.Drafts)
+        {
+            string composite = GenAIMode.Composite(Path.Combine(settings.Cache, "genai"), pair.Folder, draft.Folder, k);
+            int[] ks = pair.SweepDraftTokens && draft == pair.Drafts[0] ? [.. settings.DraftTokenSweep.Append(k).Distinct().Order()] : [k];
+            foreach (int kk in ks)
+            {
+                yield return new OursMode("speculative", target, drafts[draft.Name], drafts[draft.Name], fixedK with { DraftTokens = kk }, draft.Name);
+                yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, threads);
+                yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, null);
+            }
+
+            yield return new OursMode("adaptive", target, drafts[draft.Name], drafts[draft.Name], adaptive, draft.Name);
+            if (draft == pair.Drafts[0])
+            {
+                foreach (float threshold in settings.ConfidenceThresholds)
+                {
+                    yield return new OursMode($"adaptive, confidence ≥ {threshold:0.##}", target, drafts[draft.Name], drafts[draft.Name], adaptive with { DraftConfidenceThreshold = threshold }, draft.Name);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the modes repetition by repetition and calibrates the step times (c, v) in each repetition too,
+    /// so that a repetition's predicted speedup is computed under the same machine conditions as its
+    /// measured one (neighbours on this shared machine move rates by 10–20% over minutes).
+    /// </summary>
+    private static (Dictionary<Mode, List<Sample[]>> Samples, List<Calibration> Calibrations) Measure(
+        RunnerSettings settings, BenchTarget pair, List<Mode> modes, Func<Calibration> calibrate, TextWriter log)
+    {
+        foreach (Mode mode in modes)
+        {
+            mode.Run(pair.Prompts[0], Math.Min(settings.Tokens, 16)); // warm-up: JIT, pooled buffers, lazily sized arrays
+        }
+
+        var samples = modes.ToDictionary(m => m, _ => new List<Sample[]>());
+        var calibrations = new List<Calibration>();
+        for (int repetition = 0; repetition < settings.Repetitions; repetition++)
+        {
+            var clock = Stopwatch.StartNew();
+            // Counterbalanced: odd repetitions run the modes in reverse, so that no mode always runs
+            // right after the same neighbour (on this machine the position alone moved rates by ~3%).
+            foreach (Mode mode in repetition % 2 == 0 ? modes : Enumerable.Reverse(modes))
+            {
+                samples[mode].Add([.. pair.Prompts.Select(p => mode.Run(p, settings.Tokens))]);
+            }
+
+            calibrations.Add(calibrate());
+
+            log.WriteLine($"   repetition {repetition + 1}/{settings.Repetitions}: {modes.Count} modes in {clock.Elapsed.TotalSeconds:F0} s");
+        }
+
+        return (samples, calibrations);
+    }
+
+    /// <summary>
+    /// The managed bytes a generation allocates as it runs: the difference between a generation of 2N
+    /// tokens and one of N, per extra token; the rest of an N-token generation's allocation is its fixed
+    /// cost (generator state, the two sessions' bindings).
+    /// </summary>
+    private static Allocation Allocated(OursMode mode, BenchTarget pair, int tokens)
+    {
+        int[] prompt = pair.Prompts.MinBy(p => p.Length)!;
+        long Bytes(int count) => mode.Run(prompt, count).AllocatedBytes;
+        Bytes(2 * tokens);
+        long single = Bytes(tokens);
+        long extra = Bytes(2 * tokens) - single;
+        double perToken = Math.Max(0, extra) / (double)tokens;
+        return new Allocation(perToken, single - (perToken * tokens));
+    }
+
+    /// <summary>
+    /// Measures c and v(K) in the pattern the decoding loop runs them: a target pass, then K draft steps.
+    /// On this machine the draft's weights stay in the (large, shared) L3 cache when it runs alone but
+    /// not after a target pass has streamed through, and the target's single-token pass is slower after
+    /// draft steps than back to back, so both are timed interleaved (stepping a draft on its own would
+    /// understate c; both figures are reported). The unit is the target's single-token step run back to
+    /// back, as target-only decoding runs it: the predicted speedup is relative to that baseline.
+    /// </summary>
+    private static Calibration Calibrate(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts)
+    {
+        int k = settings.DraftTokens;
+        int context = pair.Prompts.Max(p => p.Length) + (settings.Tokens / 2);
+        OnnxCausalLM reference = drafts.Values.First();
+        double step = Cycle(target, null, context, 1, 0).TargetMilliseconds;
+        var passes = new Dictionary<int, double> { [0] = Cycle(target, reference, context, 1, k).TargetMilliseconds / step };
+        var referenceRatios = new Dictionary<int, double>();
+        foreach (int n in settings.DraftTokenSweep.Append(k).Distinct().Order())
+        {
+            (double pass, double draftStep) = Cycle(target, reference, context, n + 1, n);
+            passes[n] = pass / step;
+            referenceRatios[n] = draftStep / step; // the first draft step after a target pass is the slowest: c depends on K
+        }
+
+        var draftRatios = drafts.ToDictionary(d => d.Key, d => d.Value == reference ? referenceRatios[k] : Cycle(target, d.Value, context, k + 1, k).DraftMilliseconds / step);
+        var isolatedRatios = drafts.ToDictionary(d => d.Key, d => Cycle(d.Value, null, context, 1, 0).TargetMilliseconds / step);
+
+        return new Calibration(pair.Name, step, passes, draftRatios, isolatedRatios, drafts.First().Key, referenceRatios);
+    }
+
+    /// <summary>
+    /// Repeats a pass of <paramref name="tokens"/> through <paramref name="model"/> after <paramref name="context"/>
+    /// cached tokens, each followed by <paramref name="draftSteps"/> single-token steps of <paramref name="draft"/>;
+    /// returns the mean pass time and the mean draft step time.
+    /// </summary>
+    private static (double TargetMilliseconds, double DraftMilliseconds) Cycle(OnnxCausalLM model, OnnxCausalLM? draft, int context, int tokens, int draftSteps)
+    {
+        int length = Math.Min(context, model.Info.ContextLength - tokens - draftSteps);
+        int[] filler = [.. Enumerable.Range(0, length).Select(i => 3 + (i % 50))];
+        int[] block = [.. Enumerable.Range(0, tokens).Select(i => 5 + i)];
+        using IModelSession session = model.CreateSession(length + tokens);
+        using IModelSession? draftSession = draft?.CreateSession(length + draftSteps);
+        session.Append(filler);
+        draftSession?.Append(filler);
+        const int WarmUp = 3, Repeats = 12;
+        long targetTicks = 0, draftTicks = 0;
+        for (int i = 0; i < WarmUp + Repeats; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            session.Append(block);
+            long passed = Stopwatch.GetTimestamp();
+            session.Truncate(length);
+            for (int j = 0; j < draftSteps; j++)
+            {
+                draftSession!.Append(block.AsSpan(0, 1));
+            }
+
+            long drafted = Stopwatch.GetTimestamp();
+            draftSession?.Truncate(length);
+            if (i >= WarmUp)
+            {
+                targetTicks += passed - started;
+                draftTicks += drafted - passed;
+            }
+        }
+
+        double Milliseconds(long ticks, int count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
+        return (Milliseconds(targetTicks, Repeats), Milliseconds(draftTicks, Repeats * draftSteps));
+    }
+
+    private static List<ModeResult> Summarize(BenchTarget pair, RunnerSettings settings, Dictionary<Mode, List<Sample[]>> samples, List<Calibration> calibrations, Dictionary<Mode, Allocation> allocations)
+    {
+        double Rate(Sample[] run) => run.Sum(s => s.Tokens - 1) / run.Sum(s => s.DecodeSeconds);
+
+        var rates = samples.ToDictionary(p => p.Key, p => p.Value.Select(Rate).ToArray());
+        double[] oursBaseline = rates.First(p => p.Key is OursMode && p.Key.Name == "target-only").Value;
+
+        // Ratios are taken repetition by repetition (the two runs were minutes apart at most), then the median.
+        double PairedRatio(double[] a, double[] b) => Median(a.Zip(b, (x, y) => x / y));
+        var results = new List<ModeResult>();
+        foreach ((Mode mode, List<Sample[]> runs) in samples)
+        {
+            Sample[] all = [.. runs.SelectMany(r => r)];
+            double rate = Median(rates[mode]);
+            long evaluated = all.Sum(s => s.Evaluated);
+            long accepted = all.Sum(s => s.Accepted);
+            double alpha = evaluated == 0 ? 0 : (double)accepted / evaluated;
+            int generated = all.Sum(s => s.Tokens);
+            long rounds = all.Sum(s => s.TargetCalls) - all.Length; // decode passes: one per round after the prompt pass
+            bool adaptive = mode.Name.StartsWith("adaptive", StringComparison.Ordinal);
+            string peerMode = adaptive ? (mode.Draft == "n-gram" ? "n-gram" : "speculative") : mode.Name;
+            int peerK = adaptive ? settings.DraftTokens : mode.DraftTokens;
+            Mode? peer = samples.Keys.Where(m => m is GenAIMode && m.Name == peerMode && m.Draft == mode.Draft && m.DraftTokens == peerK)
+                .MaxBy(m => Median(rates[m])); // GenAI's faster thread setting
+            bool ours = mode is OursMode;
+
+            // Predicted per repetition from that repetition's c and v; realization = the median of the
+            // repetitions' measured ÷ predicted.
+            double[]? predictions = ours && mode.Name == "speculative" && calibrations[0].DraftCost(mode.Draft, mode.DraftTokens) is not null
+                ? [.. calibrations.Select(cal => Expected(alpha, mode.DraftTokens) / ((mode.DraftTokens * cal.DraftCost(mode.Draft, mode.DraftTokens)!.Value) + cal.PassCostRatio[mode.DraftTokens]))]
+                : null;
+            double[]? speedups = ours ? [.. rates[mode].Zip(oursBaseline, (x, y) => x / y)] : null;
+            double? predicted = predictions is null ? null : Median(predictions);
+            double? speedup = speedups is null ? null : Median(speedups);
+            double? realization = predictions is null ? null : Median(speedups!.Zip(predictions, (s, p) => s / p));
+            results.Add(new ModeResult(
+                pair.Name, mode.System, mode.Name, mode.Draft, mode.DraftTokens,
+                rate, rates[mode].Min(), rates[mode].Max(), Median(all.Select(s => s.PrefillSeconds * 1000)),
+                (double)all.Sum(s => s.TargetCalls) / generated, alpha, rounds <= 0 ? 0 : (double)accepted / rounds,
+                ours ? 1 - (all.Sum(s => s.RunSeconds) / all.Sum(s => s.WallSeconds)) : null,
+                allocations.GetValueOrDefault(mode)?.BytesPerToken, allocations.GetValueOrDefault(mode)?.BytesPerGeneration,
+                !ours || peer is null ? null : PairedRatio(rates[mode], rates[peer]),
+                speedup, predicted, realization, rates[mode]));
+        }
+
+        return results;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>E(α, K) = (1 − α^(K+1)) / (1 − α): expected tokens per round with K drafted tokens.</summary>
+    public static double Expected(double alpha, int k) => alpha >= 1 ? k + 1 : (1 - Math.Pow(alpha, k + 1)) / (1 - alpha);
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using FastDraft.Runner;
+
+namespace FastDraft.Tests.Benchmarks;
+
+/// <summary>
+/// The end-to-end benchmark runner on a tiny written pair for one repetition: every system and mode
+/// runs and the table, JSON and charts are written. Speed is not asserted (CI machines are noisy);
+/// the full runner is run by hand (see README, "Performance").
+/// </summary>
+public sealed class RunnerSmokeTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("fastdraft-runner-").FullName;
+
+    [Fact]
+    public void QuickRun_WritesTableJsonAndCharts_ForEverySystemAndMode()
+    {
+        RunnerSettings settings = RunnerSettings.Parse(["--quick", "--no-shared", "--out", Path.Combine(_root, "out"), "--cache", Path.Combine(_root, "cache")]);
+
+        (List<ModeResult> results, List<Calibration> calibrations) = BenchmarkRun.Run(settings, TextWriter.Null);
+        Report.Write(settings, results, calibrations, TimeSpan.FromSeconds(1), TextWriter.Null);
+
+        Assert.Equal(
+            ["FastDraft adaptive", "FastDraft adaptive, confidence ≥ 0.3", "FastDraft n-gram", "FastDraft speculative", "FastDraft target-only", "ORT GenAI n-gram", "ORT GenAI speculative", "ORT GenAI target-only"],
+            results.Where(r => r.System != GenAIMode.DefaultThreadsSystem).Select(r => $"{r.System} {r.Mode}").Distinct().Order());
+        Assert.All(results, r => Assert.True(r.DecodeTokensPerSecond > 0, $"{r.System} {r.Mode} {r.Draft}"));
+        Assert.All(results.Where(r => r.System == "FastDraft"), r =>
+        {
+            Assert.NotNull(r.RatioToGenAI);
+            Assert.InRange(r.OverheadFraction!.Value, 0, 1);
+            Assert.Equal(0, r.BytesPerToken); // nothing allocated per token once a generation runs
+        });
+
+        // The aligned draft is the target's own first layers: it must be accepted most of the time, and
+        // speculative decoding must take fewer target calls per token than target-only decoding.
+        ModeResult aligned = results.First(r => r.System == "FastDraft" && r.Mode == "speculative" && r.Draft == "aligned-2-layer" && r.DraftTokens == settings.DraftTokens);
+        Assert.InRange(aligned.AcceptanceRate, 0.5, 1);
+        Assert.True(aligned.TargetCallsPerToken < 0.8, $"{aligned.TargetCallsPerToken} target calls per token");
+        Assert.NotNull(aligned.Realization);
+
+        string output = settings.Output;
+        string markdown = File.ReadAllText(Path.Combine(output, "benchmark.md"));
+        Assert.Contains("| FastDraft | speculative | aligned-2-layer |", markdown, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "benchmark.json")));
+        Assert.Equal(results.Count, json.RootElement.GetProperty("results").GetArrayLength());
+        foreach (string chart in new[] { "throughput.png", "speedup-vs-k.png" })
+        {
+            byte[] png = File.ReadAllBytes(Path.Combine(output, chart));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            Assert.True(png.Length > 5_000, $"{chart} is only {png.Length} bytes");
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
