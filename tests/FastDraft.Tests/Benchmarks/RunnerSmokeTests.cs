@@ -28,7 +28,9 @@ public sealed class RunnerSmokeTests : IDisposable
         {
             Assert.NotNull(r.RatioToGenAI);
             Assert.InRange(r.OverheadFraction!.Value, 0, 1);
-            Assert.Equal(0, r.BytesPerToken); // nothing allocated per token once a generation runs
+            // The bound; AllocationTests pin the exact zero over 300 tokens, where a one-off
+            // allocation in a 12-token run (the runtime trimming a pooled array) cannot pass for a per-token one.
+            Assert.InRange(r.BytesPerToken!.Value, 0, 64);
         });
 
         // The aligned draft is the target's own first layers: it must be accepted most of the time, and
