@@ -6,7 +6,7 @@ using GenAI = Microsoft.ML.OnnxRuntimeGenAI;
 namespace FastDraft.Runner;
 
 /// <summary>One generation's measurements.</summary>
-public sealed record Sample(int Tokens, double PrefillSeconds, double DecodeSeconds, long TargetCalls, long DraftCalls, long Drafted, long Evaluated, long Accepted, double RunSeconds, double WallSeconds, long AllocatedBytes);
+public sealed record Sample(int Tokens, double PrefillSeconds, double DecodeSeconds, long TargetCalls, long Evaluated, long Accepted, double RunSeconds, double WallSeconds, long AllocatedBytes);
 
 /// <summary>A way of generating: a system (ours or ONNX Runtime GenAI) and a mode.</summary>
 public abstract class Mode : IDisposable
@@ -60,7 +60,7 @@ public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draf
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         double run = TimeSpan.FromTicks((target.RunTicks + (draftModel?.RunTicks ?? 0) - runBefore) * TimeSpan.TicksPerSecond / Stopwatch.Frequency).TotalSeconds;
-        return new Sample(stats.GeneratedTokens, stats.TimeToFirstToken.TotalSeconds, (stats.TotalTime - stats.TimeToFirstToken).TotalSeconds, stats.TargetCalls, stats.DraftCalls, stats.DraftedTokens, stats.EvaluatedTokens, stats.AcceptedTokens, run, wall, allocated);
+        return new Sample(stats.GeneratedTokens, stats.TimeToFirstToken.TotalSeconds, (stats.TotalTime - stats.TimeToFirstToken).TotalSeconds, stats.TargetCalls, stats.EvaluatedTokens, stats.AcceptedTokens, run, wall, allocated);
     }
 }
 
@@ -114,7 +114,7 @@ public sealed class GenAIMode : Mode
         int generated = generator.GetSequence(0).Length - prompt.Length;
         if (!_speculative)
         {
-            return new Sample(generated, prefill, wall - prefill, generated, 0, 0, 0, 0, 0, wall, 0);
+            return new Sample(generated, prefill, wall - prefill, generated, 0, 0, 0, wall, 0);
         }
 
         // GenAI's pass counters cover only the rounds in which it drafted (n-gram mode skips the rest), so
@@ -124,8 +124,7 @@ public sealed class GenAIMode : Mode
         long accepted = (long)stats.GetCount("draft_tokens_accepted");
         long evaluated = (long)stats.GetCount("draft_tokens_evaluated");
         return new Sample(
-            generated, prefill, wall - prefill, generated - accepted, (long)stats.GetCount("draft_forward_passes"),
-            evaluated, evaluated, accepted, 0, wall, 0);
+            generated, prefill, wall - prefill, generated - accepted, evaluated, accepted, 0, wall, 0);
     }
 
     public override void Dispose()

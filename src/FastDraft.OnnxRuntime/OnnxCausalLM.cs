@@ -39,7 +39,6 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     private int _references = 1;
     private int _disposed;
     private long _runTicks;
-    private long _runs;
 
     private OnnxCausalLM(string modelPath, OnnxModelOptions options, InferenceSession session, DecoderLayout layout, ModelInfo info)
     {
@@ -73,14 +72,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <summary>Gets the stopwatch ticks spent inside ONNX Runtime's Run by all sessions (for overhead measurements).</summary>
     internal long RunTicks => Interlocked.Read(ref _runTicks);
 
-    /// <summary>Gets the number of Run calls by all sessions.</summary>
-    internal long Runs => Interlocked.Read(ref _runs);
-
-    internal void RecordRun(long ticks)
-    {
-        Interlocked.Add(ref _runTicks, ticks);
-        Interlocked.Increment(ref _runs);
-    }
+    internal void RecordRun(long ticks) => Interlocked.Add(ref _runTicks, ticks);
 
     /// <summary>Loads a model.</summary>
     /// <param name="path">A model folder (with <c>genai_config.json</c>, or holding one <c>.onnx</c> file), or an <c>.onnx</c> file.</param>
