@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text.Json;
+using FastDraft.Training;
+
+namespace FastDraft.Tool;
+
+/// <summary>Writes a recipe's outcome: a readable table, and with <c>--json</c> one JSON object as the last line.</summary>
+internal static class Report
+{
+    public static void Write(DraftRecipeResult result, DraftRecipeOptions options, bool json, TextWriter output)
+    {
+        if (result.Drafts.Count > 0)
+        {
+            output.WriteLine($"Held-out acceptance ({options.MeasurementPrompts} prompts × {options.MeasurementLength} tokens, teacher-forced on the target's greedy continuations):");
+            output.WriteLine("draft        alpha   alpha@32  tok/pass K=2  K=4   K=8   held-out bits/token");
+            foreach (DraftMeasurement draft in result.Drafts)
+            {
+                AcceptanceReport a = draft.Acceptance;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{draft.Name,-12} {a.Alpha,6:F3}  {a.AlphaFirst32,6:F3}    {a.TokensPerTargetPass[2],5:F2}    {a.TokensPerTargetPass[4],5:F2} {a.TokensPerTargetPass[8],5:F2}  {draft.HeldOutBitsPerToken,6:F3}"));
+            }
+        }
+
+        if (result.Speedup is { } speedup)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Decode speed-up (aligned draft, greedy): {speedup.Speedup:F2}x ({speedup.SpeculativeTokensPerSecond:F0} vs {speedup.TargetOnlyTokensPerSecond:F0} tok/s), identical tokens: {(speedup.IdenticalOutputs ? "yes" : "NO")}."));
+        }
+
+        output.WriteLine("Seconds: " + string.Join(", ", result.StageSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F0}"))));
+        if (result.Drafts.Any(d => d.Name == "aligned"))
+        {
+            output.WriteLine($"Aligned draft: {options.Output}");
+        }
+
+        if (json)
+        {
+            var document = new Dictionary<string, object?>();
+            foreach (DraftMeasurement draft in result.Drafts)
+            {
+                document[$"alpha_{draft.Name}"] = draft.Acceptance.Alpha;
+            }
+
+            document["tokens_per_target_pass"] = result.Drafts.ToDictionary(d => d.Name, d => d.Acceptance.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value));
+            document["heldout_bits_per_token"] = result.Drafts.ToDictionary(d => d.Name, d => d.HeldOutBitsPerToken);
+            document["seconds"] = result.StageSeconds;
+            document["alignment_sequences"] = result.AlignmentSequences;
+            document["train_files"] = result.TrainFiles;
+            document["heldout_files"] = result.HeldOutFiles;
+            if (result.Speedup is { } s)
+            {
+                document["speedup"] = s.Speedup;
+                document["speculative_tokens_per_second"] = s.SpeculativeTokensPerSecond;
+                document["target_only_tokens_per_second"] = s.TargetOnlyTokensPerSecond;
+                document["identical_tokens"] = s.IdenticalOutputs;
+            }
+
+            document["output"] = options.Output;
+            output.WriteLine(JsonSerializer.Serialize(document));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using FastDraft.Training;
+
+namespace FastDraft.Tool;
+
+/// <summary>The <c>fastdraft</c> command line: the FastDraft recipe's stages as commands, and the whole recipe as <c>train-draft</c>.</summary>
+internal static class ToolApp
+{
+    /// <summary>Exit code for bad arguments or unusable inputs (one line on stderr).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code after Ctrl-C (the work folder stays resumable).</summary>
+    public const int Cancelled = 130;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        RootCommand root = BuildCommands(output, error);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (try --help)").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("stopped: run the same command again to resume from the work folder.").ConfigureAwait(false);
+            return Cancelled;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or InvalidModelException or ModelNotSupportedException or JsonException)
+        {
+            await error.WriteLineAsync($"error: {ex.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);
+            return UsageError;
+        }
+    }
+
+    private static RootCommand BuildCommands(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("fastdraft: train a FastDraft draft for an ONNX Runtime GenAI target (pretrain on a corpus, align on text the target generates) and measure it.");
+        root.Subcommands.Add(Recipe("train-draft", "Runs the whole recipe within about --minutes: alignment data, pretraining, alignment (and with --control the equal-compute control), export into --out, measurement.", RecipeStages.All, fixedInterface: true, output, error));
+        root.Subcommands.Add(Recipe("generate-data", "The target continues prompts cut from the corpus's training files; appended to <work>/alignment.fdad, resumable.", RecipeStages.Data, false, output, error));
+        root.Subcommands.Add(Recipe("pretrain", "Pretrains the draft on corpus windows for --minutes; checkpointed in the work folder.", RecipeStages.Pretrain, false, output, error));
+        root.Subcommands.Add(Recipe("align", "Fine-tunes the pretrained draft on the target's continuations (plus corpus windows) for --minutes.", RecipeStages.Align, false, output, error));
+        root.Subcommands.Add(Recipe("control", "Continues pretraining on real data only for as many steps as alignment took (the equal-compute control).", RecipeStages.Control, false, output, error));
+        root.Subcommands.Add(Recipe("export", "Exports the finished drafts: the aligned one into --out, the others into the work folder.", RecipeStages.Export, false, output, error));
+        root.Subcommands.Add(Recipe("measure", "Exports the finished drafts and reports α (teacher-forced on held-out prompts), held-out bits per token and the decode speed-up.", RecipeStages.Measure, false, output, error));
+        return root;
+    }
+
+    private static Command Recipe(string name, string description, RecipeStages stages, bool fixedInterface, TextWriter output, TextWriter error)
+    {
+        var options = new RecipeCommandOptions(stages, fixedInterface);
+        var command = new Command(name, description);
+        options.AddTo(command);
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            DraftRecipeOptions recipe = options.Read(parsed);
+            bool json = parsed.GetValue(options.Json);
+            using var display = new ProgressDisplay(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
+            DraftRecipeResult result = await DraftRecipe.RunAsync(recipe, display, cancellationToken).ConfigureAwait(false);
+            display.Finish();
+            Report.Write(result, recipe, json, output);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
+using FastDraft.Text;
+using FastDraft.Training.Graph;
+
+namespace FastDraft.Training;
+
+/// <summary>
+/// The FastDraft recipe end to end: split the corpus by file; let the target continue prompts from the training
+/// files (alignment data); pretrain a draft on the corpus; align it on the target's continuations mixed with corpus
+/// windows; optionally train the equal-compute control; export; measure α for each and the decode speed-up.
+/// </summary>
+/// <remarks>
+/// Every stage keeps its state in the work folder (alignment data appended as it is generated, trainer checkpoints,
+/// a file per finished stage), so a run stopped with Ctrl-C or a crash resumes where it stopped when started again
+/// with the same options, and stages can run in separate invocations. The budget is shared among the stages run.
+/// </remarks>
+public static class DraftRecipe
+{
+    private static readonly string[] TokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model"];
+
+    /// <summary>Runs (or resumes) the selected stages of the recipe.</summary>
+    /// <param name="options">The recipe's options.</param>
+    /// <param name="progress">Receives progress; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops at the next step; the work folder stays resumable.</param>
+    /// <returns>The measurements (when <see cref="RecipeStages.Measure"/> ran) and stage times.</returns>
+    /// <exception cref="InvalidOperationException">A stage needs the result of one that has not run in this work folder.</exception>
+    public static async Task<DraftRecipeResult> RunAsync(DraftRecipeOptions options, IProgress<RecipeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        RecipeStages stages = options.Stages;
+        var total = Stopwatch.StartNew();
+        var seconds = new Dictionary<string, double>();
+        string work = Directory.CreateDirectory(options.Work).FullName;
+
+        // Shares of the budget by stage; the stages run split the budget in these proportions, measurement takes what is left.
+        var shares = new Dictionary<RecipeStages, double> { [RecipeStages.Data] = 0.22, [RecipeStages.Pretrain] = 0.36, [RecipeStages.Align] = 0.2, [RecipeStages.Control] = 0.17, [RecipeStages.Measure] = 0.05, [RecipeStages.Export] = 0.01 };
+        double selected = shares.Where(s => stages.HasFlag(s.Key)).Sum(s => s.Value);
+        TimeSpan Budget(RecipeStages stage) => options.Budget * (shares[stage] / selected);
+
+        using OnnxCausalLM target = OnnxCausalLM.Load(options.Target);
+        ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
+        DecoderSpec spec = options.Shape.ToSpec(target.Info);
+        var watch = Stopwatch.StartNew();
+        progress?.Report(new RecipeProgress("corpus", $"tokenizing {options.Corpus}", 0, TimeSpan.Zero));
+        int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
+        TokenCorpus corpus = Directory.Exists(options.Corpus)
+            ? TokenCorpus.FromFolder(options.Corpus, options.IncludePattern, tokenizer, separator)
+            : TokenCorpus.FromFileList(options.Corpus, tokenizer, separator);
+        (TokenCorpus train, TokenCorpus heldOut) = corpus.SplitByFile(options.HeldOutFraction, options.Seed);
+        File.WriteAllLines(Path.Combine(work, "train-files.txt"), train.FileNames);
+        File.WriteAllLines(Path.Combine(work, "heldout-files.txt"), heldOut.FileNames);
+        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 32);
+        seconds["corpus"] = Lap(watch);
+
+        // 1. Alignment data: the target continues prompts from the training files.
+        string dataPath = Path.Combine(work, "alignment.fdad");
+        int sequences = 0;
+        if (stages.HasFlag(RecipeStages.Data))
+        {
+            TimeSpan budget = Budget(RecipeStages.Data);
+            sequences = await AlignmentDataGenerator.GenerateAsync(
+                target,
+                train,
+                dataPath,
+                options.AlignmentData with { Seed = options.Seed, TimeBudget = budget },
+                progress is null ? null : new Progress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
+                cancellationToken).ConfigureAwait(false);
+            seconds["data"] = Lap(watch);
+        }
+
+        var stage = new StageRunner(spec, options, work, evaluation, progress, cancellationToken);
+
+        // 2. Pretraining on corpus windows.
+        StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
+            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, Budget(RecipeStages.Pretrain), null, null).ConfigureAwait(false)
+            : stage.Finished("pretrain");
+        seconds["pretrain"] = Lap(watch);
+
+        // 3. Alignment: the target's continuations (loss on the continuation, KL towards its kept distribution) mixed with corpus windows.
+        StageResult? aligned = stage.Finished("align");
+        if (stages.HasFlag(RecipeStages.Align))
+        {
+            StageResult start = pretrained ?? throw Missing("align", "pretrain");
+            if (!File.Exists(dataPath))
+            {
+                throw Missing("align", "generate-data");
+            }
+
+            (_, int topK, List<AlignmentSequence> generated) = AlignmentDataFile.ReadAll(dataPath);
+            sequences = generated.Count;
+            var mixed = new MixedBatchSource(
+                [
+                    (new AlignmentBatchSource(generated, topK, options.SequenceLength, options.Seed + 1), 1 - options.CorpusShareInAlignment),
+                    (new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed + 2), options.CorpusShareInAlignment),
+                ],
+                options.Seed + 3);
+            aligned = await stage.TrainAsync("align", mixed, topK, options.AlignLearningRate, Budget(RecipeStages.Align), null, start.Parameters).ConfigureAwait(false);
+            seconds["align"] = Lap(watch);
+        }
+
+        // 4. The equal-compute control: as many steps of the same shape as alignment took, on real data only.
+        StageResult? controlled = stage.Finished("control");
+        if (stages.HasFlag(RecipeStages.Control))
+        {
+            StageResult start = pretrained ?? throw Missing("control", "pretrain");
+            long steps = (aligned ?? throw Missing("control", "align")).Steps;
+            controlled = await stage.TrainAsync("control", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed + 4), 0, options.AlignLearningRate, null, steps, start.Parameters).ConfigureAwait(false);
+            seconds["control"] = Lap(watch);
+        }
+
+        // 5. Export and measure every finished draft.
+        var measurements = new List<DraftMeasurement>();
+        SpeedupReport? speedup = null;
+        bool measure = stages.HasFlag(RecipeStages.Measure);
+        if (measure || stages.HasFlag(RecipeStages.Export))
+        {
+            progress?.Report(new RecipeProgress("measure", measure ? "exporting and measuring" : "exporting", 0, TimeSpan.Zero));
+            var drafts = new List<(string Name, StageResult? Stage, string Folder)>
+            {
+                ("pretrained", pretrained, Path.Combine(work, "pretrained")),
+                ("aligned", aligned, options.Output),
+                ("control", controlled, Path.Combine(work, "control")),
+            };
+            ParameterLayout layout = DecoderParameters.Layout(spec);
+            List<int[]> prompts = HeldOutPrompts(heldOut, options.MeasurementPrompts, options.MeasurementLength, options.Seed);
+            IReadOnlyList<ReferenceContinuation> references = measure
+                ? await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, options.MeasurementLength, cancellationToken).ConfigureAwait(false)
+                : [];
+            foreach ((string name, StageResult? result, string folder) in drafts)
+            {
+                if (result is null)
+                {
+                    continue;
+                }
+
+                Export(spec, layout, result.Parameters, folder, options.Target);
+                if (!measure)
+                {
+                    continue;
+                }
+
+                using OnnxCausalLM draft = OnnxCausalLM.Load(folder);
+                AcceptanceReport acceptance = AcceptanceEvaluator.Measure(draft, references, cancellationToken);
+                measurements.Add(new DraftMeasurement(name, acceptance, result.HeldOutBitsPerToken, folder));
+                progress?.Report(new RecipeProgress("measure", $"{name}: alpha {acceptance.Alpha:F3}", measurements.Count / 3.0, TimeSpan.Zero));
+                if (name == "aligned" && options.MeasureSpeedup)
+                {
+                    speedup = await SpeedupMeasurement.MeasureAsync(target, draft, prompts.Take(8).ToList(), options.MeasurementLength, 2, null, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            seconds["measure"] = Lap(watch);
+        }
+
+        seconds["total"] = total.Elapsed.TotalSeconds;
+        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount);
+    }
+
+    /// <summary>Held-out prompts at seeded positions of the held-out token stream.</summary>
+    internal static List<int[]> HeldOutPrompts(TokenCorpus heldOut, int count, int length, ulong seed)
+    {
+        if (heldOut.TokenCount <= length + 1)
+        {
+            throw new InvalidOperationException($"The held-out files hold {heldOut.TokenCount} tokens; measurement prompts of {length} need more. Hold out a larger share of the corpus.");
+        }
+
+        var random = new SplitMix64(seed, "held-out-prompts");
+        var prompts = new List<int[]>(count);
+        while (prompts.Count < count)
+        {
+            int[] prompt = new int[length];
+            heldOut.CopyTo(random.NextInt(heldOut.TokenCount - length), prompt);
+            prompts.Add(prompt);
+        }
+
+        return prompts;
+    }
+
+    private static void Export(DecoderSpec spec, ParameterLayout layout, float[] parameters, string folder, string tokenizerFolder)
+    {
+        DecoderParameters.Export(spec, layout, parameters, folder);
+        foreach (string file in TokenizerFiles)
+        {
+            string source = Path.Combine(tokenizerFolder, file);
+            if (File.Exists(source))
+            {
+                File.Copy(source, Path.Combine(folder, file), overwrite: true);
+            }
+        }
+    }
+
+    private static InvalidOperationException Missing(string stage, string needed) =>
+        new($"The {stage} stage needs the result of '{needed}', which this work folder does not hold: run `fastdraft {needed}` (or train-draft) with the same --work first.");
+
+    private static double Lap(Stopwatch watch)
+    {
+        double elapsed = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        return elapsed;
+    }
+
+    /// <summary>Runs one training stage over the recipe's spec, with a checkpoint and a finished-stage file in the work folder.</summary>
+    private sealed class StageRunner(DecoderSpec spec, DraftRecipeOptions options, string work, EvaluationSet evaluation, IProgress<RecipeProgress>? progress, CancellationToken cancellationToken)
+    {
+        public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"));
+
+        public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start)
+        {
+            if (Finished(stage) is { } finished)
+            {
+                progress?.Report(new RecipeProgress(stage, $"already done ({finished.Steps} steps)", 1, TimeSpan.Zero));
+                return finished;
+            }
+
+            var training = new TrainingOptions
+            {
+                BatchSize = options.BatchSize,
+                SequenceLength = options.SequenceLength,
+                SoftTopK = softTopK,
+                LearningRate = learningRate,
+                WarmupSteps = start is null ? 20 : 5,
+                TotalSteps = steps,
+                TimeBudget = budget,
+                Seed = options.Seed,
+                CheckpointPath = Path.Combine(work, $"{stage}.ckpt"),
+                CheckpointInterval = 50,
+            };
+            var source = OnnxGradientSource.Create(spec, new OnnxGradientSourceOptions
+            {
+                Graph = new TrainingGraphOptions { BatchSize = options.BatchSize, SequenceLength = options.SequenceLength, SoftTopK = softTopK },
+                KlWeight = options.KlWeight,
+                IntraOpThreads = options.TrainingThreads,
+            });
+            using var trainer = new DraftTrainer(source, data, training, evaluation, start);
+            TrainingResult result = await trainer.RunAsync(
+                progress is null ? null : new Progress<TrainingProgress>(p => progress.Report(new RecipeProgress(stage, $"step {p.Step}, loss {p.Loss:F3}, {p.TokensPerSecond:F0} tok/s", p.Horizon is 0 or long.MaxValue ? 0 : (double)p.Step / p.Horizon, p.EstimatedRemaining))),
+                cancellationToken).ConfigureAwait(false);
+            var done = new StageResult(trainer.Parameters.ToArray(), result.Steps, trainer.EvaluateBitsPerToken(evaluation));
+            done.Write(Path.Combine(work, $"{stage}.params"));
+            return done;
+        }
+    }
+}

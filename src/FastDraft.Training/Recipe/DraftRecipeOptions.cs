@@ -1,0 +1,193 @@
+using FastDraft.ModelWriter;
+
+namespace FastDraft.Training;
+
+/// <summary>The shape of a draft decoder (Llama-style, LM head tied to the embedding).</summary>
+public sealed record DraftShape
+{
+    /// <summary>Gets the number of layers; default 2.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Gets the model width; default 128.</summary>
+    public int HiddenSize { get; init; } = 128;
+
+    /// <summary>Gets the query heads; default 4.</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Gets the key/value heads (dividing <see cref="Heads"/>); default 1.</summary>
+    public int KeyValueHeads { get; init; } = 1;
+
+    /// <summary>Gets the SwiGLU hidden size; default 352.</summary>
+    public int IntermediateSize { get; init; } = 352;
+
+    /// <summary>Returns the decoder spec of this shape for a target's vocabulary, context and special tokens.</summary>
+    internal DecoderSpec ToSpec(ModelInfo target) => new()
+    {
+        VocabularySize = target.VocabularySize,
+        HiddenSize = HiddenSize,
+        Layers = Layers,
+        Heads = Heads,
+        KeyValueHeads = KeyValueHeads,
+        IntermediateSize = IntermediateSize,
+        ContextLength = target.ContextLength,
+        TiedEmbeddings = true,
+        Attention = AttentionKind.GroupQueryAttention,
+        EndOfSequenceTokenId = target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0,
+        BeginningOfSequenceTokenId = target.BeginningOfSequenceTokenId ?? (target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0),
+        PaddingTokenId = target.PaddingTokenId ?? 0,
+    };
+}
+
+/// <summary>The stages of the recipe; each keeps its result in the work folder, so stages can run in separate invocations.</summary>
+[Flags]
+public enum RecipeStages
+{
+    /// <summary>No stage.</summary>
+    None = 0,
+
+    /// <summary>The target continues prompts from the training files (alignment data).</summary>
+    Data = 1,
+
+    /// <summary>Pretraining on corpus windows.</summary>
+    Pretrain = 2,
+
+    /// <summary>Alignment on the target's continuations mixed with corpus windows (needs Data and Pretrain done).</summary>
+    Align = 4,
+
+    /// <summary>The equal-compute control: as many steps as alignment took, on real data only (needs Pretrain and Align done).</summary>
+    Control = 8,
+
+    /// <summary>Export every finished draft and measure α, held-out bits and the speed-up.</summary>
+    Measure = 16,
+
+    /// <summary>Export every finished draft (the aligned one into the output folder) without measuring.</summary>
+    Export = 32,
+
+    /// <summary>The whole recipe without the control.</summary>
+    All = Data | Pretrain | Align | Measure,
+}
+
+/// <summary>Options of the FastDraft recipe: pretrain a draft on a corpus, align it on the target's own continuations, export and measure.</summary>
+public sealed record DraftRecipeOptions
+{
+    /// <summary>Gets the target's model folder (ONNX Runtime GenAI format, with tokenizer files).</summary>
+    public required string Target { get; init; }
+
+    /// <summary>Gets the corpus: a folder (searched recursively with <see cref="IncludePattern"/>) or a text file listing paths, one per line.</summary>
+    public required string Corpus { get; init; }
+
+    /// <summary>Gets the folder that receives the aligned draft (an ONNX Runtime GenAI folder with the target's tokenizer files).</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Gets the folder for intermediate files (alignment data, checkpoints, the other drafts); default <see cref="Output"/> + <c>.work</c>. A rerun resumes from it.</summary>
+    public string? WorkFolder { get; init; }
+
+    /// <summary>Gets the wall-clock budget for the whole recipe; default 20 minutes.</summary>
+    public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Gets the draft's shape.</summary>
+    public DraftShape Shape { get; init; } = new();
+
+    /// <summary>Gets the stages to run; default <see cref="RecipeStages.All"/>. Stages not listed reuse results the work folder holds.</summary>
+    public RecipeStages Stages { get; init; } = RecipeStages.All;
+
+    /// <summary>Gets the file-name pattern for a corpus folder; default <c>*.py</c>.</summary>
+    public string IncludePattern { get; init; } = "*.py";
+
+    /// <summary>Gets the share of corpus files held out (by file) for measurement; default 0.05.</summary>
+    public double HeldOutFraction { get; init; } = 0.05;
+
+    /// <summary>Gets the seed for the split, initialisation, data order and sampling; default 1234.</summary>
+    public ulong Seed { get; init; } = 1234;
+
+    /// <summary>Gets the training sequence length; default 256.</summary>
+    public int SequenceLength { get; init; } = 256;
+
+    /// <summary>Gets the sequences per optimizer step; default 16.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Gets the peak learning rate of pretraining; default 3e-3.</summary>
+    public double PretrainLearningRate { get; init; } = 3e-3;
+
+    /// <summary>Gets the peak learning rate of alignment (and of the control); default 1e-3.</summary>
+    public double AlignLearningRate { get; init; } = 1e-3;
+
+    /// <summary>Gets what alignment data to generate (its <see cref="AlignmentDataOptions.Sequences"/> is an upper bound; the budget usually ends generation first).</summary>
+    public AlignmentDataOptions AlignmentData { get; init; } = DefaultAlignmentData;
+
+    /// <summary>Gets the default alignment data: up to 4,096 sequences of 128 prompt and 128 continuation tokens, half greedy and half sampled at 0.7, top-8 kept.</summary>
+    public static AlignmentDataOptions DefaultAlignmentData { get; } = new() { Sequences = 4096, PromptLength = 128, ContinuationLength = 128, TopK = 8 };
+
+    /// <summary>Gets the share of real corpus windows among alignment rows; default 0.25.</summary>
+    public double CorpusShareInAlignment { get; init; } = 0.25;
+
+    /// <summary>Gets the weight of the KL term towards the target's kept distribution (when <see cref="AlignmentDataOptions.TopK"/> &gt; 0); default 1.</summary>
+    public float KlWeight { get; init; } = 1f;
+
+    /// <summary>Gets how many held-out prompts acceptance is measured on; default 64.</summary>
+    public int MeasurementPrompts { get; init; } = 64;
+
+    /// <summary>Gets the prompt and continuation length (tokens) of the measurement; default 128.</summary>
+    public int MeasurementLength { get; init; } = 128;
+
+    /// <summary>Gets a value indicating whether to measure the decode speed-up with <see cref="SpeculativeGenerator"/>; default true.</summary>
+    public bool MeasureSpeedup { get; init; } = true;
+
+    /// <summary>Gets ONNX Runtime's intra-op threads for training; null for one per core.</summary>
+    public int? TrainingThreads { get; init; }
+
+    internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Target);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Corpus);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Output);
+        if (Budget <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"The budget must be positive; got {Budget}.");
+        }
+
+        if (HeldOutFraction is <= 0 or >= 1 || CorpusShareInAlignment is < 0 or >= 1)
+        {
+            throw new ArgumentException($"HeldOutFraction ({HeldOutFraction}) must lie in (0, 1) and CorpusShareInAlignment ({CorpusShareInAlignment}) in [0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(SequenceLength, 8, nameof(SequenceLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementPrompts, 1, nameof(MeasurementPrompts));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, 1, nameof(MeasurementLength));
+        if (!Directory.Exists(Target))
+        {
+            throw new DirectoryNotFoundException($"The target folder '{Target}' does not exist.");
+        }
+
+        if (!Directory.Exists(Corpus) && !File.Exists(Corpus))
+        {
+            throw new FileNotFoundException($"The corpus '{Corpus}' is neither a folder nor a file listing paths.", Corpus);
+        }
+    }
+}
+
+/// <summary>Where the recipe is.</summary>
+/// <param name="Stage">The stage: <c>corpus</c>, <c>data</c>, <c>pretrain</c>, <c>align</c>, <c>control</c>, <c>measure</c>.</param>
+/// <param name="Message">A one-line status (counts, loss, rate).</param>
+/// <param name="Fraction">The stage's completed share, in [0, 1].</param>
+/// <param name="Remaining">The stage's estimated remaining time.</param>
+public readonly record struct RecipeProgress(string Stage, string Message, double Fraction, TimeSpan Remaining);
+
+/// <summary>What a draft achieved, measured teacher-forced along the target's greedy continuations of held-out prompts.</summary>
+/// <param name="Name">The draft: <c>pretrained</c>, <c>aligned</c> or <c>control</c>.</param>
+/// <param name="Acceptance">α and the simulated tokens per target pass.</param>
+/// <param name="HeldOutBitsPerToken">Held-out cross-entropy in bits per token.</param>
+/// <param name="Folder">Where the draft was exported.</param>
+public sealed record DraftMeasurement(string Name, AcceptanceReport Acceptance, double HeldOutBitsPerToken, string Folder);
+
+/// <summary>The recipe's outcome.</summary>
+/// <param name="Drafts">The measured drafts (pretrained, aligned, and control when asked).</param>
+/// <param name="StageSeconds">Wall time per stage, in seconds.</param>
+/// <param name="Speedup">The aligned draft's decode speed-up, when measured.</param>
+/// <param name="AlignmentSequences">Alignment sequences generated by the target.</param>
+/// <param name="TrainFiles">Corpus files used for training.</param>
+/// <param name="HeldOutFiles">Corpus files held out.</param>
+public sealed record DraftRecipeResult(IReadOnlyList<DraftMeasurement> Drafts, IReadOnlyDictionary<string, double> StageSeconds, SpeedupReport? Speedup, int AlignmentSequences, int TrainFiles, int HeldOutFiles);
