@@ -24,12 +24,14 @@ internal sealed partial class TrainingGraphWriter
         // Queries grouped by key/value head: [B, KV, G·T, d], row g·T + t is query head kv·G + g at position t (the
         // writer's head order), so every attention product is a plain batched MatMul with no broadcast over groups.
         string qRotated = Rotary(_o.Reshape(q, _b, _t, _spec.Heads, _d));
-        string queries = _o.Reshape(_o.Transpose(_o.Reshape(qRotated, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d);
+        // The 1/√d scale goes on the queries ([G·T, d]) rather than on the scores ([G·T, T]): one pass less over the largest tensor.
+        string queries = _o.Mul(_o.Reshape(_o.Transpose(_o.Reshape(qRotated, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d), Scale());
         string keys = _o.Transpose(Rotary(_o.Reshape(k, _b, _t, _spec.KeyValueHeads, _d)), 0, 2, 1, 3);
         string values = _o.Transpose(_o.Reshape(v, _b, _t, _spec.KeyValueHeads, _d), 0, 2, 1, 3);
-        string scores = _o.Add(_o.Mul(_o.MatMul(queries, _o.Transpose(keys, 0, 1, 3, 2)), Scale()), CausalBias());
+        string scores = _o.Add(_o.MatMul(queries, _o.Transpose(keys, 0, 1, 3, 2)), CausalBias());
         string probabilities = _o.Node("Softmax", [scores], OnnxAttribute.Of("axis", -1L));
-        string context = MergeHeads(_o.MatMul(probabilities, values));
+        string groupedContext = _o.MatMul(probabilities, values);
+        string context = MergeHeads(groupedContext);
         string afterAttention = _o.Add(x, _o.MatMul(context, wo));
 
         Norm mlpNorm = RmsNorm(afterAttention, $"{p}.post_attention_layernorm.weight");
@@ -39,7 +41,7 @@ internal sealed partial class TrainingGraphWriter
         string silu = _o.Mul(gate, sigmoid);
         string product = _o.Mul(silu, up);
         string output = _o.Add(afterAttention, _o.MatMul(product, wd));
-        return new LayerState(inputNorm, wq, wk, wv, wo, queries, keys, values, probabilities, context, mlpNorm, wg, wu, wd, gate, up, sigmoid, silu, product, output);
+        return new LayerState(inputNorm, wq, wk, wv, wo, queries, keys, values, probabilities, groupedContext, context, mlpNorm, wg, wu, wd, gate, up, sigmoid, silu, product, output);
     }
 
     private string LayerBackward(LayerState s, string dOutput, Dictionary<string, string> gradients)
@@ -49,7 +51,8 @@ internal sealed partial class TrainingGraphWriter
         string dProduct = _o.Gemm(dOutput, s.Wd, transB: true);
         string dUp = _o.Mul(dProduct, s.Silu);
         string dSilu = _o.Mul(dProduct, s.Up);
-        string siluSlope = _o.Mul(s.Sigmoid, _o.Add(_o.Scalar(1), _o.Mul(s.Gate, _o.Sub(_o.Scalar(1), s.Sigmoid))));
+        // σ(1 + a(1 − σ)) = σ(1 + a − silu): one pass less over [N, intermediate].
+        string siluSlope = _o.Mul(s.Sigmoid, _o.Add(_o.Scalar(1), _o.Sub(s.Gate, s.Silu)));
         string dGate = Hook("silu", _o.Mul(dSilu, siluSlope), s.Gate, s.Sigmoid, dSilu);
         gradients[s.Wg] = _o.Gemm(s.MlpNorm.Y, dGate, transA: true);
         gradients[s.Wu] = _o.Gemm(s.MlpNorm.Y, dUp, transA: true);
@@ -61,10 +64,10 @@ internal sealed partial class TrainingGraphWriter
         string dContext = SplitHeads(_o.Gemm(dAfterAttention, s.Wo, transB: true));
         string dProbabilities = _o.MatMul(dContext, _o.Transpose(s.Values, 0, 1, 3, 2));
         string dValues = _o.MatMul(_o.Transpose(s.Probabilities, 0, 1, 3, 2), dContext);
-        string rowDot = _o.ReduceSum(_o.Mul(dProbabilities, s.Probabilities), true, -1);
+        // rowsum(dP ⊙ P) = rowsum(dC ⊙ C) since C = P·V and dP = dC·Vᵀ: computed on [G·T, d] instead of [G·T, T].
+        string rowDot = _o.ReduceSum(_o.Mul(dContext, s.GroupedContext), true, -1);
         string dScores = Hook("softmax", _o.Mul(s.Probabilities, _o.Sub(dProbabilities, rowDot)), s.Probabilities, dProbabilities);
-        dScores = _o.Mul(dScores, Scale());
-        string dQueries = _o.MatMul(dScores, s.Keys);
+        string dQueries = _o.Mul(_o.MatMul(dScores, s.Keys), Scale());
         string dKeys = _o.MatMul(_o.Transpose(dScores, 0, 1, 3, 2), s.Queries);
 
         // Back to [B, T, heads, d], through the rotary, to [B·T, width].
@@ -181,6 +184,6 @@ internal sealed partial class TrainingGraphWriter
     private sealed record Norm(string Weight, string Normalized, string R, string Y);
 
     private sealed record LayerState(
-        Norm InputNorm, string Wq, string Wk, string Wv, string Wo, string Queries, string Keys, string Values, string Probabilities, string Context,
+        Norm InputNorm, string Wq, string Wk, string Wv, string Wo, string Queries, string Keys, string Values, string Probabilities, string GroupedContext, string Context,
         Norm MlpNorm, string Wg, string Wu, string Wd, string Gate, string Up, string Sigmoid, string Silu, string Product, string Output);
 }
