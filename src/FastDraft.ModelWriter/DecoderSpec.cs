@@ -52,6 +52,12 @@ public sealed record DecoderSpec
     /// <summary>Gets the rotary base; default 10000.</summary>
     public float RopeTheta { get; init; } = 10000f;
 
+    /// <summary>
+    /// Gets a value indicating whether the LM head is the token embedding (logits = h · Eᵀ, no <c>lm_head.weight</c>);
+    /// default false. Small drafts usually tie them: the head is a large share of their parameters.
+    /// </summary>
+    public bool TiedEmbeddings { get; init; }
+
     /// <summary>Gets the RMSNorm epsilon; default 1e-5.</summary>
     public float RmsNormEpsilon { get; init; } = 1e-5f;
 
@@ -110,7 +116,7 @@ public sealed record DecoderSpec
             long d = EffectiveHeadSize;
             long attention = ((long)HiddenSize * Heads * d) + (2L * HiddenSize * KeyValueHeads * d) + ((long)Heads * d * HiddenSize);
             long mlp = 3L * HiddenSize * IntermediateSize;
-            return (2L * VocabularySize * HiddenSize) + (Layers * (attention + mlp + (2L * HiddenSize))) + HiddenSize;
+            return ((TiedEmbeddings ? 1L : 2L) * VocabularySize * HiddenSize) + (Layers * (attention + mlp + (2L * HiddenSize))) + HiddenSize;
         }
     }
 

@@ -191,5 +191,6 @@ internal static class OnnxDataType
     public const int Int32 = 6;
     public const int Int64 = 7;
     public const int Float16 = 10;
+    public const int Double = 11;
     public const int BFloat16 = 16;
 }

@@ -20,7 +20,25 @@ public static class LlamaModelWriter
     /// <param name="spec">The model.</param>
     /// <param name="directory">The output folder.</param>
     /// <exception cref="ArgumentException">The spec is inconsistent (heads not dividing, ids outside the vocabulary, ...).</exception>
-    public static void Write(DecoderSpec spec, string directory)
+    public static void Write(DecoderSpec spec, string directory) => Write(spec, directory, null);
+
+    /// <summary>
+    /// Writes the model described by <paramref name="spec"/> with the given (for example trained) weights
+    /// instead of seeded ones into <paramref name="directory"/> (created if needed; files of the same names are replaced).
+    /// </summary>
+    /// <param name="spec">The model's shape; its seed, logit scale and attenuation are not used when <paramref name="weights"/> is given.</param>
+    /// <param name="directory">The output folder.</param>
+    /// <param name="weights">
+    /// Returns the row-major values of a named tensor: <c>model.embed_tokens.weight</c> [vocabulary, hidden];
+    /// per layer <c>model.layers.{i}.</c> + <c>input_layernorm.weight</c> and <c>post_attention_layernorm.weight</c> [hidden],
+    /// <c>self_attn.{q,k,v}_proj.weight</c> [hidden, heads × head size] (k and v with the key/value heads),
+    /// <c>self_attn.o_proj.weight</c> [heads × head size, hidden], <c>mlp.{gate,up}_proj.weight</c> [hidden, intermediate],
+    /// <c>mlp.down_proj.weight</c> [intermediate, hidden]; <c>model.norm.weight</c> [hidden]; and, unless
+    /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary]. Projections are stored
+    /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights.
+    /// </param>
+    /// <exception cref="ArgumentException">The spec is inconsistent, or a tensor has the wrong number of values.</exception>
+    public static void Write(DecoderSpec spec, string directory, Func<string, ReadOnlyMemory<float>>? weights)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -31,7 +49,7 @@ public static class LlamaModelWriter
         {
             graph.Opset(string.Empty, 17);
             graph.Opset("com.microsoft", 1);
-            new DecoderGraph(spec, graph).Build();
+            new DecoderGraph(spec, graph, weights).Build();
             graph.Save(Path.Combine(directory, ModelFileName), "fastdraft_llama", "FastDraft.ModelWriter");
         }
 
@@ -39,7 +57,7 @@ public static class LlamaModelWriter
     }
 
     /// <summary>Builds the decoder graph, one layer at a time.</summary>
-    private sealed class DecoderGraph(DecoderSpec spec, OnnxGraphBuilder g)
+    private sealed class DecoderGraph(DecoderSpec spec, OnnxGraphBuilder g, Func<string, ReadOnlyMemory<float>>? weights)
     {
         private readonly int _headSize = spec.EffectiveHeadSize;
         private readonly bool _gqa = spec.Attention == AttentionKind.GroupQueryAttention;
@@ -49,7 +67,8 @@ public static class LlamaModelWriter
         {
             DeclareInputsAndOutputs();
             _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
-            string x = g.Node("Gather", [Weight("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0), "input_ids"]);
+            string embedding = Weight("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0);
+            string x = g.Node("Gather", [embedding, "input_ids"]);
             Attention attention = _gqa ? GqaPieces() : StandardPieces();
             for (int layer = 0; layer < spec.Layers; layer++)
             {
@@ -62,7 +81,10 @@ public static class LlamaModelWriter
                 h = g.Node("Slice", [h, g.Vector("last_start", -1), g.Vector("last_end", long.MaxValue), g.Vector("last_axis", 1)]);
             }
 
-            string head = Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
+            // A tied head reads the embedding transposed; ONNX Runtime folds the Transpose of the constant at load.
+            string head = spec.TiedEmbeddings
+                ? g.Node("Transpose", [embedding], OnnxAttribute.Of("perm", new long[] { 1, 0 }))
+                : Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
             if (spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0)
             {
                 var bias = new float[spec.VocabularySize];
@@ -230,16 +252,43 @@ public static class LlamaModelWriter
             string squares = g.Node("Mul", [x, x]);
             string mean = g.Node("ReduceMean", [squares], OnnxAttribute.Of("axes", new long[] { -1 }), OnnxAttribute.Of("keepdims", 1L));
             string inverse = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [mean, _eps])])]);
-            var ones = new float[spec.HiddenSize];
-            Array.Fill(ones, 1f);
-            return g.Node("Mul", [g.Node("Mul", [x, inverse]), g.Weight(weightName, [spec.HiddenSize], ones)]);
+            var gain = new float[spec.HiddenSize];
+            if (weights is null)
+            {
+                Array.Fill(gain, 1f);
+            }
+            else
+            {
+                Given(weightName, gain);
+            }
+
+            return g.Node("Mul", [g.Node("Mul", [x, inverse]), g.Weight(weightName, [spec.HiddenSize], gain)]);
         }
 
         private string Weight(string name, long[] dims, double std)
         {
             var values = new float[checked((int)(dims[0] * dims[1]))];
-            new SeededRandom(spec.Seed, name).Fill(values, std);
+            if (weights is null)
+            {
+                new SeededRandom(spec.Seed, name).Fill(values, std);
+            }
+            else
+            {
+                Given(name, values);
+            }
+
             return g.Weight(name, dims, values);
+        }
+
+        private void Given(string name, Span<float> destination)
+        {
+            ReadOnlySpan<float> source = weights!(name).Span;
+            if (source.Length != destination.Length)
+            {
+                throw new ArgumentException($"Tensor '{name}' has {source.Length} values; the spec needs {destination.Length}.");
+            }
+
+            source.CopyTo(destination);
         }
     }
 }

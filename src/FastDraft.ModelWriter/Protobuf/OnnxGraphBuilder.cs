@@ -101,6 +101,9 @@ internal sealed class OnnxGraphBuilder : IDisposable
     public string Weight(string name, ReadOnlySpan<long> dims, ReadOnlySpan<float> values) =>
         Initializer(name, dims, OnnxDataType.Float, MemoryMarshal.AsBytes(values));
 
+    public string Doubles(string name, ReadOnlySpan<long> dims, ReadOnlySpan<double> values) =>
+        Initializer(name, dims, OnnxDataType.Double, MemoryMarshal.AsBytes(values));
+
     public string Int64s(string name, ReadOnlySpan<long> dims, ReadOnlySpan<long> values) =>
         Initializer(name, dims, OnnxDataType.Int64, MemoryMarshal.AsBytes(values));
 
