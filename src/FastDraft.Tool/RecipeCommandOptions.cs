@@ -41,23 +41,25 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
                 result.AddError("Give --out or --work: the stages keep their results in the work folder.");
             }
 
-            if (!(result.GetValue(_minutes) > 0))
-            {
-                result.AddError("--minutes must be positive.");
-            }
-
-            foreach (Option<int> positive in new[] { _layers, _hidden, _heads, _kvHeads, _intermediate, _batch, _sequence, _prompts })
-            {
-                if (result.GetValue(positive) < 1)
-                {
-                    result.AddError($"{positive.Name} must be at least 1.");
-                }
-            }
         });
     }
 
     public DraftRecipeOptions Read(ParseResult parsed)
     {
+        foreach (Option<int> positive in new[] { _layers, _hidden, _heads, _kvHeads, _intermediate, _batch, _sequence, _prompts })
+        {
+            if (parsed.GetValue(positive) < 1)
+            {
+                throw new ArgumentException($"{positive.Name} must be at least 1; got {parsed.GetValue(positive)}.");
+            }
+        }
+
+        double minutes = parsed.GetValue(_minutes);
+        if (!(minutes > 0 && minutes < 100_000))
+        {
+            throw new ArgumentException($"--minutes must be a positive number of minutes; got {minutes}.");
+        }
+
         string? output = parsed.GetValue(_out);
         string work = parsed.GetValue(_work) ?? output!.TrimEnd('/', '\\') + ".work";
         RecipeStages selected = stages;
@@ -73,7 +75,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             Output = output ?? Path.Combine(work, "aligned"),
             WorkFolder = work,
             Stages = selected,
-            Budget = TimeSpan.FromMinutes(parsed.GetValue(_minutes)),
+            Budget = TimeSpan.FromMinutes(minutes),
             Shape = new DraftShape
             {
                 Layers = parsed.GetValue(_layers),

@@ -78,7 +78,7 @@ public static class AlignmentDataGenerator
 {
     /// <summary>Generates sequences until the file holds <see cref="AlignmentDataOptions.Sequences"/> (or the time budget ends); resumes an existing file.</summary>
     /// <param name="target">The target model; not disposed.</param>
-    /// <param name="trainingTokens">The training corpus as one token stream (held-out files must not be in it).</param>
+    /// <param name="trainingTokens">The training part of the corpus (held-out files must not be in it).</param>
     /// <param name="path">The alignment-data file, created or resumed.</param>
     /// <param name="options">What to generate.</param>
     /// <param name="progress">Receives progress after every sequence; may be <see langword="null"/>.</param>
@@ -87,7 +87,7 @@ public static class AlignmentDataGenerator
     /// <exception cref="OperationCanceledException">Cancelled; the file stays resumable.</exception>
     public static async Task<int> GenerateAsync(
         ITargetModel target,
-        ReadOnlyMemory<int> trainingTokens,
+        TokenCorpus trainingTokens,
         string path,
         AlignmentDataOptions options,
         IProgress<AlignmentDataProgress>? progress = null,
@@ -96,7 +96,8 @@ public static class AlignmentDataGenerator
         ArgumentNullException.ThrowIfNull(target);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate(target, trainingTokens.Length);
+        ArgumentNullException.ThrowIfNull(trainingTokens);
+        options.Validate(target, trainingTokens.TokenCount);
 
         using FileStream file = AlignmentDataFile.OpenForAppend(path, target.Info.VocabularySize, options.TopK, out int done);
         var generator = new SpeculativeGenerator(target);
@@ -111,8 +112,8 @@ public static class AlignmentDataGenerator
         {
             cancellationToken.ThrowIfCancellationRequested();
             int index = done;
-            int start = (int)(Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.Length - options.PromptLength));
-            trainingTokens.Span.Slice(start, options.PromptLength).CopyTo(tokens);
+            int start = (int)(Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - options.PromptLength));
+            trainingTokens.CopyTo(start, tokens.AsSpan(0, options.PromptLength));
             bool greedy = Math.Floor((index + 1) * options.GreedyShare) > Math.Floor(index * options.GreedyShare);
             var request = new GenerationOptions
             {
@@ -130,7 +131,7 @@ public static class AlignmentDataGenerator
 
             if (options.TopK > 0)
             {
-                KeepTopDistribution(target, tokens.AsSpan(0, produced), options.PromptLength, options.TopK, topIds, topProbabilities, cancellationToken);
+                KeepTopDistribution(target, tokens, produced, options.PromptLength, options.TopK, topIds, topProbabilities, cancellationToken);
             }
 
             AlignmentDataFile.Append(file, tokens.AsSpan(0, produced), options.PromptLength, greedy ? ContinuationKind.Greedy : ContinuationKind.Sampled, topIds, topProbabilities, options.TopK);
@@ -144,17 +145,21 @@ public static class AlignmentDataGenerator
         return done;
     }
 
-    /// <summary>Runs the target once over the whole sequence and keeps its top-k distribution at every continuation position.</summary>
-    private static void KeepTopDistribution(ITargetModel target, ReadOnlySpan<int> tokens, int promptLength, int k, Span<int> ids, Span<float> probabilities, CancellationToken cancellationToken)
+    /// <summary>Runs the target along the sequence and keeps its top-k distribution at every continuation position.</summary>
+    private static void KeepTopDistribution(ITargetModel target, int[] tokens, int length, int promptLength, int k, int[] ids, float[] probabilities, CancellationToken cancellationToken)
     {
-        using IModelSession session = target.CreateSession(tokens.Length);
-        session.Append(tokens[..^1], cancellationToken);
-        int continuation = tokens.Length - promptLength;
-        for (int position = 0; position < continuation; position++)
-        {
-            // Logits after token (promptLength - 1 + position) score the continuation token at that position.
-            TopK.Softmax(session.GetLogits(promptLength - 1 + position), k, ids.Slice(position * k, k), probabilities.Slice(position * k, k));
-        }
+        using IModelSession session = target.CreateSession(length);
+        TeacherForcing.Run(
+            session,
+            tokens.AsSpan(0, length),
+            promptLength - 1,
+            (position, logits) =>
+            {
+                // The logits at position p score the continuation token p + 1 - promptLength.
+                int row = position + 1 - promptLength;
+                TopK.Softmax(logits, k, ids.AsSpan(row * k, k), probabilities.AsSpan(row * k, k));
+            },
+            cancellationToken);
     }
 
     private static ulong Mix(ulong seed, ulong index)

@@ -143,6 +143,25 @@ public sealed class TokenCorpus
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/>.</summary>
+    /// <param name="start">The first position in the stream.</param>
+    /// <param name="destination">Receives the ids.</param>
+    public void CopyTo(int start, Span<int> destination)
+    {
+        if (_narrow is not null)
+        {
+            ReadOnlySpan<ushort> source = _narrow.AsSpan(start, destination.Length);
+            for (int i = 0; i < source.Length; i++)
+            {
+                destination[i] = source[i];
+            }
+        }
+        else
+        {
+            _wide.AsSpan(start, destination.Length).CopyTo(destination);
+        }
+    }
+
+    /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/>.</summary>
     internal void CopyTo(int start, Span<long> destination)
     {
         if (_narrow is not null)
@@ -161,6 +180,27 @@ public sealed class TokenCorpus
                 destination[i] = source[i];
             }
         }
+    }
+
+    /// <summary>Builds a corpus from files already tokenized (for example by another tokenizer pipeline).</summary>
+    /// <param name="files">Each file's name and token ids.</param>
+    /// <param name="separatorId">The id appended after each file.</param>
+    /// <returns>The corpus.</returns>
+    public static TokenCorpus FromTokenizedFiles(IReadOnlyList<(string Name, int[] Tokens)> files, int separatorId)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfNegative(separatorId);
+        int max = separatorId;
+        foreach ((_, int[] tokens) in files)
+        {
+            foreach (int id in tokens)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(id, nameof(files));
+                max = Math.Max(max, id);
+            }
+        }
+
+        return Pack([.. files.Select(f => f.Tokens)], [.. files.Select(f => f.Name)], max <= ushort.MaxValue, separatorId);
     }
 
     private static TokenCorpus Build(string[] names, Func<string, string> read, ITextTokenizer tokenizer, int separatorId)

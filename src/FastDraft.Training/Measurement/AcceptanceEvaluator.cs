@@ -99,13 +99,9 @@ public static class AcceptanceEvaluator
     {
         int[] sequence = [.. reference.Prompt, .. reference.Continuation];
         using IModelSession session = draft.CreateSession(sequence.Length);
-        session.Append(sequence.AsSpan(0, sequence.Length - 1), cancellationToken);
         bool[] match = new bool[reference.Continuation.Length];
-        for (int i = 0; i < match.Length; i++)
-        {
-            match[i] = TensorPrimitives.IndexOfMax(session.GetLogits(reference.Prompt.Length - 1 + i)) == reference.Continuation[i];
-        }
-
+        int promptLength = reference.Prompt.Length;
+        TeacherForcing.Run(session, sequence, promptLength - 1, (position, logits) => match[position - promptLength + 1] = TensorPrimitives.IndexOfMax(logits) == sequence[position + 1], cancellationToken);
         return match;
     }
 

@@ -222,7 +222,7 @@ public static class DraftRecipe
                 SoftTopK = softTopK,
                 LearningRate = learningRate,
                 WarmupSteps = start is null ? 20 : 5,
-                TotalSteps = steps,
+                TotalSteps = (int?)steps,
                 TimeBudget = budget,
                 Seed = options.Seed,
                 CheckpointPath = Path.Combine(work, $"{stage}.ckpt"),

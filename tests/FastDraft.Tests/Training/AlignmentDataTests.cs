@@ -6,7 +6,7 @@ namespace FastDraft.Tests.Training;
 
 public sealed class AlignmentDataTests
 {
-    private static int[] Corpus(int length, int vocabulary, int seed)
+    private static (TokenCorpus Corpus, int[] Tokens) Corpus(int length, int vocabulary, int seed)
     {
         var random = new Random(seed);
         int[] tokens = new int[length];
@@ -15,14 +15,15 @@ public sealed class AlignmentDataTests
             tokens[i] = random.Next(vocabulary);
         }
 
-        return tokens;
+        TokenCorpus corpus = TokenCorpus.FromTokenizedFiles([("random.txt", tokens)], 0);
+        return (corpus, [.. tokens, 0]);
     }
 
     [Fact]
     public async Task Generate_GreedyRecords_EqualTheGeneratorsTargetOnlyOutput()
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
-        int[] corpus = Corpus(2_000, target.Info.VocabularySize, 3);
+        (TokenCorpus corpus, int[] stream) = Corpus(2_000, target.Info.VocabularySize, 3);
         string path = Path.Combine(TestModels.Scratch("align"), "data.fdad");
         var options = new AlignmentDataOptions { Sequences = 4, PromptLength = 12, ContinuationLength = 10, GreedyShare = 0.5, TopK = 3, Seed = 9 };
 
@@ -37,7 +38,7 @@ public sealed class AlignmentDataTests
         foreach (AlignmentSequence sequence in sequences)
         {
             int[] prompt = sequence.Tokens[..sequence.PromptLength];
-            Assert.True(corpus.AsSpan().IndexOf(prompt) >= 0, "every prompt is a window of the training corpus");
+            Assert.True(stream.AsSpan().IndexOf(prompt) >= 0, "every prompt is a window of the training corpus");
             Assert.Equal(10, sequence.ContinuationLength);
             Assert.Equal(30, sequence.TopIds.Length);
             if (sequence.Kind == ContinuationKind.Greedy)
@@ -64,7 +65,7 @@ public sealed class AlignmentDataTests
     public async Task Generate_ResumedAfterATornRecord_EqualsAnUninterruptedRun()
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
-        int[] corpus = Corpus(1_000, target.Info.VocabularySize, 4);
+        TokenCorpus corpus = Corpus(1_000, target.Info.VocabularySize, 4).Corpus;
         string folder = TestModels.Scratch("align-resume");
         var options = new AlignmentDataOptions { Sequences = 5, PromptLength = 8, ContinuationLength = 6, GreedyShare = 0.4, Temperature = 0.9f, Seed = 2 };
         string whole = Path.Combine(folder, "whole.fdad");
@@ -87,7 +88,7 @@ public sealed class AlignmentDataTests
     public async Task Generate_OtherTopKThanTheFile_IsRefusedNamingBoth()
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
-        int[] corpus = Corpus(500, target.Info.VocabularySize, 5);
+        TokenCorpus corpus = Corpus(500, target.Info.VocabularySize, 5).Corpus;
         string path = Path.Combine(TestModels.Scratch("align-mismatch"), "data.fdad");
         var options = new AlignmentDataOptions { Sequences = 1, PromptLength = 8, ContinuationLength = 4 };
         await AlignmentDataGenerator.GenerateAsync(target, corpus, path, options);

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using FastDraft.OnnxRuntime;
+using FastDraft.Tests.Infrastructure;
+using FastDraft.Tool;
+
+namespace FastDraft.Tests.Training;
+
+public sealed class RecipeSmokeTests
+{
+    private static string WriteCorpus()
+    {
+        string folder = TestModels.Scratch("corpus");
+        var random = new Random(7);
+        string[] names = ["the", "cat", "sat", "on", "mat", "dog", "ran"];
+        for (int file = 0; file < 24; file++)
+        {
+            using var writer = new StreamWriter(Path.Combine(folder, $"module{file}.py"));
+            for (int function = 0; function < 12; function++)
+            {
+                string name = names[random.Next(names.Length)];
+                writer.WriteLine($"def {name}_{function}(x):\n    return x + {random.Next(10)}\n");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not included");
+        return folder;
+    }
+
+    [Fact]
+    public async Task TrainDraft_TinyPairWithControl_RunsEveryStageAndExportsAnExactDraft()
+    {
+        string corpus = WriteCorpus();
+        string output = Path.Combine(TestModels.Scratch("recipe"), "draft");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        string[] args =
+        [
+            "train-draft", "--target", TestModels.TextModel, "--corpus", corpus, "--out", output, "--minutes", "0.4",
+            "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1", "--intermediate", "32",
+            "--batch-size", "2", "--sequence-length", "32", "--measure-prompts", "3", "--top-k", "4", "--control", "--json",
+        ];
+
+        int exit = await ToolApp.RunAsync(args, stdout, stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        string[] lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using JsonDocument json = JsonDocument.Parse(lines[^1]);
+        JsonElement root = json.RootElement;
+        foreach (string name in new[] { "alpha_pretrained", "alpha_aligned", "alpha_control" })
+        {
+            double alpha = root.GetProperty(name).GetDouble();
+            Assert.InRange(alpha, 0, 1);
+        }
+
+        foreach (string stage in new[] { "data", "pretrain", "align", "control", "measure" })
+        {
+            Assert.True(root.GetProperty("seconds").GetProperty(stage).GetDouble() >= 0);
+        }
+
+        Assert.True(root.GetProperty("alignment_sequences").GetInt32() > 0);
+        Assert.True(root.GetProperty("identical_tokens").GetBoolean());
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+
+        // The exported draft loads and, as a draft for the target, leaves greedy output unchanged token for token.
+        using var target = OnnxCausalLM.Load(TestModels.TextModel);
+        using var draft = OnnxCausalLM.Load(output);
+        var options = new GenerationOptions { MaxNewTokens = 40, IgnoreEndOfSequence = true };
+        int[] prompt = [5, 70, 80, 90, 33];
+        GenerationResult plain = await new SpeculativeGenerator(target).GenerateToListAsync(prompt, options);
+        GenerationResult fast = await new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }).GenerateToListAsync(prompt, options);
+        Assert.Equal(plain.Ids, fast.Ids);
+        Assert.True(fast.Stats.DraftedTokens > 0);
+    }
+
+    [Fact]
+    public async Task TrainDraft_MissingTarget_ExitsTwoWithOneLine()
+    {
+        var stderr = new StringWriter();
+
+        int exit = await ToolApp.RunAsync(["train-draft", "--corpus", "x", "--out", "y", "--minutes", "1"], new StringWriter(), stderr);
+
+        Assert.Equal(ToolApp.UsageError, exit);
+        Assert.Contains("--target", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Align_WithoutPretraining_ExplainsWhichStageToRunFirst()
+    {
+        string corpus = WriteCorpus();
+        var stderr = new StringWriter();
+
+        int exit = await ToolApp.RunAsync(["align", "--target", TestModels.TextModel, "--corpus", corpus, "--work", TestModels.Scratch("empty-work"), "--minutes", "0.1"], new StringWriter(), stderr);
+
+        Assert.Equal(ToolApp.UsageError, exit);
+        Assert.Contains("pretrain", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("train-draft")]
+    [InlineData("generate-data")]
+    [InlineData("pretrain")]
+    [InlineData("align")]
+    [InlineData("control")]
+    [InlineData("export")]
+    [InlineData("measure")]
+    public async Task Help_EveryCommand_DescribesItsOptions(string command)
+    {
+        var stdout = new StringWriter();
+
+        int exit = await ToolApp.RunAsync([command, "--help"], stdout, new StringWriter());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--target", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--minutes", stdout.ToString(), StringComparison.Ordinal);
+    }
+}
