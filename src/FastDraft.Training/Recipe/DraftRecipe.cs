@@ -18,8 +18,6 @@ namespace FastDraft.Training;
 /// </remarks>
 public static class DraftRecipe
 {
-    private static readonly string[] TokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model"];
-
     /// <summary>Runs (or resumes) the selected stages of the recipe.</summary>
     /// <param name="options">The recipe's options.</param>
     /// <param name="progress">Receives progress; may be <see langword="null"/>.</param>
@@ -66,12 +64,12 @@ public static class DraftRecipe
                 train,
                 dataPath,
                 options.AlignmentData with { Seed = options.Seed, TimeBudget = budget },
-                progress is null ? null : new Progress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
+                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
                 cancellationToken).ConfigureAwait(false);
             seconds["data"] = Lap(watch);
         }
 
-        var stage = new StageRunner(spec, options, work, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
@@ -182,14 +180,7 @@ public static class DraftRecipe
     private static void Export(DecoderSpec spec, ParameterLayout layout, float[] parameters, string folder, string tokenizerFolder)
     {
         DecoderParameters.Export(spec, layout, parameters, folder);
-        foreach (string file in TokenizerFiles)
-        {
-            string source = Path.Combine(tokenizerFolder, file);
-            if (File.Exists(source))
-            {
-                File.Copy(source, Path.Combine(folder, file), overwrite: true);
-            }
-        }
+        TokenizerFiles.Copy(tokenizerFolder, folder);
     }
 
     private static InvalidOperationException Missing(string stage, string needed) =>
@@ -200,47 +191,5 @@ public static class DraftRecipe
         double elapsed = watch.Elapsed.TotalSeconds;
         watch.Restart();
         return elapsed;
-    }
-
-    /// <summary>Runs one training stage over the recipe's spec, with a checkpoint and a finished-stage file in the work folder.</summary>
-    private sealed class StageRunner(DecoderSpec spec, DraftRecipeOptions options, string work, EvaluationSet evaluation, IProgress<RecipeProgress>? progress, CancellationToken cancellationToken)
-    {
-        public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"));
-
-        public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start)
-        {
-            if (Finished(stage) is { } finished)
-            {
-                progress?.Report(new RecipeProgress(stage, $"already done ({finished.Steps} steps)", 1, TimeSpan.Zero));
-                return finished;
-            }
-
-            var training = new TrainingOptions
-            {
-                BatchSize = options.BatchSize,
-                SequenceLength = options.SequenceLength,
-                SoftTopK = softTopK,
-                LearningRate = learningRate,
-                WarmupSteps = start is null ? 20 : 5,
-                TotalSteps = (int?)steps,
-                TimeBudget = budget,
-                Seed = options.Seed,
-                CheckpointPath = Path.Combine(work, $"{stage}.ckpt"),
-                CheckpointInterval = 50,
-            };
-            var source = OnnxGradientSource.Create(spec, new OnnxGradientSourceOptions
-            {
-                Graph = new TrainingGraphOptions { BatchSize = options.BatchSize, SequenceLength = options.SequenceLength, SoftTopK = softTopK },
-                KlWeight = options.KlWeight,
-                IntraOpThreads = options.TrainingThreads,
-            });
-            using var trainer = new DraftTrainer(source, data, training, evaluation, start);
-            TrainingResult result = await trainer.RunAsync(
-                progress is null ? null : new Progress<TrainingProgress>(p => progress.Report(new RecipeProgress(stage, $"step {p.Step}, loss {p.Loss:F3}, {p.TokensPerSecond:F0} tok/s", p.Horizon is 0 or long.MaxValue ? 0 : (double)p.Step / p.Horizon, p.EstimatedRemaining))),
-                cancellationToken).ConfigureAwait(false);
-            var done = new StageResult(trainer.Parameters.ToArray(), result.Steps, trainer.EvaluateBitsPerToken(evaluation));
-            done.Write(Path.Combine(work, $"{stage}.params"));
-            return done;
-        }
     }
 }

@@ -8,6 +8,9 @@ namespace FastDraft.Training;
 /// <remarks>File: ASCII <c>FDST</c>, steps (int64), bits per token (float64), parameter count (int64), then the float32 parameters; little-endian; written atomically.</remarks>
 internal sealed record StageResult(float[] Parameters, long Steps, double HeldOutBitsPerToken)
 {
+    /// <summary>Gets the training rate of the run that produced it (not stored; 0 when read back).</summary>
+    public double TokensPerSecond { get; init; }
+
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("FDST");
 
     public static StageResult? TryRead(string path)

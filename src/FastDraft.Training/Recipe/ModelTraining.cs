@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using FastDraft.ModelWriter;
+using FastDraft.Text;
+using FastDraft.Training.Graph;
+
+namespace FastDraft.Training;
+
+/// <summary>Options for pretraining a decoder from scratch on a corpus (for example a small target to pair a draft with).</summary>
+public sealed record ModelTrainingOptions
+{
+    /// <summary>Gets the folder holding the tokenizer files (<c>tokenizer.json</c>, <c>tokenizer_config.json</c>); they are copied into the output.</summary>
+    public required string Tokenizer { get; init; }
+
+    /// <summary>Gets the corpus: a folder (searched recursively with <see cref="IncludePattern"/>) or a text file listing paths, one per line.</summary>
+    public required string Corpus { get; init; }
+
+    /// <summary>Gets the output model folder (ONNX Runtime GenAI format).</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Gets the work folder (checkpoint, split lists); default <see cref="Output"/> + <c>.work</c>.</summary>
+    public string? WorkFolder { get; init; }
+
+    /// <summary>Gets the wall-clock training budget; default 15 minutes.</summary>
+    public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Gets the decoder's shape; its vocabulary and special ids come from the tokenizer. Default: 6 layers, width 256, 8 heads × 32, 2 key/value heads, SwiGLU 704, context 512, tied head.</summary>
+    public DecoderSpec Shape { get; init; } = new() { Layers = 6, HiddenSize = 256, Heads = 8, KeyValueHeads = 2, IntermediateSize = 704, ContextLength = 512, TiedEmbeddings = true };
+
+    /// <summary>Gets the file-name pattern for a corpus folder; default <c>*.py</c>.</summary>
+    public string IncludePattern { get; init; } = "*.py";
+
+    /// <summary>Gets the share of files held out; default 0.05.</summary>
+    public double HeldOutFraction { get; init; } = 0.05;
+
+    /// <summary>Gets the seed; default 1234.</summary>
+    public ulong Seed { get; init; } = 1234;
+
+    /// <summary>Gets the sequence length; default 256.</summary>
+    public int SequenceLength { get; init; } = 256;
+
+    /// <summary>Gets the sequences per step; default 16 (4,096 tokens at length 256).</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Gets the peak learning rate; default 2e-3.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Gets the steps between held-out evaluations (the learning curve); default 20.</summary>
+    public int EvaluationInterval { get; init; } = 20;
+
+    /// <summary>Gets ONNX Runtime's intra-op threads; null for one per core.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>The outcome of <see cref="ModelTraining.RunAsync"/>.</summary>
+/// <param name="Steps">Optimizer steps.</param>
+/// <param name="TokensPerSecond">Training tokens per second.</param>
+/// <param name="HeldOutBitsPerToken">Final held-out bits per token.</param>
+/// <param name="Curve">Held-out bits per token against training time.</param>
+/// <param name="Parameters">The model's parameter count.</param>
+/// <param name="TrainFiles">Files trained on.</param>
+/// <param name="HeldOutFiles">Files held out.</param>
+/// <param name="Seconds">Wall time in all.</param>
+public sealed record ModelTrainingResult(long Steps, double TokensPerSecond, double HeldOutBitsPerToken, IReadOnlyList<(TimeSpan Elapsed, double BitsPerToken)> Curve, long Parameters, int TrainFiles, int HeldOutFiles, double Seconds);
+
+/// <summary>Pretrains a decoder from scratch on a corpus and exports it as an ONNX Runtime GenAI folder.</summary>
+public static class ModelTraining
+{
+    /// <summary>Trains (or resumes) and exports.</summary>
+    /// <param name="options">What to train.</param>
+    /// <param name="progress">Receives progress; may be <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops at the next step with a checkpoint; rerun to resume.</param>
+    /// <returns>The outcome with its learning curve.</returns>
+    public static async Task<ModelTrainingResult> RunAsync(ModelTrainingOptions options, IProgress<RecipeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        ModelTokenizer tokenizer = ModelTokenizer.Load(options.Tokenizer);
+        int endOfText = tokenizer.EndOfSequenceTokenId ?? throw new ArgumentException($"The tokenizer in '{options.Tokenizer}' names no end-of-sequence token to separate files with.", nameof(options));
+        DecoderSpec spec = options.Shape with
+        {
+            VocabularySize = tokenizer.VocabularySize,
+            EndOfSequenceTokenId = endOfText,
+            BeginningOfSequenceTokenId = tokenizer.BeginningOfSequenceTokenId ?? endOfText,
+            PaddingTokenId = endOfText,
+        };
+        spec.Validate();
+        string work = Directory.CreateDirectory(options.WorkFolder ?? options.Output.TrimEnd('/', '\\') + ".work").FullName;
+        progress?.Report(new RecipeProgress("corpus", $"tokenizing {options.Corpus}", 0, TimeSpan.Zero));
+        TokenCorpus corpus = Directory.Exists(options.Corpus)
+            ? TokenCorpus.FromFolder(options.Corpus, options.IncludePattern, tokenizer, endOfText)
+            : TokenCorpus.FromFileList(options.Corpus, tokenizer, endOfText);
+        (TokenCorpus train, TokenCorpus heldOut) = corpus.SplitByFile(options.HeldOutFraction, options.Seed);
+        File.WriteAllLines(Path.Combine(work, "train-files.txt"), train.FileNames);
+        File.WriteAllLines(Path.Combine(work, "heldout-files.txt"), heldOut.FileNames);
+        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
+        var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
+        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, null).ConfigureAwait(false);
+        ParameterLayout layout = DecoderParameters.Layout(spec);
+        DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
+        TokenizerFiles.Copy(options.Tokenizer, options.Output);
+        return new ModelTrainingResult(result.Steps, result.TokensPerSecond, result.HeldOutBitsPerToken, [.. runner.Curve], layout.TotalCount, train.FileCount, heldOut.FileCount, clock.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>Copies a model folder's tokenizer files.</summary>
+internal static class TokenizerFiles
+{
+    private static readonly string[] Names = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model"];
+
+    public static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string name in Names)
+        {
+            string source = Path.Combine(from, name);
+            if (File.Exists(source) && !string.Equals(Path.GetFullPath(source), Path.GetFullPath(Path.Combine(to, name)), StringComparison.Ordinal))
+            {
+                File.Copy(source, Path.Combine(to, name), overwrite: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using FastDraft.ModelWriter;
+using FastDraft.Training.Graph;
+
+namespace FastDraft.Training;
+
+/// <summary>What every training stage of a run shares.</summary>
+internal sealed record StageSettings(int BatchSize, int SequenceLength, ulong Seed, int? Threads, float KlWeight, int EvaluationInterval = 0);
+
+/// <summary>
+/// Runs one training stage over a spec, with a checkpoint (resumed after an interruption) and a finished-stage file in
+/// the work folder, so a rerun skips a finished stage.
+/// </summary>
+internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, string work, EvaluationSet evaluation, IProgress<RecipeProgress>? progress, CancellationToken cancellationToken)
+{
+    /// <summary>Gets the held-out bits per token reported during the last stage run here, with their elapsed training time.</summary>
+    public List<(TimeSpan Elapsed, double BitsPerToken)> Curve { get; } = [];
+
+    public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"));
+
+    public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start)
+    {
+        if (Finished(stage) is { } finished)
+        {
+            progress?.Report(new RecipeProgress(stage, $"already done ({finished.Steps} steps)", 1, TimeSpan.Zero));
+            return finished;
+        }
+
+        var training = new TrainingOptions
+        {
+            BatchSize = settings.BatchSize,
+            SequenceLength = settings.SequenceLength,
+            SoftTopK = softTopK,
+            LearningRate = learningRate,
+            WarmupSteps = start is null ? 20 : 5,
+            TotalSteps = (int?)steps,
+            TimeBudget = budget,
+            Seed = settings.Seed,
+            CheckpointPath = Path.Combine(work, $"{stage}.ckpt"),
+            CheckpointInterval = 50,
+            EvaluationInterval = settings.EvaluationInterval,
+        };
+        var source = OnnxGradientSource.Create(spec, new OnnxGradientSourceOptions
+        {
+            Graph = new TrainingGraphOptions { BatchSize = settings.BatchSize, SequenceLength = settings.SequenceLength, SoftTopK = softTopK },
+            KlWeight = settings.KlWeight,
+            IntraOpThreads = settings.Threads,
+        });
+        using var trainer = new DraftTrainer(source, data, training, evaluation, start);
+        Curve.Clear();
+        if (settings.EvaluationInterval > 0 && trainer.Step == 0 && !File.Exists(training.CheckpointPath))
+        {
+            Curve.Add((TimeSpan.Zero, trainer.EvaluateBitsPerToken(evaluation)));
+        }
+
+        TrainingResult result = await trainer.RunAsync(
+            new InlineProgress<TrainingProgress>(p =>
+            {
+                if (p.HeldOutBitsPerToken is double bits)
+                {
+                    Curve.Add((p.Elapsed, bits));
+                }
+
+                string evaluated = p.HeldOutBitsPerToken is double b ? $", held-out {b:F3} bits/token" : string.Empty;
+                progress?.Report(new RecipeProgress(stage, $"step {p.Step}, loss {p.Loss:F3}{evaluated}, {p.TokensPerSecond:F0} tok/s", p.Horizon is 0 or long.MaxValue ? 0 : (double)p.Step / p.Horizon, p.EstimatedRemaining));
+            }),
+            cancellationToken).ConfigureAwait(false);
+        double finalBits = result.HeldOutBitsPerToken ?? trainer.EvaluateBitsPerToken(evaluation);
+        Curve.Add((result.Elapsed, finalBits));
+        var done = new StageResult(trainer.Parameters.ToArray(), result.Steps, finalBits) { TokensPerSecond = result.TokensSeen / Math.Max(result.Elapsed.TotalSeconds, 1e-9) };
+        done.Write(Path.Combine(work, $"{stage}.params"));
+        return done;
+    }
+}
