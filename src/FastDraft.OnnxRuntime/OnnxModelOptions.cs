@@ -66,9 +66,9 @@ public sealed record OnnxModelOptions
             throw new ArgumentOutOfRangeException(paramName, MaxTokensPerPass, $"MaxTokensPerPass must be at least {SpeculativeOptions.MaxDraftTokens + 1} so that a verification pass is never split.");
         }
 
-        if (IntraOpThreads is < 1)
+        if (IntraOpThreads is < 1 || IntraOpThreads > Config.ModelFolderConfig.MaxIntraOpThreads)
         {
-            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, "IntraOpThreads must be at least 1.");
+            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, $"IntraOpThreads must be between 1 and {Config.ModelFolderConfig.MaxIntraOpThreads} (four per logical core, at least 16, at most 256), not {IntraOpThreads}.");
         }
 
         if (DeviceId < 0 || DefaultContextLength < 1)
