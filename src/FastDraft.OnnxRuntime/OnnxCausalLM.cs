@@ -28,7 +28,12 @@ namespace FastDraft.OnnxRuntime;
 /// each creates and disposes its own sessions. Dispose the model when you are done with it: it
 /// then refuses new sessions, existing sessions throw <see cref="ObjectDisposedException"/>, and the
 /// ONNX Runtime session is freed once the last of them is disposed, so disposal never frees memory
-/// a running pass uses.
+/// a running pass uses. A generation whose enumerator is dropped without being disposed does not leak:
+/// its native buffers and its hold on the session are safe handles, released once it is collected.
+/// </para>
+/// <para>
+/// The configuration is checked, bounded and confined to the model folder, and the cache must
+/// round-trip at load (see the README's section on model folders for what is honoured and what is refused).
 /// </para>
 /// </remarks>
 public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
@@ -87,7 +92,11 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <returns>The loaded model, owned by the caller.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The ONNX file does not exist.</exception>
-    /// <exception cref="InvalidModelException">The configuration is malformed, or disagrees with the graph, or the graph cannot be loaded.</exception>
+    /// <exception cref="InvalidModelException">
+    /// The configuration is malformed (invalid JSON or UTF-8, wrong types, a number beyond its bound, a token id outside the
+    /// vocabulary, a file named outside the model folder or not a regular file), or disagrees with the graph, or the graph
+    /// cannot be loaded, or its key/value cache does not round-trip (cached and uncached logits differ: cache names swapped).
+    /// </exception>
     /// <exception cref="ModelNotSupportedException">The model has state FastDraft cannot roll back, or the execution provider is not in this ONNX Runtime build.</exception>
     public static OnnxCausalLM Load(string path, OnnxModelOptions? options = null)
     {

@@ -73,12 +73,18 @@ internal sealed record ModelFolderConfig
         string genai = Path.Combine(folder, GenAIConfigFileName);
         if (File.Exists(genai))
         {
-            return Guard(genai, () => ReadGenAI(genai));
+            return Guard(genai, () => ReadGenAI(genai, ReadBytes(genai)));
         }
 
         string hf = Path.Combine(folder, "config.json");
-        return File.Exists(hf) ? Guard(hf, () => ReadHuggingFace(hf, Path.Combine(folder, "generation_config.json"))) : new ModelFolderConfig();
+        return File.Exists(hf) ? Guard(hf, () => ReadHuggingFace(hf, ReadBytes(hf), Path.Combine(folder, "generation_config.json"))) : new ModelFolderConfig();
     }
+
+    /// <summary>Parses the text of a <c>genai_config.json</c> said to be at <paramref name="path"/> (for tests that feed many variants without files).</summary>
+    internal static ModelFolderConfig ParseGenAI(string path, byte[] json) => Guard(path, () => ReadGenAI(path, json));
+
+    /// <summary>Parses the text of a Hugging Face <c>config.json</c> said to be at <paramref name="path"/>, with no generation_config.json beside it.</summary>
+    internal static ModelFolderConfig ParseHuggingFace(string path, byte[] json) => Guard(path, () => ReadHuggingFace(path, json, generationPath: string.Empty));
 
     /// <summary>Refuses token ids (end/beginning of sequence, padding) outside the graph's vocabulary, naming the file, the key and the id.</summary>
     public void CheckTokenIds(int vocabularySize)
@@ -168,9 +174,9 @@ internal sealed record ModelFolderConfig
         }
     }
 
-    private static ModelFolderConfig ReadGenAI(string path)
+    private static ModelFolderConfig ReadGenAI(string path, byte[] json)
     {
-        using JsonDocument document = Parse(path);
+        using JsonDocument document = Parse(path, json);
         var reader = new JsonReader(path);
         JsonElement model = reader.Object(document.RootElement, "model", required: true)!.Value;
         JsonElement decoder = reader.Object(model, "decoder", required: true)!.Value;
@@ -203,9 +209,9 @@ internal sealed record ModelFolderConfig
         };
     }
 
-    private static ModelFolderConfig ReadHuggingFace(string path, string generationPath)
+    private static ModelFolderConfig ReadHuggingFace(string path, byte[] json, string generationPath)
     {
-        using JsonDocument document = Parse(path);
+        using JsonDocument document = Parse(path, json);
         var reader = new JsonReader(path);
         JsonElement root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -215,10 +221,10 @@ internal sealed record ModelFolderConfig
 
         int[] eos = reader.TokenIds(root, "eos_token_id");
         string eosPath = path;
-        if (eos.Length == 0 && File.Exists(generationPath))
+        if (eos.Length == 0 && generationPath.Length > 0 && File.Exists(generationPath))
         {
             eosPath = generationPath;
-            using JsonDocument generation = Parse(generationPath);
+            using JsonDocument generation = Parse(generationPath, ReadBytes(generationPath));
             if (generation.RootElement.ValueKind == JsonValueKind.Object)
             {
                 eos = new JsonReader(generationPath).TokenIds(generation.RootElement, "eos_token_id");
@@ -237,13 +243,19 @@ internal sealed record ModelFolderConfig
         };
     }
 
-    private static JsonDocument Parse(string path)
+    private static byte[] ReadBytes(string path)
     {
         RequireRegularFile(path, "the model folder", MaxConfigBytes);
+        return File.ReadAllBytes(path);
+    }
+
+    private static JsonDocument Parse(string path, byte[] json)
+    {
         try
         {
-            using FileStream stream = File.OpenRead(path);
-            return JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            // A UTF-8 byte order mark is allowed (editors write one); the reader of bytes would refuse it.
+            ReadOnlyMemory<byte> text = json.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? json.AsMemory(3) : json;
+            return JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException ex)
         {

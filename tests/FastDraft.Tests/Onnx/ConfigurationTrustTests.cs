@@ -51,6 +51,21 @@ public sealed class ConfigurationTrustTests
     }
 
     [Theory]
+    [InlineData(SharedModels.LlamaGqa)]
+    [InlineData(SharedModels.LlamaMhaFp16)]
+    public void SwappedPresentNames_InRealExports_AreRefused_IncludingFp16(string name)
+    {
+        // llama-mha-fp16 is the tight case: fp16 caches, tiny random logits (swapped: 0.045 apart; correct: 2.4e-4).
+        string folder = EditConfig(SharedModels.Path(name), "swapped-" + name, text => text
+            .Replace("\"present.%d.key\"", "\"PLACEHOLDER\"", StringComparison.Ordinal)
+            .Replace("\"present.%d.value\"", "\"present.%d.key\"", StringComparison.Ordinal)
+            .Replace("\"PLACEHOLDER\"", "\"present.%d.value\"", StringComparison.Ordinal));
+
+        var ex = Assert.Throws<InvalidModelException>(() => OnnxCausalLM.Load(folder));
+        Assert.Contains("input 'past_key_values.0.key' fed from output 'present.0.value'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(WriterFlavours))]
     public void WriterModels_StillLoad_WithTheRoundTripCheck(string flavour)
     {
