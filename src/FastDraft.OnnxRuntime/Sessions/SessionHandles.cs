@@ -12,7 +12,10 @@ namespace FastDraft.OnnxRuntime.Sessions;
 /// A <see cref="SafeHandle"/> so that the count is released by the runtime's reference counting,
 /// also from the critical finalizer of a lease whose generation was dropped without being disposed
 /// (an enumerator nobody disposed): without it, one forgotten enumerator kept the session forever.
-/// The handle value is only a marker; what it stands for is the ONNX Runtime session.
+/// The handle value is only a marker; what it stands for is the ONNX Runtime session. When the last
+/// reference is let go by a finalized lease, <see cref="ReleaseHandle"/> disposes the session on the
+/// finalizer thread: disposing it only releases its native session (a second dispose, after the
+/// session's own finalizer, does nothing), and no other managed state is touched.
 /// </remarks>
 internal sealed class SessionOwner : SafeHandle
 {
