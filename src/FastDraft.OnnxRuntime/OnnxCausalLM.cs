@@ -28,15 +28,20 @@ namespace FastDraft.OnnxRuntime;
 /// each creates and disposes its own sessions. Dispose the model when you are done with it: it
 /// then refuses new sessions, existing sessions throw <see cref="ObjectDisposedException"/>, and the
 /// ONNX Runtime session is freed once the last of them is disposed, so disposal never frees memory
-/// a running pass uses.
+/// a running pass uses. A generation whose enumerator is dropped without being disposed does not leak:
+/// its native buffers and its hold on the session are safe handles, released once it is collected.
+/// </para>
+/// <para>
+/// The configuration is checked, bounded and confined to the model folder, and the cache must
+/// round-trip at load (see the README's section on model folders for what is honoured and what is refused).
 /// </para>
 /// </remarks>
 public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 {
     private readonly DecoderLayout _layout;
     private readonly LanguageModelDraft _draft;
+    private readonly SessionOwner _owner;
     private ModelCapabilities _capabilities = null!;
-    private int _references = 1;
     private int _disposed;
     private long _runTicks;
 
@@ -45,6 +50,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         ModelPath = modelPath;
         Options = options;
         Session = session;
+        _owner = new SessionOwner(session);
         _layout = layout;
         Info = info;
         _draft = new LanguageModelDraft(this);
@@ -69,6 +75,12 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
     internal DecoderLayout Layout => _layout;
 
+    /// <summary>Gets the number of generation sessions alive on this model (disposed, or dropped and finalized, ones excluded).</summary>
+    internal int ActiveSessions => _owner.Leases;
+
+    /// <summary>Gets a value indicating whether the ONNX Runtime session has been freed (the model and all its sessions are gone).</summary>
+    internal bool SessionReleased => _owner.Released;
+
     /// <summary>Gets the stopwatch ticks spent inside ONNX Runtime's Run by all sessions (for overhead measurements).</summary>
     internal long RunTicks => Interlocked.Read(ref _runTicks);
 
@@ -80,7 +92,11 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <returns>The loaded model, owned by the caller.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The ONNX file does not exist.</exception>
-    /// <exception cref="InvalidModelException">The configuration is malformed, or disagrees with the graph, or the graph cannot be loaded.</exception>
+    /// <exception cref="InvalidModelException">
+    /// The configuration is malformed (invalid JSON or UTF-8, wrong types, a number beyond its bound, a token id outside the
+    /// vocabulary, a file named outside the model folder or not a regular file), or disagrees with the graph, or the graph
+    /// cannot be loaded, or its key/value cache does not round-trip (cached and uncached logits differ: cache names swapped).
+    /// </exception>
     /// <exception cref="ModelNotSupportedException">The model has state FastDraft cannot roll back, or the execution provider is not in this ONNX Runtime build.</exception>
     public static OnnxCausalLM Load(string path, OnnxModelOptions? options = null)
     {
@@ -92,6 +108,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         InferenceSession session;
         try
         {
+            // The file's intra_op_num_threads is honoured (bounded when read) unless the options set one.
             session = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
         }
         catch (OnnxRuntimeException ex)
@@ -102,6 +119,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         try
         {
             DecoderLayout layout = DecoderLayout.Resolve(modelFile, config, session, GraphInspector.FindGroupQueryAttention(modelFile));
+            config.CheckTokenIds(layout.VocabularySize);
             var info = new ModelInfo
             {
                 Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
@@ -113,6 +131,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             };
             var model = new OnnxCausalLM(modelFile, options, session, layout, info);
             model.Probe();
+            CacheRoundTrip.Verify(model, model._capabilities, config.ConfigPath);
             return model;
         }
         catch
@@ -159,7 +178,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            ReleaseSessionReference();
+            _owner.Dispose(); // frees the ONNX Runtime session now, or when the last session lets go
         }
     }
 
@@ -174,38 +193,15 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         }
     }
 
-    internal void ReleaseSessionReference()
-    {
-        if (Interlocked.Decrement(ref _references) == 0)
-        {
-            Session.Dispose();
-        }
-    }
-
     internal OnnxModelSession CreateSession(ModelCapabilities capabilities, int capacity)
     {
-        for (int references = Volatile.Read(ref _references); ; references = Volatile.Read(ref _references))
+        ThrowIfDisposed();
+        if (!_owner.TryAcquire())
         {
-            if (references == 0 || Volatile.Read(ref _disposed) != 0)
-            {
-                ThrowIfDisposed();
-            }
-
-            if (Interlocked.CompareExchange(ref _references, references + 1, references) == references)
-            {
-                break;
-            }
+            throw new ObjectDisposedException(nameof(OnnxCausalLM), $"Model '{Info.Name}' has been disposed.");
         }
 
-        try
-        {
-            return new OnnxModelSession(this, _layout, capabilities, capacity, Options.MaxTokensPerPass);
-        }
-        catch
-        {
-            ReleaseSessionReference();
-            throw;
-        }
+        return new OnnxModelSession(this, _owner, _layout, capabilities, capacity, Options.MaxTokensPerPass);
     }
 
     /// <summary>
@@ -270,6 +266,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         if (File.Exists(path))
         {
             string file = Path.GetFullPath(path);
+            ModelFolderConfig.RequireRegularFile(file, "the path passed to Load");
             string folder = Path.GetDirectoryName(file)!;
             return (folder, file, ModelFolderConfig.Read(folder));
         }
@@ -288,19 +285,22 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         ModelFolderConfig config = ModelFolderConfig.Read(root);
         if (config.ModelFileName is { } named)
         {
-            string file = Path.Combine(root, named);
-            return File.Exists(file)
-                ? (root, file, config)
-                : throw new FileNotFoundException($"Model file '{file}' named by '{config.ConfigPath}' (decoder.filename) does not exist.", file);
+            return (root, ModelFolderConfig.ResolveNamedFile(root, config.ConfigPath, "decoder.filename", named), config);
         }
 
         string conventional = Path.Combine(root, "model.onnx");
         if (File.Exists(conventional))
         {
+            ModelFolderConfig.RequireRegularFile(conventional, $"the model folder '{root}'");
             return (root, conventional, config);
         }
 
         string[] candidates = Directory.GetFiles(root, "*.onnx");
+        if (candidates.Length == 1)
+        {
+            ModelFolderConfig.RequireRegularFile(candidates[0], $"the model folder '{root}'");
+        }
+
         return candidates.Length switch
         {
             1 => (root, candidates[0], config),

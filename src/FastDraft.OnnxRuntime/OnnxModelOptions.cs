@@ -33,6 +33,13 @@ public enum OnnxThreading
 }
 
 /// <summary>How an ONNX model is loaded. Each model has its own, so a draft and its target may use different providers.</summary>
+/// <remarks>
+/// Of <c>genai_config.json</c>'s <c>decoder.session_options</c>, only <c>intra_op_num_threads</c> is honoured
+/// (bounded, and overridden by <see cref="IntraOpThreads"/>); the rest (<c>provider_options</c>, <c>log_id</c>,
+/// <c>session.*</c> entries, <c>run_options</c>) is ignored. The code always sets the graph optimisation level
+/// (all), the log level (errors), the execution provider (<see cref="ExecutionProvider"/>) and, with
+/// <see cref="OnnxThreading.SharedPool"/>, the threading. <see cref="ConfigureSessionOptions"/> runs last and may change any of it.
+/// </remarks>
 public sealed record OnnxModelOptions
 {
     /// <summary>Gets the default options: CPU, ONNX Runtime's default threading.</summary>
@@ -47,7 +54,13 @@ public sealed record OnnxModelOptions
     /// <summary>Gets how the model's operators are threaded; default <see cref="OnnxThreading.SharedPool"/>.</summary>
     public OnnxThreading Threading { get; init; } = OnnxThreading.SharedPool;
 
-    /// <summary>Gets the number of intra-op threads; <see langword="null"/> for the configuration's value or else ONNX Runtime's default (one per physical core). With <see cref="OnnxThreading.SharedPool"/> it sizes the pool only if this model is the one that creates it.</summary>
+    /// <summary>
+    /// Gets the number of intra-op threads; <see langword="null"/> for the configuration's value
+    /// (<c>decoder.session_options.intra_op_num_threads</c>) or else ONNX Runtime's default (one per physical core).
+    /// With <see cref="OnnxThreading.SharedPool"/> it sizes the pool only if this model is the one that creates it.
+    /// At most four per logical core (at least 16, at most 256), here and in the configuration: ONNX Runtime creates
+    /// every thread at load, so a value such as 100000 would make loading appear to hang.
+    /// </summary>
     public int? IntraOpThreads { get; init; }
 
     /// <summary>Gets the most tokens run in one forward pass; longer prompts are run in chunks of this size. Default 128; at least <see cref="SpeculativeOptions.MaxDraftTokens"/> + 1.</summary>
@@ -66,9 +79,9 @@ public sealed record OnnxModelOptions
             throw new ArgumentOutOfRangeException(paramName, MaxTokensPerPass, $"MaxTokensPerPass must be at least {SpeculativeOptions.MaxDraftTokens + 1} so that a verification pass is never split.");
         }
 
-        if (IntraOpThreads is < 1)
+        if (IntraOpThreads is < 1 || IntraOpThreads > Config.ModelFolderConfig.MaxIntraOpThreads)
         {
-            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, "IntraOpThreads must be at least 1.");
+            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, $"IntraOpThreads must be between 1 and {Config.ModelFolderConfig.MaxIntraOpThreads} (four per logical core, at least 16, at most 256), not {IntraOpThreads}.");
         }
 
         if (DeviceId < 0 || DefaultContextLength < 1)

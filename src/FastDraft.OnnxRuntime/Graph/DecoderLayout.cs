@@ -74,10 +74,15 @@ internal sealed record DecoderLayout
             throw new InvalidModelException($"Model '{modelPath}': output '{config.LogitsName}' must be a float, float16 or bfloat16 tensor [batch, sequence, vocabulary], but is {logits.ElementDataType} of rank {logits.Dimensions.Length}.", modelPath);
         }
 
-        int vocabulary = Agree(modelPath, "vocabulary size", $"output '{config.LogitsName}' dimension 2", logits.Dimensions[2], config.VocabularySize);
+        int vocabulary = Agree(modelPath, "vocabulary size", $"output '{config.LogitsName}' dimension 2", logits.Dimensions[2], config.VocabularySize, ModelFolderConfig.MaxVocabularySize);
 
         int layers = config.Layers ?? naming.CountLayers(inputs.Keys);
-        if (layers == 0)
+        if (layers > ModelFolderConfig.MaxLayers)
+        {
+            throw new InvalidModelException($"Model '{modelPath}': the graph's cache inputs (looked for {string.Join(" / ", naming.PastPatterns)}) number layers up to {layers - 1}, more than the {ModelFolderConfig.MaxLayers} accepted.", modelPath);
+        }
+
+        if (layers <= 0)
         {
             throw new ModelNotSupportedException($"Model '{modelPath}' has no key/value cache inputs (looked for {string.Join(" / ", naming.PastPatterns)}): decoding without a cache is not supported.");
         }
@@ -117,8 +122,8 @@ internal sealed record DecoderLayout
         }
 
         int headAxis = naming.Format == KvFormat.Packed ? 2 : 1;
-        int kvHeads = Agree(modelPath, "key/value head count", $"input '{kv[0].Past}' dimension {headAxis}", firstPast.Dimensions[headAxis], config.KeyValueHeads);
-        int headSize = Agree(modelPath, "head size", $"input '{kv[0].Past}' dimension {expectedRank - 1}", firstPast.Dimensions[expectedRank - 1], config.HeadSize);
+        int kvHeads = Agree(modelPath, "key/value head count", $"input '{kv[0].Past}' dimension {headAxis}", firstPast.Dimensions[headAxis], config.KeyValueHeads, ModelFolderConfig.MaxKeyValueHeads);
+        int headSize = Agree(modelPath, "head size", $"input '{kv[0].Past}' dimension {expectedRank - 1}", firstPast.Dimensions[expectedRank - 1], config.HeadSize, ModelFolderConfig.MaxHeadSize);
 
         var gqa = groupQueryAttention.ToHashSet();
         bool shared = naming.Format == KvFormat.KeyValue && Enumerable.Range(0, layers).All(layer =>
@@ -164,8 +169,14 @@ internal sealed record DecoderLayout
             ? meta.ElementDataType
             : throw new InvalidModelException($"Model '{modelPath}': input '{name}' must be int64 or int32, but is {meta.ElementDataType}.", modelPath);
 
-    private static int Agree(string modelPath, string what, string graphPlace, int graphValue, int? configValue)
+    private static int Agree(string modelPath, string what, string graphPlace, int graphValue, int? configValue, int max)
     {
+        // The graph is as much outside input as the configuration: its sizes are bounded too, since they size native buffers.
+        if (graphValue > max)
+        {
+            throw new InvalidModelException($"Model '{modelPath}': the graph's {graphPlace} says the {what} is {graphValue}, more than the {max} accepted.", modelPath);
+        }
+
         if (graphValue > 0 && configValue is int claimed && claimed != graphValue)
         {
             throw new InvalidModelException($"Model '{modelPath}': the configuration says the {what} is {claimed}, but the graph's {graphPlace} is {graphValue}.", modelPath);
@@ -225,7 +236,9 @@ internal sealed record DecoderLayout
             }
 
             ReadOnlySpan<char> digits = name.AsSpan(prefix.Length, name.Length - prefix.Length - suffix.Length);
-            return digits.ContainsAnyExceptInRange('0', '9') ? -1 : int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+            return !digits.ContainsAnyExceptInRange('0', '9') && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer) && layer < int.MaxValue
+                ? layer
+                : int.MaxValue - 1; // a layer number too large to be real: counted, then refused as too many layers
         }
     }
 }

@@ -18,14 +18,22 @@ internal static class GraphInspector
     private const int PresentValueOutput = 2;
 
     /// <summary>Lists the GroupQueryAttention nodes of the model's main graph.</summary>
+    /// <exception cref="InvalidModelException">The file is not a readable ONNX model.</exception>
     public static List<AttentionNode> FindGroupQueryAttention(string modelPath)
+    {
+        using var file = new FileStream(modelPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return FindGroupQueryAttention(file, modelPath);
+    }
+
+    /// <summary>Lists the GroupQueryAttention nodes of the ONNX model in <paramref name="model"/> (a seekable stream), read from <paramref name="modelPath"/>.</summary>
+    /// <exception cref="InvalidModelException">The data is not a readable ONNX model; the message names <paramref name="modelPath"/>.</exception>
+    internal static List<AttentionNode> FindGroupQueryAttention(Stream model, string modelPath)
     {
         var found = new List<AttentionNode>();
         try
         {
-            using var file = new FileStream(modelPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            var reader = new ProtoReader(file);
-            while (reader.TryReadField(file.Length, out int field, out WireType wire))
+            var reader = new ProtoReader(model);
+            while (reader.TryReadField(model.Length, out int field, out WireType wire))
             {
                 if (field != OnnxField.ModelGraph || wire != WireType.LengthDelimited)
                 {

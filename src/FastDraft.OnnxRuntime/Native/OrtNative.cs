@@ -121,40 +121,41 @@ internal sealed unsafe class NativeName
     public override string ToString() => Text;
 }
 
-/// <summary>Native memory owned by one object and freed when it is disposed.</summary>
-internal sealed unsafe class NativeBuffer : IDisposable
+/// <summary>Native memory owned by one object and freed when it is disposed, or by the critical finalizer when it is dropped undisposed.</summary>
+internal sealed unsafe class NativeBuffer : SafeHandle
 {
     public NativeBuffer(long bytes, bool clear = false)
+        : base(invalidHandleValue: 0, ownsHandle: true)
     {
         Bytes = bytes;
-        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+        SetHandle((nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64));
         if (clear)
         {
             NativeMemory.Clear(Pointer, (nuint)bytes);
         }
     }
 
-    public byte* Pointer { get; private set; }
+    public byte* Pointer => (byte*)handle;
 
     public long Bytes { get; private set; }
+
+    public override bool IsInvalid => handle == 0;
 
     /// <summary>Replaces the memory with a block of <paramref name="bytes"/> (contents not kept), without a new managed object.</summary>
     public void Reallocate(long bytes)
     {
-        ObjectDisposedException.ThrowIf(Pointer == null, this);
-        NativeMemory.AlignedFree(Pointer);
-        Pointer = null;
-        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64);
+        ObjectDisposedException.ThrowIf(IsClosed || IsInvalid, this);
+        NativeMemory.AlignedFree((void*)handle);
+        SetHandle(0);
+        SetHandle((nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), 64));
         Bytes = bytes;
     }
 
-    public void Dispose()
+    protected override bool ReleaseHandle()
     {
-        if (Pointer != null)
-        {
-            NativeMemory.AlignedFree(Pointer);
-            Pointer = null;
-        }
+        NativeMemory.AlignedFree((void*)handle);
+        SetHandle(0);
+        return true;
     }
 }
 

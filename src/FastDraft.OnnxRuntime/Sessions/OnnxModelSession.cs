@@ -22,7 +22,10 @@ internal sealed record ModelCapabilities(bool LogitsForAllPositions, bool MultiT
 /// <remarks>
 /// Owns its binding, run options and native buffers, and releases them on <see cref="Dispose"/>.
 /// Holds a reference on the model, which frees its ONNX Runtime session only when the model and
-/// every one of its sessions have been disposed.
+/// every one of its sessions have been disposed. A session dropped without being disposed (a
+/// generation's enumerator nobody disposed) is not leaked: its buffers are <see cref="NativeBuffer"/>
+/// safe handles and its binding, run options and model reference are held by a <see cref="SessionLease"/>,
+/// all released by their critical finalizers once the session is unreachable.
 /// </remarks>
 internal sealed unsafe class OnnxModelSession : IModelSession
 {
@@ -35,6 +38,8 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private readonly int _maxTokensPerPass;
     private readonly OrtIoBinding _binding;
     private readonly RunOptions _runOptions;
+    private readonly SessionLease _lease;
+    private WeakReference<SessionLease>? _weakLease;
     private readonly nint _memoryInfo;
     private readonly NativeBuffer _ids;
     private readonly NativeBuffer _positions;
@@ -53,7 +58,8 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private bool _faulted;
     private bool _disposed;
 
-    internal OnnxModelSession(OnnxCausalLM model, DecoderLayout layout, ModelCapabilities capabilities, int capacity, int maxTokensPerPass)
+    /// <summary>Creates a session on a reference already taken from <paramref name="owner"/>; the session gives it back, also when this constructor fails.</summary>
+    internal OnnxModelSession(OnnxCausalLM model, SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, int capacity, int maxTokensPerPass)
     {
         _model = model;
         _layout = layout;
@@ -62,14 +68,25 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         Capacity = capacity;
         _memoryInfo = OrtMemoryInfo.DefaultInstance.DangerousGetHandle();
         _logitsRowBytes = (long)layout.VocabularySize * ElementTypes.SizeOf(layout.LogitsType);
-        _ids = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.IdsType));
-        _positions = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.PositionType));
-        _mask = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.MaskType));
-        FillOnes(_mask, layout.MaskType, capacity);
-        _runOptions = new RunOptions();
-        _binding = model.Session.CreateIoBinding();
         try
         {
+            _runOptions = new RunOptions();
+            _binding = model.Session.CreateIoBinding();
+        }
+        catch
+        {
+            _runOptions?.Dispose();
+            owner.Release();
+            throw;
+        }
+
+        _lease = new SessionLease(owner, _binding, _runOptions);
+        try
+        {
+            _ids = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.IdsType));
+            _positions = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.PositionType));
+            _mask = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.MaskType));
+            FillOnes(_mask, layout.MaskType, capacity);
             _kv = capabilities.SharedBuffer
                 ? new SharedKvCache(layout, capacity, _binding, _memoryInfo)
                 : new GrowingKvCache(layout, capacity, _memoryInfo);
@@ -77,6 +94,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         catch
         {
             ReleaseNative();
+            _lease.Dispose();
             throw;
         }
     }
@@ -198,9 +216,10 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
 
         _disposed = true;
+        _registration.Dispose();
         _kv.Dispose();
         ReleaseNative();
-        _model.ReleaseSessionReference();
+        _lease.Dispose();
     }
 
     private void RunPass(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
@@ -336,8 +355,18 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         if (cancellationToken != _registeredToken)
         {
             _registration.Dispose();
+            // The callback reaches the run options through a weak reference: a token that outlives a
+            // dropped session must neither keep it alive nor touch its released run options.
             _registration = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, _runOptions)
+                ? cancellationToken.UnsafeRegister(
+                    static state =>
+                    {
+                        if (((WeakReference<SessionLease>)state!).TryGetTarget(out SessionLease? lease))
+                        {
+                            lease.Terminate();
+                        }
+                    },
+                    _weakLease ??= new WeakReference<SessionLease>(_lease))
                 : default;
             _registeredToken = cancellationToken;
         }
@@ -356,11 +385,9 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private void ReleaseNative()
     {
         _registration.Dispose();
-        _binding.Dispose();
-        _runOptions.Dispose();
-        _ids.Dispose();
-        _positions.Dispose();
-        _mask.Dispose();
+        _ids?.Dispose();
+        _positions?.Dispose();
+        _mask?.Dispose();
         _logits?.Dispose();
         _temporaryLogits?.Dispose();
         if (_converted is not null)
