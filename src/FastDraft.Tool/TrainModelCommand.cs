@@ -11,7 +11,7 @@ internal static class TrainModelCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var tokenizer = new Option<string>("--tokenizer") { Description = "A folder with the tokenizer files (tokenizer.json, tokenizer_config.json); copied into the output.", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "A folder with the tokenizer files (tokenizer.json, tokenizer_config.json), copied into the output; default: a byte-level tokenizer (256 bytes + <|endoftext|>)." };
         var corpus = new Option<string>("--corpus") { Description = "A folder of text files (recursive, see --include) or a text file listing paths one per line.", Required = true };
         var outFolder = new Option<string>("--out") { Description = "The output model folder (ONNX Runtime GenAI format).", Required = true };
         var work = new Option<string?>("--work") { Description = "The folder for the checkpoint and split lists; default <out>.work. A rerun resumes from it." };
@@ -45,7 +45,7 @@ internal static class TrainModelCommand
 
             var options = new ModelTrainingOptions
             {
-                Tokenizer = parsed.GetValue(tokenizer)!,
+                Tokenizer = parsed.GetValue(tokenizer),
                 Corpus = parsed.GetValue(corpus)!,
                 Output = parsed.GetValue(outFolder)!,
                 WorkFolder = parsed.GetValue(work),

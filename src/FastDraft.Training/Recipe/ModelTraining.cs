@@ -8,8 +8,11 @@ namespace FastDraft.Training;
 /// <summary>Options for pretraining a decoder from scratch on a corpus (for example a small target to pair a draft with).</summary>
 public sealed record ModelTrainingOptions
 {
-    /// <summary>Gets the folder holding the tokenizer files (<c>tokenizer.json</c>, <c>tokenizer_config.json</c>); they are copied into the output.</summary>
-    public required string Tokenizer { get; init; }
+    /// <summary>
+    /// Gets the folder holding the tokenizer files (<c>tokenizer.json</c>, <c>tokenizer_config.json</c>), copied into the output;
+    /// <see langword="null"/> (default) writes a byte-level tokenizer: the 256 bytes and <c>&lt;|endoftext|&gt;</c> (id 256).
+    /// </summary>
+    public string? Tokenizer { get; init; }
 
     /// <summary>Gets the corpus: a folder (searched recursively with <see cref="IncludePattern"/>) or a text file listing paths, one per line.</summary>
     public required string Corpus { get; init; }
@@ -74,7 +77,14 @@ public static class ModelTraining
     {
         ArgumentNullException.ThrowIfNull(options);
         var clock = Stopwatch.StartNew();
-        ModelTokenizer tokenizer = ModelTokenizer.Load(options.Tokenizer);
+        string work = Directory.CreateDirectory(options.WorkFolder ?? options.Output.TrimEnd('/', '\\') + ".work").FullName;
+        string tokenizerFolder = options.Tokenizer ?? Path.Combine(work, "tokenizer");
+        if (options.Tokenizer is null)
+        {
+            TokenizerWriter.WriteByteLevel(tokenizerFolder, 257, [], ["<|endoftext|>"]);
+        }
+
+        ModelTokenizer tokenizer = ModelTokenizer.Load(tokenizerFolder);
         int endOfText = tokenizer.EndOfSequenceTokenId ?? throw new ArgumentException($"The tokenizer in '{options.Tokenizer}' names no end-of-sequence token to separate files with.", nameof(options));
         DecoderSpec spec = options.Shape with
         {
@@ -84,7 +94,6 @@ public static class ModelTraining
             PaddingTokenId = endOfText,
         };
         spec.Validate();
-        string work = Directory.CreateDirectory(options.WorkFolder ?? options.Output.TrimEnd('/', '\\') + ".work").FullName;
         progress?.Report(new RecipeProgress("corpus", $"tokenizing {options.Corpus}", 0, TimeSpan.Zero));
         TokenCorpus corpus = Directory.Exists(options.Corpus)
             ? TokenCorpus.FromFolder(options.Corpus, options.IncludePattern, tokenizer, endOfText)
@@ -97,7 +106,7 @@ public static class ModelTraining
         StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, null).ConfigureAwait(false);
         ParameterLayout layout = DecoderParameters.Layout(spec);
         DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
-        TokenizerFiles.Copy(options.Tokenizer, options.Output);
+        TokenizerFiles.Copy(tokenizerFolder, options.Output);
         return new ModelTrainingResult(result.Steps, result.TokensPerSecond, result.HeldOutBitsPerToken, [.. runner.Curve], layout.TotalCount, train.FileCount, heldOut.FileCount, clock.Elapsed.TotalSeconds);
     }
 }
