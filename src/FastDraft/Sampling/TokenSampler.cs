@@ -148,8 +148,9 @@ internal sealed class TokenSampler : IDisposable
             TensorPrimitives.Divide(probabilities, _temperature, probabilities);
         }
 
-        // Max is NaN when any logit is: one check covers NaN, +infinity (inf − inf is NaN below) and
-        // a row masked entirely. Top-k keeps the maximum, so it is also the maximum after top-k.
+        // One check for the three rows softmax cannot weigh: max is NaN when any logit is NaN,
+        // +infinity would give inf − inf = NaN below, -infinity means every token is masked.
+        // Top-k keeps the maximum, so it is also the maximum after top-k.
         float max = TensorPrimitives.Max(probabilities);
         if (!float.IsFinite(max))
         {
