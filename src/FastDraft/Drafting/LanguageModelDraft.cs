@@ -46,7 +46,9 @@ public sealed class LanguageModelDraft : IDraftModel
 
     private sealed class Session(IModelSession session) : IDraftSession
     {
-        private readonly int[] _fed = ArrayPool<int>.Shared.Rent(session.Capacity);
+        // What the session has been fed, pooled and grown as the context gets long (the capacity is
+        // only a bound: sizing by it would make every short request pay for the longest).
+        private int[] _fed = ArrayPool<int>.Shared.Rent(Math.Min(session.Capacity, 1024));
         private int _syncedContext;
         private bool _disposed;
 
@@ -118,6 +120,15 @@ public sealed class LanguageModelDraft : IDraftModel
 
         private void Feed(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
         {
+            int needed = session.Length + tokens.Length;
+            if (needed > _fed.Length)
+            {
+                int[] grown = ArrayPool<int>.Shared.Rent(Math.Max(needed, (int)Math.Min(session.Capacity, 2L * _fed.Length)));
+                _fed.AsSpan(0, session.Length).CopyTo(grown);
+                ArrayPool<int>.Shared.Return(_fed);
+                _fed = grown;
+            }
+
             tokens.CopyTo(_fed.AsSpan(session.Length));
             session.Append(tokens, cancellationToken);
             ModelCalls++;

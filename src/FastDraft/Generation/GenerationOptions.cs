@@ -29,9 +29,18 @@ public sealed record GenerationOptions
     /// </summary>
     public bool IgnoreEndOfSequence { get; init; }
 
+    /// <summary>The smallest sampling temperature above 0: smaller ones make logits / temperature overflow (use 0 to decode greedily).</summary>
+    internal const float MinTemperature = 1e-6f;
+
+    /// <summary>The bounds of <see cref="RepetitionPenalty"/>: beyond them, dividing or multiplying logits by it overflows or underflows.</summary>
+    internal const float MaxRepetitionPenalty = 1e6f;
+
+    /// <summary>The largest magnitude of <see cref="PresencePenalty"/>: beyond it, a penalized logit can overflow once divided by the temperature.</summary>
+    internal const float MaxPresencePenalty = 1e6f;
+
     /// <summary>
-    /// Gets the sampling temperature: 0 (the default) decodes greedily, taking the argmax; above 0
-    /// tokens are drawn from softmax(logits / temperature), after the processors below.
+    /// Gets the sampling temperature: 0 (the default) decodes greedily, taking the argmax; at or above
+    /// 1e-6 (smaller ones overflow) tokens are drawn from softmax(logits / temperature), after the processors below.
     /// </summary>
     public float Temperature { get; init; }
 
@@ -46,12 +55,16 @@ public sealed record GenerationOptions
 
     /// <summary>
     /// Gets the repetition penalty applied to every token already in the context (prompt and
-    /// output): positive logits are divided by it, negative ones multiplied. Above 0; default 1 (off).
+    /// output): positive logits are divided by it, negative ones multiplied. In
+    /// [1e-6, 1e6] (beyond, penalized logits overflow or vanish); default 1 (off).
     /// Applies to greedy decoding too.
     /// </summary>
     public float RepetitionPenalty { get; init; } = 1f;
 
-    /// <summary>Gets the amount subtracted from the logit of every token already in the context; default 0 (off). Applies to greedy decoding too.</summary>
+    /// <summary>
+    /// Gets the amount subtracted from the logit of every token already in the context; default 0 (off),
+    /// at most 1e6 in magnitude. Applies to greedy decoding too.
+    /// </summary>
     public float PresencePenalty { get; init; }
 
     /// <summary>
@@ -111,12 +124,12 @@ public sealed record GenerationOptions
             }
         }
 
-        Check(float.IsFinite(Temperature) && Temperature >= 0, paramName, Temperature, $"Temperature must be a finite number of at least 0 (0 decodes greedily), not {Temperature}.");
+        Check(Temperature == 0 || Temperature is >= MinTemperature and <= float.MaxValue, paramName, Temperature, $"Temperature must be 0 (greedy) or a finite number of at least 1e-6 (smaller ones overflow logits / temperature), not {Temperature}.");
         Check(TopK >= 0, paramName, TopK, $"TopK must be at least 0 (0 keeps every token), not {TopK}.");
         Check(TopP is > 0f and <= 1f, paramName, TopP, $"TopP must be in (0, 1] (1 keeps every token), not {TopP}.");
         Check(MinP is >= 0f and <= 1f, paramName, MinP, $"MinP must be in [0, 1] (0 keeps every token), not {MinP}.");
-        Check(float.IsFinite(RepetitionPenalty) && RepetitionPenalty > 0, paramName, RepetitionPenalty, $"RepetitionPenalty must be a finite number above 0 (1 is off), not {RepetitionPenalty}.");
-        Check(float.IsFinite(PresencePenalty), paramName, PresencePenalty, $"PresencePenalty must be a finite number (0 is off), not {PresencePenalty}.");
+        Check(RepetitionPenalty is >= 1 / MaxRepetitionPenalty and <= MaxRepetitionPenalty, paramName, RepetitionPenalty, $"RepetitionPenalty must be between 1e-6 and 1e6 (1 is off; beyond, penalized logits overflow or vanish), not {RepetitionPenalty}.");
+        Check(PresencePenalty is >= -MaxPresencePenalty and <= MaxPresencePenalty, paramName, PresencePenalty, $"PresencePenalty must be between -1e6 and 1e6 (0 is off; beyond, penalized logits overflow), not {PresencePenalty}.");
         if (StopSequences is { } sequences && sequences.Any(string.IsNullOrEmpty))
         {
             throw new ArgumentException("StopSequences must not contain null or empty strings.", paramName);

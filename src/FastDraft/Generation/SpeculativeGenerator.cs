@@ -27,6 +27,9 @@ namespace FastDraft;
 /// </remarks>
 public sealed class SpeculativeGenerator
 {
+    /// <summary>Room for new tokens in a generation's first context buffer; longer generations grow it.</summary>
+    private const int InitialRoom = 1024;
+
     /// <summary>Initializes a generator.</summary>
     /// <param name="target">The model whose output is produced.</param>
     /// <param name="draft">
@@ -83,7 +86,7 @@ public sealed class SpeculativeGenerator
     /// <summary>Generates text that continues <paramref name="prompt"/>, streaming each token with its text piece.</summary>
     /// <param name="prompt">The prompt text, encoded with the tokenizer (special tokens added as its configuration says).</param>
     /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
-    /// <param name="stats">Receives counters and timings while the generation runs; <see langword="null"/> when not wanted.</param>
+    /// <param name="stats">Receives counters and timings while the generation runs (one run at a time); <see langword="null"/> when not wanted.</param>
     /// <param name="cancellationToken">Cancels the generation; enumeration then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The emitted tokens; <see cref="GeneratedToken.Text"/> concatenated is the generated text.</returns>
     /// <exception cref="InvalidOperationException">The generator has no tokenizer.</exception>
@@ -102,9 +105,15 @@ public sealed class SpeculativeGenerator
     /// <summary>Generates tokens that continue <paramref name="promptIds"/>, streaming each as soon as it is final.</summary>
     /// <param name="promptIds">The prompt's token ids (at least one); copied when this method is called.</param>
     /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
-    /// <param name="stats">Receives counters and timings while the generation runs; <see langword="null"/> when not wanted.</param>
+    /// <param name="stats">Receives counters and timings while the generation runs (one run at a time); <see langword="null"/> when not wanted.</param>
     /// <param name="cancellationToken">Cancels the generation; enumeration then throws <see cref="OperationCanceledException"/>.</param>
-    /// <returns>The emitted tokens, each with its provenance. Enumerating twice generates twice.</returns>
+    /// <returns>
+    /// The emitted tokens, each with its provenance. Enumerating twice generates twice, each run
+    /// recording its own statistics (see <see cref="GenerationStats"/>: one instance records one run at
+    /// a time). Enumeration throws <see cref="GenerationException"/> when a step's processed
+    /// distribution leaves no token to choose (a processor masked every token, the model produced NaN):
+    /// no id outside <c>[0, vocabulary)</c> is ever emitted.
+    /// </returns>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A prompt token is outside the target's vocabulary, or the prompt plus <see cref="GenerationOptions.MaxNewTokens"/> exceeds the context length.</exception>
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
@@ -138,35 +147,40 @@ public sealed class SpeculativeGenerator
             throw new ArgumentException("StopSequences need a tokenizer: pass one to the generator's constructor.", nameof(options));
         }
 
-        return GenerateCore(prompt.ToArray(), options, stats ?? new GenerationStats(), cancellationToken);
+        return GenerateCore(prompt.ToArray(), options, stats, cancellationToken);
     }
 
     private async IAsyncEnumerable<GeneratedToken> GenerateCore(
         int[] prompt,
         GenerationOptions options,
-        GenerationStats stats,
+        GenerationStats? stats,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int maxNewTokens = options.MaxNewTokens;
-        int capacity = prompt.Length + maxNewTokens;
+        int capacity = prompt.Length + maxNewTokens; // validated: at most the context length
         int vocabulary = Target.Info.VocabularySize;
         var stops = new StopTokens(Target.Info, options);
         StopReason reason = StopReason.None;
-        stats.Begin(prompt.Length);
 
         // The context holds the prompt, the emitted tokens and, right after them, the current
         // round's drafted tokens: every position's context is a prefix of it, and the verification
-        // input (the pending token and the drafts) is a slice of it.
-        int[] context = ArrayPool<int>.Shared.Rent(capacity);
-        using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary);
-        using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
-        var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
-        using IModelSession target = Target.CreateSession(capacity);
-        using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
-        TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
+        // input (the pending token and the drafts) is a slice of it. It is pooled, and grows as the
+        // generation gets long: MaxNewTokens bounds it, but a generation may end far sooner.
+        int[] context = ArrayPool<int>.Shared.Rent(Math.Min(capacity, prompt.Length + InitialRoom));
+
+        // Each enumeration records its own run: into the caller's statistics, claimed until the stream
+        // ends (a second enumeration into the same object meanwhile throws here), or into fresh ones.
+        stats ??= new GenerationStats();
+        stats.Begin(prompt.Length);
         try
         {
+            using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary, prompt.Length);
+            using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
+            var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
+            using IModelSession target = Target.CreateSession(capacity);
+            using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
+            TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
             prompt.CopyTo(context, 0);
             int length = prompt.Length;
 
@@ -219,6 +233,7 @@ public sealed class SpeculativeGenerator
                 // worth so far), never more than the remaining budget can emit (each round emits the
                 // accepted proposals plus one target token).
                 int budget = Math.Min(draftLength.Next(), maxNewTokens - generated - 1);
+                context = Reserve(context, length, length + budget + 1, capacity, draftSampler);
                 int drafted = 0;
                 long draftTicks = 0;
                 draftSampler.Begin(length);
@@ -257,6 +272,25 @@ public sealed class SpeculativeGenerator
             ArrayPool<int>.Shared.Return(context);
             stats.End(reason);
         }
+    }
+
+    /// <summary>
+    /// Grows the pooled context buffer to hold at least <paramref name="needed"/> tokens (doubling,
+    /// never beyond the generation's capacity), keeping its first <paramref name="length"/>; the
+    /// draft sampler, which writes proposals into it, follows.
+    /// </summary>
+    private static int[] Reserve(int[] context, int length, int needed, int capacity, DraftSampler draftSampler)
+    {
+        if (needed <= context.Length)
+        {
+            return context;
+        }
+
+        int[] grown = ArrayPool<int>.Shared.Rent((int)Math.Min(capacity, Math.Max(needed, 2L * context.Length)));
+        context.AsSpan(0, length).CopyTo(grown);
+        ArrayPool<int>.Shared.Return(context);
+        draftSampler.UseContext(grown);
+        return grown;
     }
 
     /// <summary>The token ids that end a generation, checked after every emitted token.</summary>

@@ -29,7 +29,7 @@ public static class SpeculativeGeneratorExtensions
     {
         ArgumentNullException.ThrowIfNull(generator);
         var stats = new GenerationStats();
-        var tokens = new List<GeneratedToken>((options ?? GenerationOptions.Default).MaxNewTokens);
+        var tokens = new List<GeneratedToken>(); // grows as tokens arrive: MaxNewTokens is a bound, not a size
         await foreach (GeneratedToken token in generator.GenerateAsync(promptIds, options, stats, cancellationToken).ConfigureAwait(false))
         {
             tokens.Add(token);

@@ -18,7 +18,7 @@ namespace FastDraft;
 public sealed class DraftSampler : IDisposable
 {
     private readonly Sampling.TokenSampler _sampler;
-    private readonly int[] _context;
+    private int[] _context;
     private readonly int _vocabulary;
     private readonly int _maxProposals;
     private readonly float[]? _distributions;
@@ -49,6 +49,7 @@ public sealed class DraftSampler : IDisposable
     /// <returns>The token to propose.</returns>
     /// <exception cref="ArgumentException">The logits do not have one entry per vocabulary token.</exception>
     /// <exception cref="InvalidOperationException">More tokens are chosen than were asked for.</exception>
+    /// <exception cref="GenerationException">The processed logits leave no token to choose (all masked, or NaN).</exception>
     public int Next(ReadOnlySpan<float> logits)
     {
         Choose(logits, threshold: 0f, out int token);
@@ -81,13 +82,13 @@ public sealed class DraftSampler : IDisposable
         float confidence;
         if (_distributions is null)
         {
-            token = _sampler.Argmax(logits, context);
+            token = _sampler.Argmax(logits, context, draft: true);
             confidence = threshold > 0 ? _sampler.TopProbability(logits, context) : 1f;
         }
         else
         {
             Span<float> q = _distributions.AsSpan(Count * _vocabulary, _vocabulary);
-            _sampler.Distribution(logits, context, q);
+            _sampler.Distribution(logits, context, q, draft: true);
             token = _sampler.Draw(q);
             confidence = threshold > 0 ? System.Numerics.Tensors.TensorPrimitives.Max(q) : 1f;
             if (_sampler.Fault == SamplingFault.UnprocessedDraftDistribution)
@@ -117,6 +118,9 @@ public sealed class DraftSampler : IDisposable
         }
     }
 
+    /// <summary>Switches to the generation's context buffer after it grew (its first tokens copied over).</summary>
+    internal void UseContext(int[] context) => _context = context;
+
     /// <summary>Starts a proposal after the first <paramref name="length"/> context tokens (proposals go right after them).</summary>
     internal void Begin(int length)
     {
@@ -124,9 +128,18 @@ public sealed class DraftSampler : IDisposable
         Count = 0;
     }
 
-    /// <summary>Checks that a draft which chose tokens here proposed exactly those tokens.</summary>
+    /// <summary>Checks that every proposed id is in the vocabulary, and that a draft which chose tokens here proposed exactly those tokens.</summary>
     internal void CheckProposal(ReadOnlySpan<int> proposal)
     {
+        for (int i = 0; i < proposal.Length; i++)
+        {
+            if ((uint)proposal[i] >= (uint)_vocabulary)
+            {
+                throw new InvalidOperationException(
+                    $"The draft proposed token id {proposal[i]} (proposal {i} at context position {_length + i}), outside the vocabulary of {_vocabulary} tokens.");
+            }
+        }
+
         if (Count != 0 && !proposal.SequenceEqual(_chosen.AsSpan(0, Count)))
         {
             throw new InvalidOperationException(

@@ -13,10 +13,14 @@ namespace FastDraft.Sampling;
 /// Buffers are rented once, when the generation starts, and returned on <see cref="Dispose"/>: no
 /// step allocates. Random numbers come from xoshiro256** seeded with <see cref="GenerationOptions.Seed"/>
 /// (a random seed when unset), consumed in a fixed order, so a seed always gives the same tokens.
+/// A row that leaves nothing to choose (every logit -infinity, a NaN, or, when sampling, an infinite
+/// logit) throws <see cref="GenerationException"/> naming the step: no path returns an id outside
+/// the vocabulary.
 /// </remarks>
 internal sealed class TokenSampler : IDisposable
 {
     private readonly int _vocabulary;
+    private readonly int _promptLength;
     private readonly float _temperature;
     private readonly int _topK;
     private readonly float _topP;
@@ -31,9 +35,14 @@ internal sealed class TokenSampler : IDisposable
     private readonly bool[]? _seen;
     private Xoshiro256StarStar _random;
 
-    public TokenSampler(GenerationOptions options, int vocabulary)
+    /// <summary>Initializes the sampler of one generation.</summary>
+    /// <param name="options">The generation's (validated) options.</param>
+    /// <param name="vocabulary">The number of logits per row.</param>
+    /// <param name="promptLength">The prompt's length, so that errors can name the generated token at fault.</param>
+    public TokenSampler(GenerationOptions options, int vocabulary, int promptLength = 0)
     {
         _vocabulary = vocabulary;
+        _promptLength = promptLength;
         _temperature = options.Temperature;
         _topK = options.TopK > 0 && options.TopK < vocabulary ? options.TopK : 0;
         _topP = options.TopP;
@@ -78,17 +87,28 @@ internal sealed class TokenSampler : IDisposable
     public bool Adjusts { get; }
 
     /// <summary>The greedy choice: the argmax of the adjusted logits (of the raw logits when nothing adjusts them).</summary>
-    public int Argmax(ReadOnlySpan<float> logits, ReadOnlySpan<int> context)
+    /// <remarks>
+    /// An infinite maximum is a valid choice here (a processor may force a token with +infinity); a
+    /// row whose maximum is NaN or -infinity (everything masked) throws: IndexOfMax would still
+    /// return an index, but not one the model chose.
+    /// </remarks>
+    public int Argmax(ReadOnlySpan<float> logits, ReadOnlySpan<int> context, bool draft = false)
     {
-        if (!Adjusts)
+        if (Adjusts)
         {
-            return TensorPrimitives.IndexOfMax(logits);
+            Span<float> work = _work.AsSpan(0, _vocabulary);
+            logits.CopyTo(work);
+            Adjust(work, context);
+            logits = work;
         }
 
-        Span<float> work = _work.AsSpan(0, _vocabulary);
-        logits.CopyTo(work);
-        Adjust(work, context);
-        return TensorPrimitives.IndexOfMax(work);
+        int token = TensorPrimitives.IndexOfMax(logits);
+        if (!(logits[token] > float.NegativeInfinity))
+        {
+            throw Degenerate(logits[token], context.Length, draft);
+        }
+
+        return token;
     }
 
     /// <summary>The probability of the most likely token after <paramref name="context"/> at temperature 1, after the adjusting processors.</summary>
@@ -108,6 +128,7 @@ internal sealed class TokenSampler : IDisposable
         IsGreedy ? Argmax(logits, context) : Draw(TargetDistribution(logits, context));
 
     /// <summary>The processed distribution of the token after <paramref name="context"/>, in a buffer valid until the next call.</summary>
+    /// <exception cref="GenerationException">The processed logits leave no token to choose.</exception>
     public ReadOnlySpan<float> TargetDistribution(ReadOnlySpan<float> logits, ReadOnlySpan<int> context)
     {
         Span<float> target = _target.AsSpan(0, _vocabulary);
@@ -116,7 +137,8 @@ internal sealed class TokenSampler : IDisposable
     }
 
     /// <summary>Writes the processed distribution of the token after <paramref name="context"/> into <paramref name="probabilities"/>.</summary>
-    public void Distribution(ReadOnlySpan<float> logits, ReadOnlySpan<int> context, Span<float> probabilities)
+    /// <exception cref="GenerationException">The processed logits leave no token to choose.</exception>
+    public void Distribution(ReadOnlySpan<float> logits, ReadOnlySpan<int> context, Span<float> probabilities, bool draft = false)
     {
         probabilities = probabilities[.._vocabulary];
         logits.CopyTo(probabilities);
@@ -124,6 +146,15 @@ internal sealed class TokenSampler : IDisposable
         if (_temperature != 1f)
         {
             TensorPrimitives.Divide(probabilities, _temperature, probabilities);
+        }
+
+        // One check for the three rows softmax cannot weigh: max is NaN when any logit is NaN,
+        // +infinity would give inf − inf = NaN below, -infinity means every token is masked.
+        // Top-k keeps the maximum, so it is also the maximum after top-k.
+        float max = TensorPrimitives.Max(probabilities);
+        if (!float.IsFinite(max))
+        {
+            throw Degenerate(max, context.Length, draft);
         }
 
         if (_topK > 0)
@@ -140,7 +171,6 @@ internal sealed class TokenSampler : IDisposable
             }
         }
 
-        float max = TensorPrimitives.Max(probabilities);
         TensorPrimitives.Subtract(probabilities, max, probabilities);
         TensorPrimitives.Exp(probabilities, probabilities);
         Normalize(probabilities);
@@ -194,7 +224,9 @@ internal sealed class TokenSampler : IDisposable
             }
         }
 
-        return last;
+        // Unreachable for the distributions built here (the maximum always keeps probability 1 before
+        // normalising); a guard so that no caller can ever see an id outside the vocabulary.
+        return last >= 0 ? last : throw new GenerationException("Cannot draw a token: the distribution has no token of positive probability.");
     }
 
     /// <summary>Draws from normalize(max(0, p − q)), or from p when that is all zero (p = q).</summary>
@@ -229,6 +261,19 @@ internal sealed class TokenSampler : IDisposable
         {
             ArrayPool<bool>.Shared.Return(_seen);
         }
+    }
+
+    /// <summary>The error for a row with nothing to choose, naming the model, the step and the cause.</summary>
+    private GenerationException Degenerate(float max, int position, bool draft)
+    {
+        string cause = float.IsNaN(max) ? "a logit is NaN (the model produced it, or a logits processor did)"
+            : float.IsPositiveInfinity(max) ? "a logit is +infinity (the model produced it, a logits processor did, or dividing by the temperature overflowed), which sampling cannot weigh"
+            : "every token's logit is -infinity (a logits processor masked them all)";
+        int index = position - _promptLength;
+        return new GenerationException(
+            $"Cannot choose generated token {index} (context position {position}): {cause}, in the {(draft ? "draft" : "target")} model's processed logits.",
+            position,
+            index);
     }
 
     private static void Return(float[]? array)

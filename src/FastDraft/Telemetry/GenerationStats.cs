@@ -7,13 +7,25 @@ namespace FastDraft;
 /// stream ends.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Pass an instance to <see cref="SpeculativeGenerator.GenerateAsync(ReadOnlyMemory{int}, GenerationOptions?, GenerationStats?, CancellationToken)"/>; the generator resets it
-/// when the generation starts. It is written by the thread that enumerates the stream, so read it
+/// when an enumeration of the stream starts. It is written by the thread that enumerates the stream, so read it
 /// from that thread (between tokens or after the stream ends). Times are wall-clock and include
 /// whatever the consumer does between tokens.
+/// </para>
+/// <para>
+/// An instance records one generation at a time: from the first <c>MoveNextAsync</c> of an
+/// enumeration until the stream ends or its enumerator is disposed. Enumerating the same stream
+/// again afterwards records the new run (the instance is reset); starting an enumeration that
+/// would record into an instance another enumeration is still recording into (the same stream
+/// enumerated twice at once, or the instance passed to two concurrent generations) throws
+/// <see cref="InvalidOperationException"/> instead of mixing the two runs. Without an instance,
+/// every enumeration records into its own.
+/// </para>
 /// </remarks>
 public sealed class GenerationStats
 {
+    private int _recording;
     private long _startTimestamp;
     private long _firstTokenTimestamp;
     private long _endTimestamp;
@@ -96,8 +108,17 @@ public sealed class GenerationStats
         $"TTFT {TimeToFirstToken.TotalMilliseconds:F1} ms, target calls {TargetCalls}, draft calls {DraftCalls}, " +
         $"accepted {AcceptedTokens}/{DraftedTokens} ({AcceptanceRate:P1}), mean accepted length {MeanAcceptedLength:F2}, stop {StopReason}";
 
+    /// <summary>Claims the instance for one run and resets it.</summary>
+    /// <exception cref="InvalidOperationException">Another run is still recording into this instance.</exception>
     internal void Begin(int promptTokens)
     {
+        if (Interlocked.Exchange(ref _recording, 1) != 0)
+        {
+            throw new InvalidOperationException(
+                "This GenerationStats is already recording a generation that has not ended: a stream enumerated twice at once, or one instance passed to two concurrent generations. " +
+                "Pass a separate GenerationStats to each generation that runs at the same time (or none), or finish or dispose the first enumeration before starting the next.");
+        }
+
         PromptTokens = promptTokens;
         GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
         DraftCalls = 0;
@@ -150,10 +171,12 @@ public sealed class GenerationStats
         return new GeneratedToken(id, source, GeneratedTokens++, text);
     }
 
+    /// <summary>Records the end of the run and releases the instance for the next one.</summary>
     internal void End(StopReason reason)
     {
         StopReason = reason;
         _endTimestamp = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _recording, 0);
     }
 
     private static double PerSecond(int count, TimeSpan time) => time <= TimeSpan.Zero || count <= 0 ? 0 : count / time.TotalSeconds;

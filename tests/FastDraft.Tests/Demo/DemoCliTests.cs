@@ -75,6 +75,19 @@ public sealed class DemoCliTests
         Assert.Contains("TopP", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1e-40", "1", "Temperature")]
+    [InlineData("1", "1e-45", "RepetitionPenalty")]
+    public async Task DegenerateSamplingOptions_ExitWithCode2AndOneLine_InsteadOfPrintingIdMinusOne(string temperature, string repetitionPenalty, string culprit)
+    {
+        (int code, string output, string error) = await Run("generate", "--target", TestModels.GqaTarget, "--prompt-ids", "1,2,3", "--max-new-tokens", "1", "--json",
+            "--temperature", temperature, "--repetition-penalty", repetitionPenalty, "--seed", "1");
+        Assert.Equal(DemoApp.UsageError, code);
+        Assert.Empty(output);
+        Assert.Single(error.TrimEnd('\n', '\r').Split('\n'));
+        Assert.Contains(culprit, error, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string[], string> BadArguments => new()
     {
         { ["generate", "--target", "x", "--prompt-ids", "1", "--temperature", "warm"], "'warm'" },
