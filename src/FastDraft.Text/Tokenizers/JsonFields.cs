@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace FastDraft.Text.Tokenizers;
 
@@ -13,21 +15,25 @@ internal static class JsonFields
     /// <summary>Parses a JSON file whose root must be an object.</summary>
     public static JsonElement ParseObject(string path)
     {
+        byte[] bytes = File.ReadAllBytes(path);
+        ReadOnlyMemory<byte> json = bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsMemory(Utf8Bom.Length) : bytes;
+
+        // The reader transcodes strings only when asked, so a bad byte in an unread key would pass unseen.
+        if (!Utf8.IsValid(json.Span))
+        {
+            _ = Utf8.ToUtf16(json.Span, new char[json.Length], out int valid, out _, replaceInvalidSequences: false);
+            throw new InvalidModelException($"'{path}' is not valid UTF-8 (byte {valid + (bytes.Length - json.Length)}).", path);
+        }
+
         JsonElement root;
         try
         {
-            using FileStream stream = File.OpenRead(path);
-            using JsonDocument document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 64 });
+            using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
             root = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new InvalidModelException($"'{path}' is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message}", path, ex);
-        }
-        catch (ArgumentException ex)
-        {
-            // Invalid UTF-8 the reader cannot transcode surfaces here rather than as a JsonException.
-            throw new InvalidModelException($"'{path}' is not valid UTF-8 JSON: {ex.Message}", path, ex);
         }
 
         return root.ValueKind == JsonValueKind.Object ? root
@@ -122,6 +128,12 @@ internal static class JsonFields
 
         return id >= 0 ? id : throw new InvalidModelException($"'{path}': {where} is a negative token id ({id}).", path);
     }
+
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
+    private static readonly JsonSerializerOptions Quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A token or key as a JSON string for a message: on one line, long ones clipped.</summary>
+    public static string Quote(string text) => JsonSerializer.Serialize(text.Length <= 60 ? text : text[..60] + "…", Quoting);
 
     public static string Join(string where, string key) => where.Length == 0 ? key : $"{where}.{key}";
 

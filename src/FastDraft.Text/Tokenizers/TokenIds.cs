@@ -1,4 +1,4 @@
-using System.Text.Json;
+using static FastDraft.Text.Tokenizers.JsonFields;
 
 namespace FastDraft.Text.Tokenizers;
 
@@ -20,7 +20,7 @@ internal static class TokenIds
             if (id < 0 || id >= limit)
             {
                 throw new InvalidModelException(
-                    $"'{path}': {where} gives the token {JsonSerializer.Serialize(token)} the id {id}, outside [0, {limit}) (ids must stay below 2 × {entries} entries + 1024).",
+                    $"'{path}': {where} gives the token {Quote(token)} the id {id}, outside [0, {limit}) (ids must stay below 2 × {entries} entries + 1024).",
                     path);
             }
         }

@@ -31,7 +31,7 @@ internal sealed record TokenizerConfig
             foreach (JsonProperty entry in decoder.EnumerateObject())
             {
                 string key = Name(entry, path, "added_tokens_decoder");
-                string where = $"added_tokens_decoder[{JsonSerializer.Serialize(key)}]";
+                string where = $"added_tokens_decoder[{Quote(key)}]";
                 if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
                 {
                     throw new InvalidModelException($"'{path}': {where} is not a token id (a non-negative integer).", path);

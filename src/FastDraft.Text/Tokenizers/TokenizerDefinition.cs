@@ -82,7 +82,7 @@ internal sealed record TokenizerDefinition
         foreach (JsonProperty entry in vocab.EnumerateObject())
         {
             string token = Name(entry, path, "model.vocab");
-            string where = $"model.vocab[{JsonSerializer.Serialize(token)}]";
+            string where = $"model.vocab[{Quote(token)}]";
             int id = Id(entry.Value, path, where);
             if (!seen.Add(token))
             {
@@ -115,7 +115,7 @@ internal sealed record TokenizerDefinition
         string text = StringValue(merge, path, where);
         int space = text.IndexOf(' ', StringComparison.Ordinal);
         return space > 0 && space < text.Length - 1 && text.IndexOf(' ', space + 1) < 0 ? text
-            : throw new InvalidModelException($"'{path}': {where} ({JsonSerializer.Serialize(text)}) is not two tokens separated by one space.", path);
+            : throw new InvalidModelException($"'{path}': {where} ({Quote(text)}) is not two tokens separated by one space.", path);
     }
 
     /// <summary>Checks what the parts say together: a vocabulary, merges of its tokens, ids in bounds.</summary>
@@ -132,7 +132,7 @@ internal sealed record TokenizerDefinition
         {
             if (!ids.Add(id))
             {
-                throw new InvalidModelException($"'{Path}': model.vocab gives id {id} to more than one token (one is {JsonSerializer.Serialize(token)}).", Path);
+                throw new InvalidModelException($"'{Path}': model.vocab gives id {id} to more than one token (one is {Quote(token)}).", Path);
             }
         }
 
@@ -143,14 +143,14 @@ internal sealed record TokenizerDefinition
             {
                 if (!tokens.Contains(token))
                 {
-                    throw new InvalidModelException($"'{Path}': model.merges[{i}] names {JsonSerializer.Serialize(token)}, which is not in the vocabulary.", Path);
+                    throw new InvalidModelException($"'{Path}': model.merges[{i}] names {Quote(token)}, which is not in the vocabulary.", Path);
                 }
             }
         }
 
         if (UnknownToken is { } unknown && !tokens.Contains(unknown))
         {
-            throw new InvalidModelException($"'{Path}': model.unk_token {JsonSerializer.Serialize(unknown)} is not in the vocabulary.", Path);
+            throw new InvalidModelException($"'{Path}': model.unk_token {Quote(unknown)} is not in the vocabulary.", Path);
         }
 
         int entries = tokens.Count + AddedTokens.Count(t => !tokens.Contains(t.Content));
@@ -272,7 +272,7 @@ internal sealed record TokenizerDefinition
         }
         catch (ArgumentException ex)
         {
-            throw new NotSupportedException($"Pre-tokenizer Split ({where}) in '{Path}': .NET cannot compile the pattern {JsonSerializer.Serialize(regex)}: {ex.Message}", ex);
+            throw new NotSupportedException($"Pre-tokenizer Split ({where}) in '{Path}': .NET cannot compile the pattern {Quote(regex ?? literal!)}: {ex.Message}", ex);
         }
 
         splits.Add(new SplitStep(compiled, behavior, Flag(step, "invert", Path, where)));
@@ -284,7 +284,7 @@ internal sealed record TokenizerDefinition
         string replacement = OptionalString(step, "replacement", Path, where) ?? "▁";
         if (replacement.Length == 0 || (replacement.Length > 1 && !(replacement.Length == 2 && char.IsSurrogatePair(replacement[0], replacement[1]))))
         {
-            throw new InvalidModelException($"'{Path}': {where}.replacement {JsonSerializer.Serialize(replacement)} is not one character.", Path);
+            throw new InvalidModelException($"'{Path}': {where}.replacement {Quote(replacement)} is not one character.", Path);
         }
 
         string scheme = OptionalString(step, "prepend_scheme", Path, where)
