@@ -30,7 +30,8 @@ internal sealed class JsonMutator(int seed)
     ];
 
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
-    private const string DeepMarker = "\u0001deep\u0001";
+    private const string DeepMarker = "__mutator_deep__";
+    private const string SurrogateMarker = "__mutator_surrogate__";
     private readonly Random _random = new(seed);
 
     public int Seed => seed;
@@ -104,7 +105,9 @@ internal sealed class JsonMutator(int seed)
                 break;
         }
 
-        string text = root.ToJsonString().Replace($"\"{DeepMarker}\"", new string('[', 100) + new string(']', 100), StringComparison.Ordinal);
+        string text = root.ToJsonString()
+            .Replace($"\"{DeepMarker}\"", new string('[', 100) + new string(']', 100), StringComparison.Ordinal)
+            .Replace(SurrogateMarker, "\\uD800", StringComparison.Ordinal);
         return new JsonMutation(kind, description, Encoding.UTF8.GetBytes(text));
     }
 
@@ -134,7 +137,7 @@ internal sealed class JsonMutator(int seed)
             1 => " ",
             2 => current + " " + current,
             3 => current.Replace(" ", string.Empty, StringComparison.Ordinal),
-            4 => current + "\uD800", // a lone surrogate, written as an escape
+            4 => current + SurrogateMarker, // a lone surrogate, written as an escape below (the node API would replace it)
             5 => current + "(",
             6 => new string('a', 5000),
             _ => current + "\u0000\u00e9\u4e2d\uD83D\uDE00",
