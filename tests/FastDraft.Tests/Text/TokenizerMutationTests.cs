@@ -16,7 +16,7 @@ namespace FastDraft.Tests.Text;
 public sealed class TokenizerMutationTests
 {
     private const int BaseSeed = 20_260_009;
-    private const int CasesPerSeedFile = 400;
+    private const int CasesPerSeedFile = 350;
 
     public static TheoryData<string> Parsers => ["tokenizer.json", "tokenizer_config.json"];
 
@@ -168,6 +168,17 @@ internal static class TokenizerSeeds
         }
 
         seeds.Add(("spm", sentencePiece));
+
+        string metaspace = TestModels.Scratch("seed-metaspace");
+        JsonObject metaspaceJson = SentencePieceStyle();
+        metaspaceJson["normalizer"] = null;
+        metaspaceJson["pre_tokenizer"] = JsonNode.Parse("""
+            { "type": "Sequence", "pretokenizers": [
+              { "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true },
+              { "type": "Split", "pattern": { "Regex": "\\d" }, "behavior": "Contiguous", "invert": true } ] }
+            """);
+        File.WriteAllText(Path.Combine(metaspace, "tokenizer.json"), metaspaceJson.ToJsonString());
+        seeds.Add(("metaspace", metaspace));
 
         string codepair = Path.Combine(RepositoryRoot.Find(), "..", "shared", "models", "codepair-dev", "target");
         if (File.Exists(Path.Combine(codepair, "tokenizer.json")))
