@@ -32,7 +32,8 @@ public static class DemoApp
                 _ => throw new ArgumentException($"unknown command '{args[0]}' (try --help)"),
             };
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or InvalidModelException or ModelNotSupportedException or NotSupportedException or GenerationException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or JsonException
+            or InvalidModelException or ModelNotSupportedException or NotSupportedException or GenerationException)
         {
             // One line: the first line of the message says what is wrong and names the culprit.
             await error.WriteLineAsync($"error: {ex.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using FastDraft.Text.Tokenizers;
 using Microsoft.ML.Tokenizers;
 
@@ -21,7 +20,6 @@ namespace FastDraft.Text;
 /// </remarks>
 public sealed class ModelTokenizer : ITextTokenizer
 {
-    private static readonly Regex WholeSegment = new("(?s).+", RegexOptions.Compiled);
     private readonly Tokenizer _model;
     private readonly TokenizerDefinition? _definition;
     private readonly AddedTokenMatcher _added;
@@ -72,8 +70,24 @@ public sealed class ModelTokenizer : ITextTokenizer
     /// <returns>The tokenizer.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has neither tokenizer file.</exception>
-    /// <exception cref="InvalidModelException">A tokenizer file is malformed.</exception>
-    /// <exception cref="NotSupportedException">The tokenizer's model, normalizer or pre-tokenizer type is not supported; the message names it.</exception>
+    /// <exception cref="InvalidModelException">
+    /// A tokenizer file is malformed: not JSON or not UTF-8, a key of the wrong type or missing, a merge of
+    /// tokens not in the vocabulary, an empty vocabulary, or a token id that is negative or at least
+    /// <c>2 × entries + 1024</c> (entries: the distinct tokens of the files; tables are indexed by id). The
+    /// message names the file and the key; <see cref="InvalidModelException.Path"/> is the file.
+    /// </exception>
+    /// <exception cref="NotSupportedException">
+    /// The tokenizer is well formed but uses something FastDraft does not implement: a model other than BPE,
+    /// a normalizer or pre-tokenizer type or arrangement it does not translate, a Split regex .NET cannot
+    /// compile. The message names it.
+    /// </exception>
+    /// <exception cref="IOException">A tokenizer file exists but cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">A tokenizer file may not be read.</exception>
+    /// <remarks>
+    /// A pre-tokenizer's steps (ByteLevel, Split with any of the Hugging Face behaviours and <c>invert</c>,
+    /// Metaspace, or a Sequence of them) are applied in order to every piece, and no text is dropped except
+    /// what a Split with behaviour <c>Removed</c> removes.
+    /// </remarks>
     public static ModelTokenizer Load(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -219,20 +233,26 @@ public sealed class ModelTokenizer : ITextTokenizer
 
     private static ModelTokenizer FromDefinition(TokenizerDefinition definition, TokenizerConfig config)
     {
-        PreTokenizer preTokenizer = definition.SplitPattern is { } pattern ? new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), null)
-            : definition.Metaspace is { Split: true } metaspace ? new RegexPreTokenizer(new Regex($"{Regex.Escape(metaspace.Replacement)}[^{Regex.Escape(metaspace.Replacement)}]*|[^{Regex.Escape(metaspace.Replacement)}]+", RegexOptions.Compiled), null)
-            : new RegexPreTokenizer(WholeSegment, null); // no pre-tokenizer: the whole segment is one word
         var options = new BpeOptions(definition.Vocabulary)
         {
             Merges = definition.Merges,
             UnknownToken = definition.UnknownToken,
             FuseUnknownTokens = false,
             ByteLevel = definition.ByteLevel,
-            PreTokenizer = preTokenizer,
+            PreTokenizer = new SplitPreTokenizer(definition.PreTokenizeSteps),
             ContinuingSubwordPrefix = definition.ContinuingSubwordPrefix,
             EndOfWordSuffix = definition.EndOfWordSuffix,
         };
-        BpeTokenizer model = BpeTokenizer.Create(options);
+        BpeTokenizer model;
+        try
+        {
+            model = BpeTokenizer.Create(options);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            // The definition was checked key by key; this is what Microsoft.ML.Tokenizers still refuses.
+            throw new InvalidModelException($"'{definition.Path}' is a BPE model Microsoft.ML.Tokenizers cannot build: {ex.Message}", definition.Path, ex);
+        }
 
         var tokens = new Dictionary<string, int>(definition.Vocabulary);
         foreach (AddedToken added in definition.AddedTokens)
@@ -245,12 +265,8 @@ public sealed class ModelTokenizer : ITextTokenizer
             tokens.TryAdd(content, id);
         }
 
-        string?[] byId = new string?[tokens.Values.DefaultIfEmpty(-1).Max() + 1];
-        foreach ((string content, int id) in tokens)
-        {
-            byId[id] = content;
-        }
-
+        config.CheckIds(tokens.Count);
+        string?[] byId = ById(tokens);
         var special = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         string spaceMarker = definition.Metaspace?.Replacement
             ?? definition.Normalizers.FirstOrDefault(n => n.Step == NormalizerStep.Replace && n.A == " ").B
@@ -295,15 +311,24 @@ public sealed class ModelTokenizer : ITextTokenizer
             tokens.TryAdd(content, id);
         }
 
+        config.CheckIds(tokens.Count);
+        string?[] byId = ById(tokens);
+
+        var special = new HashSet<int>(config.AddedTokens.Values) { model.BeginningOfSentenceId, model.EndOfSentenceId, model.UnknownId };
+        TokenBytes bytes = TokenBytes.Create(byId, special, byteLevel: false, "▁");
+        var matcher = new AddedTokenMatcher(config.AddedTokens.Select(p => (p.Key, p.Value)));
+        return new ModelTokenizer(model, null, matcher, bytes, model.UnknownId, null, config, tokens);
+    }
+
+    /// <summary>Token strings by id; ids were bounded by <see cref="TokenIds"/>, so the table stays small.</summary>
+    private static string?[] ById(Dictionary<string, int> tokens)
+    {
         string?[] byId = new string?[tokens.Values.DefaultIfEmpty(-1).Max() + 1];
         foreach ((string content, int id) in tokens)
         {
             byId[id] = content;
         }
 
-        var special = new HashSet<int>(config.AddedTokens.Values) { model.BeginningOfSentenceId, model.EndOfSentenceId, model.UnknownId };
-        TokenBytes bytes = TokenBytes.Create(byId, special, byteLevel: false, "▁");
-        var matcher = new AddedTokenMatcher(config.AddedTokens.Select(p => (p.Key, p.Value)));
-        return new ModelTokenizer(model, null, matcher, bytes, model.UnknownId, null, config, tokens);
+        return byId;
     }
 }

@@ -1,10 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
+using static FastDraft.Text.Tokenizers.JsonFields;
 
 namespace FastDraft.Text.Tokenizers;
 
 /// <summary>What <c>tokenizer_config.json</c> says about special tokens and chat formatting.</summary>
 internal sealed record TokenizerConfig
 {
+    /// <summary>Gets the file read, or null when the folder has none.</summary>
+    public string? Path { get; init; }
     public bool AddBeginningOfSequence { get; init; }
     public bool AddEndOfSequence { get; init; }
     public string? BeginningOfSequenceToken { get; init; }
@@ -20,68 +24,79 @@ internal sealed record TokenizerConfig
             return new TokenizerConfig();
         }
 
-        JsonElement root;
-        try
-        {
-            root = JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidModelException($"'{path}' is not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", path, ex);
-        }
-
-        var added = new Dictionary<string, int>();
-        if (root.TryGetProperty("added_tokens_decoder", out JsonElement decoder) && decoder.ValueKind == JsonValueKind.Object)
+        JsonElement root = ParseObject(path);
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (OptionalObject(root, "added_tokens_decoder", path, string.Empty) is { } decoder)
         {
             foreach (JsonProperty entry in decoder.EnumerateObject())
             {
-                if (int.TryParse(entry.Name, out int id) && entry.Value.TryGetProperty("content", out JsonElement content))
+                string key = Name(entry, path, "added_tokens_decoder");
+                string where = $"added_tokens_decoder[{Quote(key)}]";
+                if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
                 {
-                    added[content.GetString()!] = id;
+                    throw new InvalidModelException($"'{path}': {where} is not a token id (a non-negative integer).", path);
                 }
+
+                added[RequiredString(entry.Value, "content", path, where)] = id;
             }
         }
 
         return new TokenizerConfig
         {
-            AddBeginningOfSequence = root.TryGetProperty("add_bos_token", out JsonElement bos) && bos.ValueKind == JsonValueKind.True,
-            AddEndOfSequence = root.TryGetProperty("add_eos_token", out JsonElement eos) && eos.ValueKind == JsonValueKind.True,
-            BeginningOfSequenceToken = TokenText(root, "bos_token"),
-            EndOfSequenceToken = TokenText(root, "eos_token"),
-            ChatTemplate = Template(root),
+            Path = path,
+            AddBeginningOfSequence = Flag(root, "add_bos_token", path, string.Empty),
+            AddEndOfSequence = Flag(root, "add_eos_token", path, string.Empty),
+            BeginningOfSequenceToken = TokenText(root, "bos_token", path),
+            EndOfSequenceToken = TokenText(root, "eos_token", path),
+            ChatTemplate = Template(root, path),
             AddedTokens = added,
         };
     }
 
-    private static string? TokenText(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out JsonElement value) ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out JsonElement content) ? content.GetString()
-        : null;
-
-    private static string? Template(JsonElement root)
+    /// <summary>Refuses an added token id far beyond the tokenizer's entries (see <see cref="TokenIds"/>).</summary>
+    public void CheckIds(int entries)
     {
-        if (!root.TryGetProperty("chat_template", out JsonElement template))
+        if (Path is not null)
+        {
+            TokenIds.CheckBound(AddedTokens.Select(p => (p.Key, p.Value, $"added_tokens_decoder[\"{p.Value}\"]")), entries, Path);
+        }
+    }
+
+    /// <summary>A token given as a string, or as an object with its content (the AddedToken form).</summary>
+    private static string? TokenText(JsonElement root, string name, string path) =>
+        Optional(root, name, path, string.Empty) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.Object } value => OptionalString(value, "content", path, name),
+            { } value => StringValue(value, path, name),
+        };
+
+    private static string? Template(JsonElement root, string path)
+    {
+        if (Optional(root, "chat_template", path, string.Empty) is not { } template)
         {
             return null;
         }
 
-        if (template.ValueKind == JsonValueKind.String)
+        if (template.ValueKind != JsonValueKind.Array)
         {
-            return template.GetString();
+            return StringValue(template, path, "chat_template");
         }
 
         // A list of named templates: take "default", else the first.
-        JsonElement? chosen = null;
-        foreach (JsonElement item in template.ValueKind == JsonValueKind.Array ? template.EnumerateArray() : default)
+        string? chosen = null;
+        int index = 0;
+        foreach (JsonElement item in template.EnumerateArray())
         {
-            chosen ??= item;
-            if (item.TryGetProperty("name", out JsonElement name) && name.GetString() == "default")
+            string where = $"chat_template[{index++}]";
+            string text = RequiredString(item, "template", path, where);
+            chosen ??= text;
+            if (OptionalString(item, "name", path, where) == "default")
             {
-                chosen = item;
+                chosen = text;
             }
         }
 
-        return chosen is { } c && c.TryGetProperty("template", out JsonElement text) ? text.GetString() : null;
+        return chosen;
     }
 }
