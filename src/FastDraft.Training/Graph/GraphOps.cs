@@ -99,10 +99,4 @@ internal sealed class GraphOps(OnnxGraphBuilder g, bool doublePrecision)
 
         return name;
     }
-
-    /// <summary>Cast to the element type.</summary>
-    public string ToElement(string x) => g.Node("Cast", [x], OnnxAttribute.Of("to", (long)ElementType));
-
-    /// <summary>One-hot rows [rows, depth] of int64 ids [rows, 1] against a [1, depth] range, in the element type.</summary>
-    public string OneHot(string ids, string range) => ToElement(g.Node("Equal", [ids, range]));
 }

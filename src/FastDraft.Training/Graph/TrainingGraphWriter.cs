@@ -39,7 +39,6 @@ internal sealed partial class TrainingGraphWriter
     private readonly int _d;
     private readonly int _groups;
     private readonly string _eps;
-    private readonly string _range;
 
     private TrainingGraphWriter(DecoderSpec spec, TrainingGraphOptions options, OnnxGraphBuilder g)
     {
@@ -52,13 +51,6 @@ internal sealed partial class TrainingGraphWriter
         _d = spec.EffectiveHeadSize;
         _groups = spec.Heads / spec.KeyValueHeads;
         _eps = _o.Scalar(spec.RmsNormEpsilon);
-        var ids = new long[spec.VocabularySize];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = i;
-        }
-
-        _range = g.Int64s("vocabulary_range", [1, spec.VocabularySize], ids);
     }
 
     /// <summary>Gets the name of a parameter's gradient output.</summary>
@@ -138,9 +130,9 @@ internal sealed partial class TrainingGraphWriter
             dx = LayerBackward(layers[layer], dx, gradients);
         }
 
-        // Embedding lookup: scatter-add of the row gradients, as a one-hot Gemm (one-hotᵀ · dx).
-        string inputOneHot = _o.OneHot(_o.Reshape(InputIds, _n, 1), _range);
-        string dEmbedding = _o.Gemm(inputOneHot, dx, transA: true);
+        // Embedding lookup: scatter-add of the row gradients into a zero table.
+        string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
+        string dEmbedding = _o.Node("ScatterND", [zeros, _o.Reshape(InputIds, _n, 1), dx], OnnxAttribute.Of("reduction", "add"));
         gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Add(dEmbedding, headEmbeddingGradient);
 
         foreach (ParameterTensor tensor in layout.Tensors)
@@ -200,12 +192,12 @@ internal sealed partial class TrainingGraphWriter
         g.Node("Identity", [ce], [CrossEntropy], string.Empty);
 
         string dLogits;
-        string targetOneHot = _o.OneHot(targets, _range);
+        string ones = _o.Node("Expand", _o.Scalar(1), _o.Shape([_n, 1]));
         if (_options.SoftTopK == 0)
         {
             g.Node("Identity", [ce], [Loss], string.Empty);
             g.Node("Identity", [_o.Scalar(0)], [KullbackLeibler], string.Empty);
-            dLogits = _o.Mul(_o.Sub(probabilities, targetOneHot), weight);
+            dLogits = _o.Mul(_o.Sub(probabilities, ScatterAdd(targets, ones)), weight);
         }
         else
         {
@@ -221,14 +213,20 @@ internal sealed partial class TrainingGraphWriter
             g.Node("Identity", [kl], [KullbackLeibler], string.Empty);
             g.Node("Add", [ce, _o.Mul(KlWeight, kl)], [Loss], string.Empty);
 
-            // Σₖ pₖ·onehot(idₖ) as [N, K, V] one-hots weighted and summed over k (ids may repeat or include the target).
-            string softOneHot = _o.OneHot(_o.Reshape(SoftIds, _n, k, 1), _range);
-            string softDense = _o.ReduceSum(_o.Mul(softOneHot, _o.Reshape(p, _n, k, 1)), false, 1);
+            // onehot(target) + λ·Σₖ pₖ·onehot(idₖ) in one scatter-add (ids may repeat or include the target).
+            string pull = ScatterAdd(_o.Concat(1, targets, ids), _o.Concat(1, ones, _o.Mul(KlWeight, p)));
             string mass = _o.Add(_o.Scalar(1), _o.Mul(KlWeight, _o.ReduceSum(p, true, 1)));
-            string pull = _o.Add(targetOneHot, _o.Mul(KlWeight, softDense));
             dLogits = _o.Mul(_o.Sub(_o.Mul(probabilities, mass), pull), weight);
         }
 
         return dLogits;
     }
+
+    /// <summary>A [N, V] tensor of zeros with <paramref name="updates"/> [N, M] added at columns <paramref name="ids"/> [N, M].</summary>
+    private string ScatterAdd(string ids, string updates) =>
+        _o.Node(
+            "ScatterElements",
+            [_o.Node("Expand", _o.Scalar(0), _o.Shape([_n, _spec.VocabularySize])), ids, updates],
+            OnnxAttribute.Of("axis", 1L),
+            OnnxAttribute.Of("reduction", "add"));
 }
