@@ -47,20 +47,20 @@ internal sealed partial class TrainingGraphWriter
     private string LayerBackward(LayerState s, string dOutput, Dictionary<string, string> gradients)
     {
         // MLP: down = m·Wd, m = silu(a)⊙u, silu'(a) = σ(a)(1 + a(1 − σ(a))).
-        gradients[s.Wd] = _o.Gemm(s.Product, dOutput, transA: true);
+        gradients[s.Wd] = _o.Gemm(s.Product, dOutput, transA: true, output: GradientName(s.Wd));
         string dProduct = _o.Gemm(dOutput, s.Wd, transB: true);
         string dUp = _o.Mul(dProduct, s.Silu);
         string dSilu = _o.Mul(dProduct, s.Up);
         // σ(1 + a(1 − σ)) = σ(1 + a − silu): one pass less over [N, intermediate].
         string siluSlope = _o.Mul(s.Sigmoid, _o.Add(_o.Scalar(1), _o.Sub(s.Gate, s.Silu)));
         string dGate = Hook("silu", _o.Mul(dSilu, siluSlope), s.Gate, s.Sigmoid, dSilu);
-        gradients[s.Wg] = _o.Gemm(s.MlpNorm.Y, dGate, transA: true);
-        gradients[s.Wu] = _o.Gemm(s.MlpNorm.Y, dUp, transA: true);
+        gradients[s.Wg] = _o.Gemm(s.MlpNorm.Y, dGate, transA: true, output: GradientName(s.Wg));
+        gradients[s.Wu] = _o.Gemm(s.MlpNorm.Y, dUp, transA: true, output: GradientName(s.Wu));
         string dMlpIn = _o.Add(_o.Gemm(dGate, s.Wg, transB: true), _o.Gemm(dUp, s.Wu, transB: true));
         string dAfterAttention = _o.Add(dOutput, RmsNormBackward(s.MlpNorm, dMlpIn, gradients));
 
         // Attention output projection, then the attention core on grouped heads.
-        gradients[s.Wo] = _o.Gemm(s.Context, dAfterAttention, transA: true);
+        gradients[s.Wo] = _o.Gemm(s.Context, dAfterAttention, transA: true, output: GradientName(s.Wo));
         string dContext = SplitHeads(_o.Gemm(dAfterAttention, s.Wo, transB: true));
         string dProbabilities = _o.MatMul(dContext, _o.Transpose(s.Values, 0, 1, 3, 2));
         string dValues = _o.MatMul(_o.Transpose(s.Probabilities, 0, 1, 3, 2), dContext);
@@ -76,9 +76,9 @@ internal sealed partial class TrainingGraphWriter
         string dk = _o.Reshape(RotaryBackward(_o.Transpose(dKeys, 0, 2, 1, 3)), _n, _spec.KeyValueHeads * _d);
         string dv = _o.Reshape(_o.Transpose(dValues, 0, 2, 1, 3), _n, _spec.KeyValueHeads * _d);
         string h = s.InputNorm.Y;
-        gradients[s.Wq] = _o.Gemm(h, dq, transA: true);
-        gradients[s.Wk] = _o.Gemm(h, dk, transA: true);
-        gradients[s.Wv] = _o.Gemm(h, dv, transA: true);
+        gradients[s.Wq] = _o.Gemm(h, dq, transA: true, output: GradientName(s.Wq));
+        gradients[s.Wk] = _o.Gemm(h, dk, transA: true, output: GradientName(s.Wk));
+        gradients[s.Wv] = _o.Gemm(h, dv, transA: true, output: GradientName(s.Wv));
         string dAttentionIn = _o.Add(_o.Add(_o.Gemm(dq, s.Wq, transB: true), _o.Gemm(dk, s.Wk, transB: true)), _o.Gemm(dv, s.Wv, transB: true));
         return _o.Add(dAfterAttention, RmsNormBackward(s.InputNorm, dAttentionIn, gradients));
     }
@@ -103,7 +103,7 @@ internal sealed partial class TrainingGraphWriter
     /// <summary>dw = Σ_rows dy ⊙ x̂; dx = r ⊙ (d x̂ − x̂ · mean(d x̂ ⊙ x̂)) with d x̂ = dy ⊙ w.</summary>
     private string RmsNormBackward(Norm norm, string dy, Dictionary<string, string> gradients)
     {
-        gradients[norm.Weight] = _o.ReduceSum(_o.Mul(dy, norm.Normalized), false, 0);
+        gradients[norm.Weight] = _o.ReduceSumTo(GradientName(norm.Weight), _o.Mul(dy, norm.Normalized), 0);
         string dNormalized = _o.Mul(dy, norm.Weight);
         string projection = _o.Mul(_o.ReduceSum(_o.Mul(dNormalized, norm.Normalized), true, -1), _o.Scalar(1.0 / _spec.HiddenSize));
         string dx = _o.Mul(norm.R, _o.Sub(dNormalized, _o.Mul(norm.Normalized, projection)));

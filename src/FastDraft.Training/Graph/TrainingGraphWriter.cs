@@ -120,7 +120,7 @@ internal sealed partial class TrainingGraphWriter
         }
         else
         {
-            gradients[DecoderParameters.Head] = _o.Gemm(final.Y, dLogits, transA: true);
+            gradients[DecoderParameters.Head] = _o.Gemm(final.Y, dLogits, transA: true, output: GradientName(DecoderParameters.Head));
             dHidden = _o.Gemm(dLogits, DecoderParameters.Head, transB: true);
         }
 
@@ -132,12 +132,17 @@ internal sealed partial class TrainingGraphWriter
 
         // Embedding lookup: scatter-add of the row gradients into a zero table.
         string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
-        string dEmbedding = _o.Node("ScatterND", [zeros, _o.Reshape(InputIds, _n, 1), dx], OnnxAttribute.Of("reduction", "add"));
-        gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Add(dEmbedding, headEmbeddingGradient);
+        string embeddingGradient = GradientName(embedding);
+        string dEmbedding = _o.Named("ScatterND", [zeros, _o.Reshape(InputIds, _n, 1), dx], headEmbeddingGradient is null ? embeddingGradient : null, OnnxAttribute.Of("reduction", "add"));
+        gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Named("Add", [dEmbedding, headEmbeddingGradient], embeddingGradient);
 
+        // Every gradient output is produced by name by the last node of its rule (no copies).
         foreach (ParameterTensor tensor in layout.Tensors)
         {
-            _o.Builder.Node("Identity", [gradients[tensor.Name]], [GradientName(tensor.Name)], string.Empty);
+            if (gradients[tensor.Name] != GradientName(tensor.Name))
+            {
+                throw new InvalidOperationException($"The gradient of '{tensor.Name}' was not produced as a graph output.");
+            }
         }
     }
 
