@@ -28,7 +28,6 @@ internal sealed partial class TrainingGraphWriter
     public const string CrossEntropy = "ce_loss";
     public const string KullbackLeibler = "kl_loss";
     public const string Logits = "logits";
-    public const string DataFileName = "training.onnx.data";
 
     private readonly DecoderSpec _spec;
     private readonly TrainingGraphOptions _options;
@@ -56,7 +55,7 @@ internal sealed partial class TrainingGraphWriter
     /// <summary>Gets the name of a parameter's gradient output.</summary>
     public static string GradientName(string parameter) => "grad." + parameter;
 
-    /// <summary>Writes the training graph to <paramref name="path"/> (its constants to <see cref="DataFileName"/> beside it).</summary>
+    /// <summary>Writes the training graph to <paramref name="path"/> (its larger constants to <c>{path}.data</c>).</summary>
     public static void Write(DecoderSpec spec, TrainingGraphOptions options, string path)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -74,9 +73,9 @@ internal sealed partial class TrainingGraphWriter
             throw new ArgumentException($"The sequence length ({options.SequenceLength}) exceeds the context length ({spec.ContextLength}).", nameof(options));
         }
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        using var g = new OnnxGraphBuilder(Path.Combine(directory, DataFileName));
+        string fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        using var g = new OnnxGraphBuilder(fullPath + ".data");
         g.Opset(string.Empty, 17);
         new TrainingGraphWriter(spec, options, g).Build();
         g.Save(path, "fastdraft_llama_training", "FastDraft.Training");
