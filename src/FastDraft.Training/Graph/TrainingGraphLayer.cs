@@ -23,9 +23,8 @@ internal sealed partial class TrainingGraphWriter
 
         // Queries grouped by key/value head: [B, KV, G·T, d], row g·T + t is query head kv·G + g at position t (the
         // writer's head order), so every attention product is a plain batched MatMul with no broadcast over groups.
-        string qRotated = Rotary(_o.Reshape(q, _b, _t, _spec.Heads, _d));
         // The 1/√d scale goes on the queries ([G·T, d]) rather than on the scores ([G·T, T]): one pass less over the largest tensor.
-        string queries = _o.Mul(_o.Reshape(_o.Transpose(_o.Reshape(qRotated, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d), Scale());
+        string queries = _o.Mul(SplitHeads(Rotary(_o.Reshape(q, _b, _t, _spec.Heads, _d))), Scale());
         string keys = _o.Transpose(Rotary(_o.Reshape(k, _b, _t, _spec.KeyValueHeads, _d)), 0, 2, 1, 3);
         string values = _o.Transpose(_o.Reshape(v, _b, _t, _spec.KeyValueHeads, _d), 0, 2, 1, 3);
         string scores = _o.Add(_o.MatMul(queries, _o.Transpose(keys, 0, 1, 3, 2)), CausalBias());
@@ -71,8 +70,7 @@ internal sealed partial class TrainingGraphWriter
         string dKeys = _o.MatMul(_o.Transpose(dScores, 0, 1, 3, 2), s.Queries);
 
         // Back to [B, T, heads, d], through the rotary, to [B·T, width].
-        string dqRotated = _o.Transpose(_o.Reshape(dQueries, _b, _spec.KeyValueHeads, _groups, _t, _d), 0, 3, 1, 2, 4);
-        string dq = _o.Reshape(RotaryBackward(_o.Reshape(dqRotated, _b, _t, _spec.Heads, _d)), _n, _spec.Heads * _d);
+        string dq = _o.Reshape(RotaryBackward(_o.Reshape(MergeHeads(dQueries), _b, _t, _spec.Heads, _d)), _n, _spec.Heads * _d);
         string dk = _o.Reshape(RotaryBackward(_o.Transpose(dKeys, 0, 2, 1, 3)), _n, _spec.KeyValueHeads * _d);
         string dv = _o.Reshape(_o.Transpose(dValues, 0, 2, 1, 3), _n, _spec.KeyValueHeads * _d);
         string h = s.InputNorm.Y;
@@ -87,7 +85,7 @@ internal sealed partial class TrainingGraphWriter
     private string MergeHeads(string grouped) =>
         _o.Reshape(_o.Transpose(_o.Reshape(grouped, _b, _spec.KeyValueHeads, _groups, _t, _d), 0, 3, 1, 2, 4), _n, _spec.Heads * _d);
 
-    /// <summary>[B·T, heads·d] → [B, KV, G·T, d] (the inverse of <see cref="MergeHeads"/>).</summary>
+    /// <summary>[B·T, heads·d] (or [B, T, heads, d]) → [B, KV, G·T, d] (the inverse of <see cref="MergeHeads"/>).</summary>
     private string SplitHeads(string merged) =>
         _o.Reshape(_o.Transpose(_o.Reshape(merged, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d);
 
