@@ -83,6 +83,29 @@ public sealed class DraftTrainer : IDisposable
         _source.Bind(_parameters, _gradients);
     }
 
+    /// <summary>
+    /// Creates a trainer, checking the options before the (possibly expensive) gradient source is built, and
+    /// disposing the source if the trainer cannot be created. The public entry point over a decoder spec is
+    /// <c>Create(() =&gt; new OnnxGradientSource(spec, ...), data, options, heldOut)</c>.
+    /// </summary>
+    internal static DraftTrainer Create(Func<IGradientSource> sourceFactory, IBatchSource data, TrainingOptions options, EvaluationSet? heldOut = null, ReadOnlyMemory<float> initialParameters = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceFactory);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IGradientSource source = sourceFactory();
+        try
+        {
+            return new DraftTrainer(source, data, options, heldOut, initialParameters.Span);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Gets the trained tensors' layout in <see cref="Parameters"/>.</summary>
     public ParameterLayout Layout { get; }
 

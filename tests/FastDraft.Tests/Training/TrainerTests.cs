@@ -37,6 +37,32 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Create_InvalidOptions_NeverBuildsTheGradientSource()
+    {
+        bool built = false;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => DraftTrainer.Create(
+            () => { built = true; return new BigramGradientSource(5); },
+            new CorpusBatchSource(TrainingFixtures.PhraseCorpus(), 8, WindowOrder.Random, 0),
+            Valid with { BatchSize = -1 }));
+
+        Assert.False(built);
+    }
+
+    [Fact]
+    public void Create_TrainerRejectsTheSetup_DisposesTheGradientSource()
+    {
+        var source = new BigramGradientSource(5);
+
+        Assert.Throws<ArgumentException>(() => DraftTrainer.Create(
+            () => source,
+            new CorpusBatchSource(TrainingFixtures.PhraseCorpus(), 16, WindowOrder.Random, 0),
+            Valid));
+
+        Assert.True(source.Disposed);
+    }
+
+    [Fact]
     public void Create_SequenceLengthDiffersFromSource_Throws()
     {
         TokenCorpus corpus = TrainingFixtures.PhraseCorpus();
