@@ -5,11 +5,14 @@ using FastDraft.Onnx;
 namespace FastDraft.ModelWriter.Protobuf;
 
 /// <summary>An ONNX node attribute.</summary>
-internal readonly record struct OnnxAttribute(string Name, long? Int = null, float? Float = null, long[]? Ints = null)
+internal readonly record struct OnnxAttribute(string Name, long? Int = null, float? Float = null, long[]? Ints = null, string? Text = null)
 {
     private const int FloatType = 1;
     private const int IntType = 2;
+    private const int StringType = 3;
     private const int IntsType = 7;
+
+    public static OnnxAttribute Of(string name, string value) => new(name, Text: value);
 
     public static OnnxAttribute Of(string name, long value) => new(name, Int: value);
 
@@ -23,6 +26,10 @@ internal readonly record struct OnnxAttribute(string Name, long? Int = null, flo
         if (Int is long i)
         {
             writer.Varint(OnnxField.AttributeInt, i).Varint(OnnxField.AttributeType, IntType);
+        }
+        else if (Text is string text)
+        {
+            writer.String(OnnxField.AttributeString, text).Varint(OnnxField.AttributeType, StringType);
         }
         else if (Float is float f)
         {

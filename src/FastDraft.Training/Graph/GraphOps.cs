@@ -22,8 +22,8 @@ internal sealed class GraphOps(OnnxGraphBuilder g, bool doublePrecision)
     public string MatMul(string a, string b) => g.Node("MatMul", [a, b]);
 
     /// <summary>A · B with either operand transposed (2-D only); Gemm reads the transposed operand in place.</summary>
-    public string Gemm(string a, string b, bool transA = false, bool transB = false) =>
-        g.Node("Gemm", [a, b], OnnxAttribute.Of("transA", transA ? 1L : 0L), OnnxAttribute.Of("transB", transB ? 1L : 0L));
+    public string Gemm(string a, string b, bool transA = false, bool transB = false, string? output = null) =>
+        Named("Gemm", [a, b], output, OnnxAttribute.Of("transA", transA ? 1L : 0L), OnnxAttribute.Of("transB", transB ? 1L : 0L));
 
     public string Add(string a, string b) => g.Node("Add", [a, b]);
 
@@ -41,6 +41,13 @@ internal sealed class GraphOps(OnnxGraphBuilder g, bool doublePrecision)
 
     public string ReduceSum(string x, bool keepDims, params long[] axes) =>
         g.Node("ReduceSum", [x, Shape(axes)], OnnxAttribute.Of("keepdims", keepDims ? 1L : 0L));
+
+    public string ReduceSumTo(string output, string x, params long[] axes) =>
+        Named("ReduceSum", [x, Shape(axes)], output, OnnxAttribute.Of("keepdims", 0L));
+
+    /// <summary>A node whose output has the given name (a graph output, so no copy is needed), or an automatic one.</summary>
+    public string Named(string op, string[] inputs, string? output, params OnnxAttribute[] attributes) =>
+        output is null ? g.Node(op, inputs, attributes) : g.Node(op, inputs, [output], string.Empty, attributes)[0];
 
     public string Concat(long axis, params string[] parts) => g.Node("Concat", parts, OnnxAttribute.Of("axis", axis));
 
@@ -99,10 +106,4 @@ internal sealed class GraphOps(OnnxGraphBuilder g, bool doublePrecision)
 
         return name;
     }
-
-    /// <summary>Cast to the element type.</summary>
-    public string ToElement(string x) => g.Node("Cast", [x], OnnxAttribute.Of("to", (long)ElementType));
-
-    /// <summary>One-hot rows [rows, depth] of int64 ids [rows, 1] against a [1, depth] range, in the element type.</summary>
-    public string OneHot(string ids, string range) => ToElement(g.Node("Equal", [ids, range]));
 }

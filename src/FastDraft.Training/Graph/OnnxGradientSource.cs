@@ -81,29 +81,15 @@ internal sealed class OnnxGradientSource : IGradientSource
         options.ConfigureSession?.Invoke(sessionOptions);
         _session = new InferenceSession(path, sessionOptions);
         _binding = _session.CreateIoBinding();
-
-        int n = _graph.BatchSize * _graph.SequenceLength;
-        int k = _graph.SoftTopK;
-        _inputIds = new long[n];
-        _targetIds = new long[n];
-        _lossMask = new float[n];
-        _softIds = new long[n * k];
-        _softProbabilities = new float[n * k];
-        _klWeight[0] = options.KlWeight;
-        long[] tokens = [_graph.BatchSize, _graph.SequenceLength];
-        BindInput(TrainingGraphWriter.InputIds, _inputIds, tokens);
-        BindInput(TrainingGraphWriter.TargetIds, _targetIds, tokens);
-        BindInput(TrainingGraphWriter.LossMask, _lossMask, tokens);
-        if (k > 0)
+        try
         {
-            BindInput(TrainingGraphWriter.SoftIds, _softIds, [_graph.BatchSize, _graph.SequenceLength, k]);
-            BindInput(TrainingGraphWriter.SoftProbs, _softProbabilities, [_graph.BatchSize, _graph.SequenceLength, k]);
-            BindInput(TrainingGraphWriter.KlWeight, _klWeight, []);
+            (_inputIds, _targetIds, _lossMask, _softIds, _softProbabilities) = BindBatchAndLosses(options.KlWeight);
         }
-
-        BindOutput(TrainingGraphWriter.Loss, new Memory<float>(_losses, 0, 1));
-        BindOutput(TrainingGraphWriter.CrossEntropy, new Memory<float>(_losses, 1, 1));
-        BindOutput(TrainingGraphWriter.KullbackLeibler, new Memory<float>(_losses, 2, 1));
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -199,6 +185,34 @@ internal sealed class OnnxGradientSource : IGradientSource
                 // A leftover temporary folder is harmless.
             }
         }
+    }
+
+    /// <summary>Binds the batch inputs (arrays the source owns, refilled each step) and the three loss outputs.</summary>
+    private (long[] InputIds, long[] TargetIds, float[] LossMask, long[] SoftIds, float[] SoftProbabilities) BindBatchAndLosses(float klWeight)
+    {
+        int n = _graph.BatchSize * _graph.SequenceLength;
+        int k = _graph.SoftTopK;
+        var inputIds = new long[n];
+        var targetIds = new long[n];
+        var lossMask = new float[n];
+        var softIds = new long[n * k];
+        var softProbabilities = new float[n * k];
+        _klWeight[0] = klWeight;
+        long[] tokens = [_graph.BatchSize, _graph.SequenceLength];
+        BindInput(TrainingGraphWriter.InputIds, inputIds, tokens);
+        BindInput(TrainingGraphWriter.TargetIds, targetIds, tokens);
+        BindInput(TrainingGraphWriter.LossMask, lossMask, tokens);
+        if (k > 0)
+        {
+            BindInput(TrainingGraphWriter.SoftIds, softIds, [_graph.BatchSize, _graph.SequenceLength, k]);
+            BindInput(TrainingGraphWriter.SoftProbs, softProbabilities, [_graph.BatchSize, _graph.SequenceLength, k]);
+            BindInput(TrainingGraphWriter.KlWeight, _klWeight, []);
+        }
+
+        BindOutput(TrainingGraphWriter.Loss, new Memory<float>(_losses, 0, 1));
+        BindOutput(TrainingGraphWriter.CrossEntropy, new Memory<float>(_losses, 1, 1));
+        BindOutput(TrainingGraphWriter.KullbackLeibler, new Memory<float>(_losses, 2, 1));
+        return (inputIds, targetIds, lossMask, softIds, softProbabilities);
     }
 
     private void BindInput<T>(string name, T[] buffer, long[] shape)

@@ -23,9 +23,8 @@ internal sealed partial class TrainingGraphWriter
 
         // Queries grouped by key/value head: [B, KV, G·T, d], row g·T + t is query head kv·G + g at position t (the
         // writer's head order), so every attention product is a plain batched MatMul with no broadcast over groups.
-        string qRotated = Rotary(_o.Reshape(q, _b, _t, _spec.Heads, _d));
         // The 1/√d scale goes on the queries ([G·T, d]) rather than on the scores ([G·T, T]): one pass less over the largest tensor.
-        string queries = _o.Mul(_o.Reshape(_o.Transpose(_o.Reshape(qRotated, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d), Scale());
+        string queries = _o.Mul(SplitHeads(Rotary(_o.Reshape(q, _b, _t, _spec.Heads, _d))), Scale());
         string keys = _o.Transpose(Rotary(_o.Reshape(k, _b, _t, _spec.KeyValueHeads, _d)), 0, 2, 1, 3);
         string values = _o.Transpose(_o.Reshape(v, _b, _t, _spec.KeyValueHeads, _d), 0, 2, 1, 3);
         string scores = _o.Add(_o.MatMul(queries, _o.Transpose(keys, 0, 1, 3, 2)), CausalBias());
@@ -47,20 +46,20 @@ internal sealed partial class TrainingGraphWriter
     private string LayerBackward(LayerState s, string dOutput, Dictionary<string, string> gradients)
     {
         // MLP: down = m·Wd, m = silu(a)⊙u, silu'(a) = σ(a)(1 + a(1 − σ(a))).
-        gradients[s.Wd] = _o.Gemm(s.Product, dOutput, transA: true);
+        gradients[s.Wd] = _o.Gemm(s.Product, dOutput, transA: true, output: GradientName(s.Wd));
         string dProduct = _o.Gemm(dOutput, s.Wd, transB: true);
         string dUp = _o.Mul(dProduct, s.Silu);
         string dSilu = _o.Mul(dProduct, s.Up);
         // σ(1 + a(1 − σ)) = σ(1 + a − silu): one pass less over [N, intermediate].
         string siluSlope = _o.Mul(s.Sigmoid, _o.Add(_o.Scalar(1), _o.Sub(s.Gate, s.Silu)));
         string dGate = Hook("silu", _o.Mul(dSilu, siluSlope), s.Gate, s.Sigmoid, dSilu);
-        gradients[s.Wg] = _o.Gemm(s.MlpNorm.Y, dGate, transA: true);
-        gradients[s.Wu] = _o.Gemm(s.MlpNorm.Y, dUp, transA: true);
+        gradients[s.Wg] = _o.Gemm(s.MlpNorm.Y, dGate, transA: true, output: GradientName(s.Wg));
+        gradients[s.Wu] = _o.Gemm(s.MlpNorm.Y, dUp, transA: true, output: GradientName(s.Wu));
         string dMlpIn = _o.Add(_o.Gemm(dGate, s.Wg, transB: true), _o.Gemm(dUp, s.Wu, transB: true));
         string dAfterAttention = _o.Add(dOutput, RmsNormBackward(s.MlpNorm, dMlpIn, gradients));
 
         // Attention output projection, then the attention core on grouped heads.
-        gradients[s.Wo] = _o.Gemm(s.Context, dAfterAttention, transA: true);
+        gradients[s.Wo] = _o.Gemm(s.Context, dAfterAttention, transA: true, output: GradientName(s.Wo));
         string dContext = SplitHeads(_o.Gemm(dAfterAttention, s.Wo, transB: true));
         string dProbabilities = _o.MatMul(dContext, _o.Transpose(s.Values, 0, 1, 3, 2));
         string dValues = _o.MatMul(_o.Transpose(s.Probabilities, 0, 1, 3, 2), dContext);
@@ -71,14 +70,13 @@ internal sealed partial class TrainingGraphWriter
         string dKeys = _o.MatMul(_o.Transpose(dScores, 0, 1, 3, 2), s.Queries);
 
         // Back to [B, T, heads, d], through the rotary, to [B·T, width].
-        string dqRotated = _o.Transpose(_o.Reshape(dQueries, _b, _spec.KeyValueHeads, _groups, _t, _d), 0, 3, 1, 2, 4);
-        string dq = _o.Reshape(RotaryBackward(_o.Reshape(dqRotated, _b, _t, _spec.Heads, _d)), _n, _spec.Heads * _d);
+        string dq = _o.Reshape(RotaryBackward(_o.Reshape(MergeHeads(dQueries), _b, _t, _spec.Heads, _d)), _n, _spec.Heads * _d);
         string dk = _o.Reshape(RotaryBackward(_o.Transpose(dKeys, 0, 2, 1, 3)), _n, _spec.KeyValueHeads * _d);
         string dv = _o.Reshape(_o.Transpose(dValues, 0, 2, 1, 3), _n, _spec.KeyValueHeads * _d);
         string h = s.InputNorm.Y;
-        gradients[s.Wq] = _o.Gemm(h, dq, transA: true);
-        gradients[s.Wk] = _o.Gemm(h, dk, transA: true);
-        gradients[s.Wv] = _o.Gemm(h, dv, transA: true);
+        gradients[s.Wq] = _o.Gemm(h, dq, transA: true, output: GradientName(s.Wq));
+        gradients[s.Wk] = _o.Gemm(h, dk, transA: true, output: GradientName(s.Wk));
+        gradients[s.Wv] = _o.Gemm(h, dv, transA: true, output: GradientName(s.Wv));
         string dAttentionIn = _o.Add(_o.Add(_o.Gemm(dq, s.Wq, transB: true), _o.Gemm(dk, s.Wk, transB: true)), _o.Gemm(dv, s.Wv, transB: true));
         return _o.Add(dAfterAttention, RmsNormBackward(s.InputNorm, dAttentionIn, gradients));
     }
@@ -87,7 +85,7 @@ internal sealed partial class TrainingGraphWriter
     private string MergeHeads(string grouped) =>
         _o.Reshape(_o.Transpose(_o.Reshape(grouped, _b, _spec.KeyValueHeads, _groups, _t, _d), 0, 3, 1, 2, 4), _n, _spec.Heads * _d);
 
-    /// <summary>[B·T, heads·d] → [B, KV, G·T, d] (the inverse of <see cref="MergeHeads"/>).</summary>
+    /// <summary>[B·T, heads·d] (or [B, T, heads, d]) → [B, KV, G·T, d] (the inverse of <see cref="MergeHeads"/>).</summary>
     private string SplitHeads(string merged) =>
         _o.Reshape(_o.Transpose(_o.Reshape(merged, _b, _t, _spec.KeyValueHeads, _groups, _d), 0, 2, 3, 1, 4), _b, _spec.KeyValueHeads, _groups * _t, _d);
 
@@ -103,7 +101,7 @@ internal sealed partial class TrainingGraphWriter
     /// <summary>dw = Σ_rows dy ⊙ x̂; dx = r ⊙ (d x̂ − x̂ · mean(d x̂ ⊙ x̂)) with d x̂ = dy ⊙ w.</summary>
     private string RmsNormBackward(Norm norm, string dy, Dictionary<string, string> gradients)
     {
-        gradients[norm.Weight] = _o.ReduceSum(_o.Mul(dy, norm.Normalized), false, 0);
+        gradients[norm.Weight] = _o.ReduceSumTo(GradientName(norm.Weight), _o.Mul(dy, norm.Normalized), 0);
         string dNormalized = _o.Mul(dy, norm.Weight);
         string projection = _o.Mul(_o.ReduceSum(_o.Mul(dNormalized, norm.Normalized), true, -1), _o.Scalar(1.0 / _spec.HiddenSize));
         string dx = _o.Mul(norm.R, _o.Sub(dNormalized, _o.Mul(norm.Normalized, projection)));

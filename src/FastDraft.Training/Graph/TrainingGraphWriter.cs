@@ -28,7 +28,6 @@ internal sealed partial class TrainingGraphWriter
     public const string CrossEntropy = "ce_loss";
     public const string KullbackLeibler = "kl_loss";
     public const string Logits = "logits";
-    public const string DataFileName = "training.onnx.data";
 
     private readonly DecoderSpec _spec;
     private readonly TrainingGraphOptions _options;
@@ -39,7 +38,6 @@ internal sealed partial class TrainingGraphWriter
     private readonly int _d;
     private readonly int _groups;
     private readonly string _eps;
-    private readonly string _range;
 
     private TrainingGraphWriter(DecoderSpec spec, TrainingGraphOptions options, OnnxGraphBuilder g)
     {
@@ -52,19 +50,12 @@ internal sealed partial class TrainingGraphWriter
         _d = spec.EffectiveHeadSize;
         _groups = spec.Heads / spec.KeyValueHeads;
         _eps = _o.Scalar(spec.RmsNormEpsilon);
-        var ids = new long[spec.VocabularySize];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = i;
-        }
-
-        _range = g.Int64s("vocabulary_range", [1, spec.VocabularySize], ids);
     }
 
     /// <summary>Gets the name of a parameter's gradient output.</summary>
     public static string GradientName(string parameter) => "grad." + parameter;
 
-    /// <summary>Writes the training graph to <paramref name="path"/> (its constants to <see cref="DataFileName"/> beside it).</summary>
+    /// <summary>Writes the training graph to <paramref name="path"/> (its larger constants to <c>{path}.data</c>).</summary>
     public static void Write(DecoderSpec spec, TrainingGraphOptions options, string path)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -82,9 +73,9 @@ internal sealed partial class TrainingGraphWriter
             throw new ArgumentException($"The sequence length ({options.SequenceLength}) exceeds the context length ({spec.ContextLength}).", nameof(options));
         }
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        using var g = new OnnxGraphBuilder(Path.Combine(directory, DataFileName));
+        string fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        using var g = new OnnxGraphBuilder(fullPath + ".data");
         g.Opset(string.Empty, 17);
         new TrainingGraphWriter(spec, options, g).Build();
         g.Save(path, "fastdraft_llama_training", "FastDraft.Training");
@@ -128,7 +119,7 @@ internal sealed partial class TrainingGraphWriter
         }
         else
         {
-            gradients[DecoderParameters.Head] = _o.Gemm(final.Y, dLogits, transA: true);
+            gradients[DecoderParameters.Head] = _o.Gemm(final.Y, dLogits, transA: true, output: GradientName(DecoderParameters.Head));
             dHidden = _o.Gemm(dLogits, DecoderParameters.Head, transB: true);
         }
 
@@ -138,14 +129,19 @@ internal sealed partial class TrainingGraphWriter
             dx = LayerBackward(layers[layer], dx, gradients);
         }
 
-        // Embedding lookup: scatter-add of the row gradients, as a one-hot Gemm (one-hotᵀ · dx).
-        string inputOneHot = _o.OneHot(_o.Reshape(InputIds, _n, 1), _range);
-        string dEmbedding = _o.Gemm(inputOneHot, dx, transA: true);
-        gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Add(dEmbedding, headEmbeddingGradient);
+        // Embedding lookup: scatter-add of the row gradients into a zero table.
+        string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
+        string embeddingGradient = GradientName(embedding);
+        string dEmbedding = _o.Named("ScatterND", [zeros, _o.Reshape(InputIds, _n, 1), dx], headEmbeddingGradient is null ? embeddingGradient : null, OnnxAttribute.Of("reduction", "add"));
+        gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Named("Add", [dEmbedding, headEmbeddingGradient], embeddingGradient);
 
+        // Every gradient output is produced by name by the last node of its rule (no copies).
         foreach (ParameterTensor tensor in layout.Tensors)
         {
-            _o.Builder.Node("Identity", [gradients[tensor.Name]], [GradientName(tensor.Name)], string.Empty);
+            if (gradients[tensor.Name] != GradientName(tensor.Name))
+            {
+                throw new InvalidOperationException($"The gradient of '{tensor.Name}' was not produced as a graph output.");
+            }
         }
     }
 
@@ -200,12 +196,12 @@ internal sealed partial class TrainingGraphWriter
         g.Node("Identity", [ce], [CrossEntropy], string.Empty);
 
         string dLogits;
-        string targetOneHot = _o.OneHot(targets, _range);
+        string ones = _o.Node("Expand", _o.Scalar(1), _o.Shape([_n, 1]));
         if (_options.SoftTopK == 0)
         {
             g.Node("Identity", [ce], [Loss], string.Empty);
             g.Node("Identity", [_o.Scalar(0)], [KullbackLeibler], string.Empty);
-            dLogits = _o.Mul(_o.Sub(probabilities, targetOneHot), weight);
+            dLogits = _o.Mul(_o.Sub(probabilities, ScatterAdd(targets, ones)), weight);
         }
         else
         {
@@ -221,14 +217,20 @@ internal sealed partial class TrainingGraphWriter
             g.Node("Identity", [kl], [KullbackLeibler], string.Empty);
             g.Node("Add", [ce, _o.Mul(KlWeight, kl)], [Loss], string.Empty);
 
-            // Σₖ pₖ·onehot(idₖ) as [N, K, V] one-hots weighted and summed over k (ids may repeat or include the target).
-            string softOneHot = _o.OneHot(_o.Reshape(SoftIds, _n, k, 1), _range);
-            string softDense = _o.ReduceSum(_o.Mul(softOneHot, _o.Reshape(p, _n, k, 1)), false, 1);
+            // onehot(target) + λ·Σₖ pₖ·onehot(idₖ) in one scatter-add (ids may repeat or include the target).
+            string pull = ScatterAdd(_o.Concat(1, targets, ids), _o.Concat(1, ones, _o.Mul(KlWeight, p)));
             string mass = _o.Add(_o.Scalar(1), _o.Mul(KlWeight, _o.ReduceSum(p, true, 1)));
-            string pull = _o.Add(targetOneHot, _o.Mul(KlWeight, softDense));
             dLogits = _o.Mul(_o.Sub(_o.Mul(probabilities, mass), pull), weight);
         }
 
         return dLogits;
     }
+
+    /// <summary>A [N, V] tensor of zeros with <paramref name="updates"/> [N, M] added at columns <paramref name="ids"/> [N, M].</summary>
+    private string ScatterAdd(string ids, string updates) =>
+        _o.Node(
+            "ScatterElements",
+            [_o.Node("Expand", _o.Scalar(0), _o.Shape([_n, _spec.VocabularySize])), ids, updates],
+            OnnxAttribute.Of("axis", 1L),
+            OnnxAttribute.Of("reduction", "add"));
 }

@@ -83,6 +83,29 @@ public sealed class DraftTrainer : IDisposable
         _source.Bind(_parameters, _gradients);
     }
 
+    /// <summary>
+    /// Creates a trainer, checking the options before the (possibly expensive) gradient source is built, and
+    /// disposing the source if the trainer cannot be created. The public entry point over a decoder spec is
+    /// <c>Create(() =&gt; new OnnxGradientSource(spec, ...), data, options, heldOut)</c>.
+    /// </summary>
+    internal static DraftTrainer Create(Func<IGradientSource> sourceFactory, IBatchSource data, TrainingOptions options, EvaluationSet? heldOut = null, ReadOnlyMemory<float> initialParameters = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceFactory);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IGradientSource source = sourceFactory();
+        try
+        {
+            return new DraftTrainer(source, data, options, heldOut, initialParameters.Span);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Gets the trained tensors' layout in <see cref="Parameters"/>.</summary>
     public ParameterLayout Layout { get; }
 
@@ -174,11 +197,13 @@ public sealed class DraftTrainer : IDisposable
     {
         if (!_checkpointConsidered)
         {
-            _checkpointConsidered = true;
+            // Only a successful load (or no file) settles this: after a damaged checkpoint, a second run must not start afresh and overwrite it.
             if (Options is { CheckpointPath: { } path, ResumeFromCheckpoint: true } && File.Exists(path))
             {
                 LoadCheckpoint(path);
             }
+
+            _checkpointConsidered = true;
         }
 
         long started = Stopwatch.GetTimestamp();
@@ -217,9 +242,9 @@ public sealed class DraftTrainer : IDisposable
             if (_horizon == long.MaxValue && _step - stepsBefore >= CalibrationSteps && _step >= Options.WarmupSteps)
             {
                 // A time-budgeted run fixes its horizon once, so the cosine reaches its floor as the budget ends.
-                double perStep = runSeconds / (_step - stepsBefore);
+                double perStep = Math.Max(runSeconds / (_step - stepsBefore), 1e-9);
                 double left = Options.TimeBudget!.Value.TotalSeconds - _elapsedSeconds;
-                _horizon = _step + Math.Max(1, (long)(left / perStep));
+                _horizon = _step + (long)Math.Clamp(left / perStep, 1, int.MaxValue);
             }
 
             bits = null;

@@ -115,6 +115,8 @@ public sealed class CheckpointTests : IDisposable
 
         Assert.Equal(path, exception.FilePath);
         Assert.Contains(path, exception.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidCheckpointException>(() => trainer.RunAsync(null, TestContext.Current.CancellationToken)); // never starts afresh over it
+        Assert.Equal(bytes, File.ReadAllBytes(path));
     }
 
     [Fact]

@@ -80,6 +80,14 @@ public sealed class ExportTests
         Assert.Equal(DecoderParameters.Layout(Tiny).TotalCount, Tiny.ParameterCount);
     }
 
+    [Fact]
+    public void Write_WithATensorOfTheWrongSize_Throws()
+    {
+        ParameterLayout layout = DecoderParameters.Layout(Tiny);
+        float[] parameters = new float[layout.TotalCount];
+        Assert.Throws<ArgumentException>(() => LlamaModelWriter.Write(Tiny, TestModels.Scratch("export-wrong"), _ => parameters.AsMemory(0, 3)));
+    }
+
     /// <summary>Mean CE and KL over the masked positions, computed in float64 from logits.</summary>
     private static (double Ce, double Kl, double Counted) Reference(float[] logits, int vocabulary, TrainingBatch batch)
     {

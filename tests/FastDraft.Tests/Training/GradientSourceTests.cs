@@ -60,6 +60,34 @@ public sealed class GradientSourceTests
     }
 
     [Fact]
+    public void Compute_AllocatesNoManagedMemory_AfterTheFirstStep()
+    {
+        using OnnxGradientSource source = OnnxGradientSource.Create(Tiny, new OnnxGradientSourceOptions
+        {
+            Graph = new TrainingGraphOptions { BatchSize = Batch, SequenceLength = Sequence, SoftTopK = 3 },
+            IntraOpThreads = 1,
+        });
+        float[] parameters = Array.ConvertAll(Parameters(source.Layout, seed: 2), v => (float)v);
+        source.Bind(parameters, new float[source.Layout.TotalCount]);
+        TrainingBatch batch = MakeBatch(Tiny.VocabularySize, 3, seed: 3);
+        source.Compute(batch);
+
+        long least = long.MaxValue;
+        for (int sample = 0; sample < 3; sample++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int step = 0; step < 10; step++)
+            {
+                source.Compute(batch);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, least);
+    }
+
+    [Fact]
     public void Initialize_IsSeeded_WithUnitNormGainsAndSmallMatrices()
     {
         ParameterLayout layout = DecoderParameters.Layout(Tiny);
