@@ -189,12 +189,13 @@ public sealed class DemoCliTests
     }
 
     [Fact]
-    public async Task NoArguments_WritesThePairOnce_StreamsAndComparesWithTargetOnly()
+    public async Task NoArguments_CompletesCodeWithTheTrainedPair_AndComparesWithTargetOnly()
     {
-        Environment.SetEnvironmentVariable("FASTDRAFT_CACHE", TestModels.Scratch("demo-cache"));
         (int code, string output, string error) = await Run();
         Assert.True(code == 0, output + error);
         Assert.Contains("Speculative output identical to target-only output: yes.", output, StringComparison.Ordinal);
         Assert.Matches(@"target only \d+ tok/s: \d+\.\d\dx\.", output);
+        Assert.Matches(@"α = 0\.\d\d \(\d+/\d+\)", output);
+        Assert.Contains("def read_lines(path):", output, StringComparison.Ordinal);
     }
 }
