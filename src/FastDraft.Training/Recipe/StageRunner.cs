@@ -1,5 +1,4 @@
 using FastDraft.ModelWriter;
-using FastDraft.Training.Graph;
 
 namespace FastDraft.Training;
 
@@ -38,14 +37,10 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
             CheckpointPath = Path.Combine(work, $"{stage}.ckpt"),
             CheckpointInterval = 50,
             EvaluationInterval = settings.EvaluationInterval,
-        };
-        var source = OnnxGradientSource.Create(spec, new OnnxGradientSourceOptions
-        {
-            Graph = new TrainingGraphOptions { BatchSize = settings.BatchSize, SequenceLength = settings.SequenceLength, SoftTopK = softTopK },
             KlWeight = settings.KlWeight,
             IntraOpThreads = settings.Threads,
-        });
-        using var trainer = new DraftTrainer(source, data, training, evaluation, start);
+        };
+        using DraftTrainer trainer = DraftTrainer.Create(spec, data, training, evaluation, start);
         Curve.Clear();
         if (settings.EvaluationInterval > 0 && trainer.Step == 0 && !File.Exists(training.CheckpointPath))
         {

@@ -1,3 +1,5 @@
+using FastDraft.ModelWriter;
+using FastDraft.Training.Graph;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
@@ -83,10 +85,34 @@ public sealed class DraftTrainer : IDisposable
         _source.Bind(_parameters, _gradients);
     }
 
+    /// <summary>Creates a trainer for a Llama-style decoder whose loss and gradients come from its ONNX Runtime training graph.</summary>
+    /// <param name="spec">The decoder (vocabulary, shape, tied or untied head); its weights are what is trained.</param>
+    /// <param name="data">The training rows; their length must be <see cref="TrainingOptions.SequenceLength"/>.</param>
+    /// <param name="options">The optimizer, schedule, batch and checkpoint settings.</param>
+    /// <param name="heldOut">Held-out windows for <see cref="EvaluateBitsPerToken"/> and <see cref="TrainingOptions.EvaluationInterval"/>; optional.</param>
+    /// <param name="initialParameters">Parameters to start from (in <see cref="Layout"/> order), for example a previous stage's; empty for the seeded initialisation.</param>
+    /// <returns>The trainer, owning its ONNX Runtime session.</returns>
+    /// <exception cref="ArgumentException">The spec, options or sources are inconsistent.</exception>
+    public static DraftTrainer Create(DecoderSpec spec, IBatchSource data, TrainingOptions options, EvaluationSet? heldOut = null, ReadOnlyMemory<float> initialParameters = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(
+            () => OnnxGradientSource.Create(spec, new OnnxGradientSourceOptions
+            {
+                Graph = new TrainingGraphOptions { BatchSize = options.BatchSize, SequenceLength = options.SequenceLength, SoftTopK = options.SoftTopK },
+                KlWeight = options.KlWeight,
+                IntraOpThreads = options.IntraOpThreads,
+            }),
+            data,
+            options,
+            heldOut,
+            initialParameters);
+    }
+
     /// <summary>
     /// Creates a trainer, checking the options before the (possibly expensive) gradient source is built, and
-    /// disposing the source if the trainer cannot be created. The public entry point over a decoder spec is
-    /// <c>Create(() =&gt; new OnnxGradientSource(spec, ...), data, options, heldOut)</c>.
+    /// disposing the source if the trainer cannot be created.
     /// </summary>
     internal static DraftTrainer Create(Func<IGradientSource> sourceFactory, IBatchSource data, TrainingOptions options, EvaluationSet? heldOut = null, ReadOnlyMemory<float> initialParameters = default)
     {

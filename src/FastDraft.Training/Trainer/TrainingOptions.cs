@@ -81,6 +81,12 @@ public sealed record TrainingOptions
     /// <summary>Gets the optimizer steps between held-out evaluations (0: never; needs an evaluation set). Default 0.</summary>
     public int EvaluationInterval { get; init; }
 
+    /// <summary>Gets the weight of the KL term towards the soft targets when <see cref="SoftTopK"/> &gt; 0; default 1.</summary>
+    public float KlWeight { get; init; } = 1f;
+
+    /// <summary>Gets ONNX Runtime's intra-op threads for the training graph; <see langword="null"/> (default) for one per core.</summary>
+    public int? IntraOpThreads { get; init; }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     internal void Validate()
     {
@@ -179,7 +185,7 @@ public sealed record TrainingOptions
 
         text.Append(CultureInfo.InvariantCulture, $"B{BatchSize};T{SequenceLength};K{SoftTopK};A{AccumulationSteps};");
         text.Append(CultureInfo.InvariantCulture, $"lr{LearningRate:R};min{MinLearningRateRatio:R};warm{WarmupSteps};total{TotalSteps};");
-        text.Append(CultureInfo.InvariantCulture, $"wd{WeightDecay:R};b1{Beta1:R};b2{Beta2:R};eps{Epsilon:R};clip{GradientClipNorm:R};seed{Seed};init{InitialStandardDeviation:R}");
+        text.Append(CultureInfo.InvariantCulture, $"wd{WeightDecay:R};b1{Beta1:R};b2{Beta2:R};eps{Epsilon:R};clip{GradientClipNorm:R};seed{Seed};init{InitialStandardDeviation:R};kl{KlWeight:R}");
         ulong hash = 14695981039346656037UL;
         foreach (char c in text.ToString())
         {
