@@ -44,6 +44,7 @@ internal static class ToolApp
         var root = new RootCommand("fastdraft: train a FastDraft draft for an ONNX Runtime GenAI target (pretrain on a corpus, align on text the target generates) and measure it.");
         root.Subcommands.Add(Recipe("train-draft", "Runs the whole recipe within about --minutes: alignment data, pretraining, alignment (and with --control the equal-compute control), export into --out, measurement.", RecipeStages.All, fixedInterface: true, output, error));
         root.Subcommands.Add(TrainModelCommand.Create(output, error));
+        root.Subcommands.Add(AcceptanceCommand.Create(output));
         root.Subcommands.Add(Recipe("generate-data", "The target continues prompts cut from the corpus's training files; appended to <work>/alignment.fdad, resumable.", RecipeStages.Data, false, output, error));
         root.Subcommands.Add(Recipe("pretrain", "Pretrains the draft on corpus windows for --minutes; checkpointed in the work folder.", RecipeStages.Pretrain, false, output, error));
         root.Subcommands.Add(Recipe("align", "Fine-tunes the pretrained draft on the target's continuations (plus corpus windows) for --minutes.", RecipeStages.Align, false, output, error));

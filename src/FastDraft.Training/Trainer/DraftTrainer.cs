@@ -18,6 +18,7 @@ namespace FastDraft.Training;
 public sealed class DraftTrainer : IDisposable
 {
     private const int CalibrationSteps = 10;
+    private const int RecalibrationInterval = 25;
     private readonly IGradientSource _source;
     private readonly IBatchSource _data;
     private readonly EvaluationSet? _heldOut;
@@ -265,9 +266,11 @@ public sealed class DraftTrainer : IDisposable
             loss = TrainStep(learningRate, out double gradientNorm);
             runSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             _elapsedSeconds = elapsedBefore + runSeconds;
-            if (_horizon == long.MaxValue && _step - stepsBefore >= CalibrationSteps && _step >= Options.WarmupSteps)
+            if (Options.TotalSteps is null && _step - stepsBefore >= CalibrationSteps && _step >= Options.WarmupSteps
+                && (_horizon == long.MaxValue || (_step - stepsBefore) % RecalibrationInterval == 0))
             {
-                // A time-budgeted run fixes its horizon once, so the cosine reaches its floor as the budget ends.
+                // A time-budgeted run sets its horizon from the measured step time so that the cosine reaches its floor
+                // as the budget ends, and corrects it now and then: step times change as the machine gets busier or quieter.
                 double perStep = Math.Max(runSeconds / (_step - stepsBefore), 1e-9);
                 double left = Options.TimeBudget!.Value.TotalSeconds - _elapsedSeconds;
                 _horizon = _step + (long)Math.Clamp(left / perStep, 1, int.MaxValue);

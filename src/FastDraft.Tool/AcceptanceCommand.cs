@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FastDraft.OnnxRuntime;
+using FastDraft.Text;
+using FastDraft.Training;
+
+namespace FastDraft.Tool;
+
+/// <summary><c>fastdraft acceptance</c>: α of any drafts on a prompts file, teacher-forced along the target's greedy continuations.</summary>
+internal static class AcceptanceCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var target = new Option<string>("--target") { Description = "The target model folder.", Required = true };
+        var drafts = new Option<string[]>("--draft") { Description = "A draft model folder (repeat to compare several).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\".", Required = true };
+        var tokens = new Option<int>("--tokens") { Description = "Greedy continuation length per prompt.", DefaultValueFactory = _ => 128 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line: alpha and tokens per target pass per draft." };
+        var command = new Command("acceptance", "Measures greedy acceptance (α) of one or more drafts on the prompts of a file, teacher-forced along the target's own greedy continuations, with the simulated tokens per target pass at K = 2, 4, 8.");
+        foreach (Option option in new Option[] { target, drafts, prompts, tokens, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            int length = parsed.GetValue(tokens);
+            if (length < 1)
+            {
+                throw new ArgumentException($"--tokens must be at least 1; got {length}.");
+            }
+
+            string targetFolder = parsed.GetValue(target)!;
+            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder);
+            List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
+            IReadOnlyList<ReferenceContinuation> references = await AcceptanceEvaluator.CreateReferencesAsync(model, promptIds, length, cancellationToken).ConfigureAwait(false);
+            var results = new Dictionary<string, object>();
+            output.WriteLine($"{promptIds.Count} prompts × {length} tokens, teacher-forced on the target's greedy continuations:");
+            output.WriteLine("draft                                     alpha   alpha@32  tok/pass K=2   K=4    K=8");
+            foreach (string folder in parsed.GetValue(drafts)!)
+            {
+                using OnnxCausalLM draft = OnnxCausalLM.Load(folder);
+                AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references, cancellationToken);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Shorten(folder),-40} {report.Alpha,6:F3}  {report.AlphaFirst32,6:F3}    {report.TokensPerTargetPass[2],6:F2}  {report.TokensPerTargetPass[4],6:F2}  {report.TokensPerTargetPass[8],6:F2}"));
+                results[folder] = new Dictionary<string, object>
+                {
+                    ["alpha"] = report.Alpha,
+                    ["alpha_first_32"] = report.AlphaFirst32,
+                    ["positions"] = report.Positions,
+                    ["tokens_per_target_pass"] = report.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value),
+                };
+            }
+
+            if (parsed.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["prompts"] = promptIds.Count, ["tokens"] = length, ["drafts"] = results }));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Shorten(string path) => path.Length <= 40 ? path : "…" + path[^39..];
+}
+
+/// <summary>Reads a JSONL prompts file: <c>{"prompt": "text"}</c> or <c>{"ids": [1, 2, 3]}</c> per line.</summary>
+internal static class PromptFile
+{
+    public static List<int[]> Read(string path, Func<ITextTokenizer> tokenizer)
+    {
+        var prompts = new List<int[]>();
+        ITextTokenizer? loaded = null;
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            using JsonDocument document = JsonDocument.Parse(text);
+            JsonElement root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ids", out JsonElement ids) && ids.ValueKind == JsonValueKind.Array)
+            {
+                prompts.Add([.. ids.EnumerateArray().Select(id => id.GetInt32())]);
+            }
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("prompt", out JsonElement prompt) && prompt.ValueKind == JsonValueKind.String)
+            {
+                loaded ??= tokenizer();
+                prompts.Add([.. loaded.Encode(prompt.GetString()!)]);
+            }
+            else
+            {
+                throw new InvalidDataException($"'{path}' line {line}: expected an object with \"prompt\" (a string) or \"ids\" (an array of token ids).");
+            }
+
+            if (prompts[^1].Length == 0)
+            {
+                throw new InvalidDataException($"'{path}' line {line}: the prompt is empty.");
+            }
+        }
+
+        return prompts.Count > 0 ? prompts : throw new InvalidDataException($"'{path}' holds no prompts.");
+    }
+}
