@@ -28,9 +28,10 @@ internal static class TrainModelCommand
         var sequence = new Option<int>("--sequence-length") { Description = "Tokens per training sequence.", DefaultValueFactory = _ => 256 };
         var rate = new Option<double>("--learning-rate") { Description = "Peak learning rate (warm-up, then cosine to a tenth).", DefaultValueFactory = _ => 2e-3 };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: one per core)." };
+        var continueFrom = new Option<string?>("--continue-from") { Description = "The work folder (or model.params file) of a finished train-model run of the same shape to continue from, with a fresh schedule." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line (steps, tokens_per_second, heldout_bits_per_token, curve)." };
         var command = new Command("train-model", "Pretrains a Llama-style decoder from scratch on a corpus (for example a small target to train a draft for) and exports it with the tokenizer files.");
-        foreach (Option option in new Option[] { tokenizer, corpus, outFolder, work, minutes, layers, hidden, heads, kvHeads, intermediate, context, include, seed, batch, sequence, rate, threads, json })
+        foreach (Option option in new Option[] { tokenizer, corpus, outFolder, work, minutes, layers, hidden, heads, kvHeads, intermediate, context, include, seed, batch, sequence, rate, threads, continueFrom, json })
         {
             command.Options.Add(option);
         }
@@ -66,6 +67,7 @@ internal static class TrainModelCommand
                 SequenceLength = parsed.GetValue(sequence),
                 LearningRate = parsed.GetValue(rate),
                 Threads = parsed.GetValue(threads),
+                ContinueFrom = parsed.GetValue(continueFrom),
             };
             using var display = new ProgressDisplay(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
             ModelTrainingResult result = await ModelTraining.RunAsync(options, display, cancellationToken).ConfigureAwait(false);

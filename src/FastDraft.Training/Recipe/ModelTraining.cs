@@ -52,6 +52,12 @@ public sealed record ModelTrainingOptions
 
     /// <summary>Gets ONNX Runtime's intra-op threads; null for one per core.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Gets a finished training run to continue from (its work folder's <c>model.params</c>), with a fresh schedule; the
+    /// shape must be the same. <see langword="null"/> (default) starts from the seeded initialisation.
+    /// </summary>
+    public string? ContinueFrom { get; init; }
 }
 
 /// <summary>The outcome of <see cref="ModelTraining.RunAsync"/>.</summary>
@@ -103,7 +109,14 @@ public static class ModelTraining
         File.WriteAllLines(Path.Combine(work, "heldout-files.txt"), heldOut.FileNames);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
         var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
-        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, null).ConfigureAwait(false);
+        float[]? start = null;
+        if (options.ContinueFrom is { } previous)
+        {
+            string file = Directory.Exists(previous) ? Path.Combine(previous, "model.params") : previous;
+            start = (StageResult.TryRead(file) ?? throw new FileNotFoundException($"No finished training run to continue from at '{file}'.", file)).Parameters;
+        }
+
+        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, start).ConfigureAwait(false);
         ParameterLayout layout = DecoderParameters.Layout(spec);
         DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
         TokenizerFiles.Copy(tokenizerFolder, options.Output);
