@@ -42,14 +42,8 @@ public static class DraftRecipe
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
         DecoderSpec spec = options.Shape.ToSpec(target.Info);
         var watch = Stopwatch.StartNew();
-        progress?.Report(new RecipeProgress("corpus", $"tokenizing {options.Corpus}", 0, TimeSpan.Zero));
         int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
-        TokenCorpus corpus = Directory.Exists(options.Corpus)
-            ? TokenCorpus.FromFolder(options.Corpus, options.IncludePattern, tokenizer, separator)
-            : TokenCorpus.FromFileList(options.Corpus, tokenizer, separator);
-        (TokenCorpus train, TokenCorpus heldOut) = corpus.SplitByFile(options.HeldOutFraction, options.Seed);
-        File.WriteAllLines(Path.Combine(work, "train-files.txt"), train.FileNames);
-        File.WriteAllLines(Path.Combine(work, "heldout-files.txt"), heldOut.FileNames);
+        (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, separator, options.HeldOutFraction, options.Seed, work, progress);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 32);
         seconds["corpus"] = Lap(watch);
 

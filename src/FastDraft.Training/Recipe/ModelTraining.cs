@@ -100,13 +100,7 @@ public static class ModelTraining
             PaddingTokenId = endOfText,
         };
         spec.Validate();
-        progress?.Report(new RecipeProgress("corpus", $"tokenizing {options.Corpus}", 0, TimeSpan.Zero));
-        TokenCorpus corpus = Directory.Exists(options.Corpus)
-            ? TokenCorpus.FromFolder(options.Corpus, options.IncludePattern, tokenizer, endOfText)
-            : TokenCorpus.FromFileList(options.Corpus, tokenizer, endOfText);
-        (TokenCorpus train, TokenCorpus heldOut) = corpus.SplitByFile(options.HeldOutFraction, options.Seed);
-        File.WriteAllLines(Path.Combine(work, "train-files.txt"), train.FileNames);
-        File.WriteAllLines(Path.Combine(work, "heldout-files.txt"), heldOut.FileNames);
+        (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
         var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
         float[]? start = null;

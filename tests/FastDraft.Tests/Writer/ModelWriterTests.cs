@@ -1,7 +1,6 @@
 using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
-using GenAI = Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace FastDraft.Tests.Writer;
 
@@ -11,23 +10,6 @@ public sealed class ModelWriterTests
         new SpeculativeGenerator(model)
             .GenerateToListAsync(prompt, new GenerationOptions { MaxNewTokens = tokens, IgnoreEndOfSequence = ignoreEos })
             .GetAwaiter().GetResult().Ids;
-
-    /// <summary>Greedy decoding by ONNX Runtime GenAI 0.18 itself: an independent oracle.</summary>
-    private static int[] GenAIGreedy(string folder, int[] prompt, int tokens)
-    {
-        using var model = new GenAI.Model(folder);
-        using var parameters = new GenAI.GeneratorParams(model);
-        parameters.SetSearchOption("max_length", prompt.Length + tokens);
-        parameters.SetSearchOption("do_sample", false);
-        using var generator = new GenAI.Generator(model, parameters);
-        generator.AppendTokens(prompt);
-        while (!generator.IsDone())
-        {
-            generator.GenerateNextToken();
-        }
-
-        return generator.GetSequence(0)[prompt.Length..].ToArray();
-    }
 
     [Fact]
     public void BothAttentionFlavours_ComputeTheSameFunctionFromTheSameWeights()
@@ -61,7 +43,7 @@ public sealed class ModelWriterTests
         OnnxCausalLM ours = LoadedModels.Get(folder);
         foreach (int[] prompt in Prompts.For(96, count: 5, seed: 3, firstToken: 1))
         {
-            int[] oracle = GenAIGreedy(folder, prompt, 40);
+            int[] oracle = GenAIOracle.Greedy(folder, prompt, 40);
             Assert.Equal(oracle, TargetOnly(ours, prompt, 40, ignoreEos: false));
         }
     }
@@ -76,7 +58,7 @@ public sealed class ModelWriterTests
         OnnxCausalLM ours = LoadedModels.Get(folder);
         foreach (int[] prompt in Prompts.For(ours.Info.VocabularySize, count: 3, seed: 11))
         {
-            Assert.Equal(GenAIGreedy(folder, prompt, 24), TargetOnly(ours, prompt, 24, ignoreEos: false));
+            Assert.Equal(GenAIOracle.Greedy(folder, prompt, 24), TargetOnly(ours, prompt, 24, ignoreEos: false));
         }
     }
 
