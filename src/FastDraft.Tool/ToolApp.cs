@@ -25,7 +25,10 @@ internal static class ToolApp
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            // Ctrl-C cancels the token; a training step (seconds on a big shape) and the checkpoint written after it
+            // must finish before the process ends, so the wait is longer than System.CommandLine's default two seconds.
+            var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromMinutes(1) };
+            return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
