@@ -9,6 +9,9 @@ namespace FastDraft.Tool;
 /// </summary>
 internal sealed class ProgressDisplay(TextWriter writer, bool interactive) : IProgress<RecipeProgress>, IDisposable
 {
+    /// <summary>A display on <paramref name="error"/>: redrawn in place when it is the console's error stream on a terminal, plain lines otherwise.</summary>
+    public static ProgressDisplay For(TextWriter error) => new(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
+
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan TerminalInterval = TimeSpan.FromMilliseconds(200);
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();

@@ -54,12 +54,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             }
         }
 
-        double minutes = parsed.GetValue(_minutes);
-        if (!(minutes > 0 && minutes < 100_000))
-        {
-            throw new ArgumentException($"--minutes must be a positive number of minutes; got {minutes}.");
-        }
-
+        TimeSpan budget = ToolArguments.Budget(parsed.GetValue(_minutes));
         string? output = parsed.GetValue(_out);
         string work = parsed.GetValue(_work) ?? output!.TrimEnd('/', '\\') + ".work";
         RecipeStages selected = stages;
@@ -75,7 +70,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             Output = output ?? Path.Combine(work, "aligned"),
             WorkFolder = work,
             Stages = selected,
-            Budget = TimeSpan.FromMinutes(minutes),
+            Budget = budget,
             Shape = new DraftShape
             {
                 Layers = parsed.GetValue(_layers),

@@ -66,7 +66,7 @@ internal static class ToolApp
         {
             DraftRecipeOptions recipe = options.Read(parsed);
             bool json = parsed.GetValue(options.Json);
-            using var display = new ProgressDisplay(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
+            using ProgressDisplay display = ProgressDisplay.For(error);
             DraftRecipeResult result = await DraftRecipe.RunAsync(recipe, display, cancellationToken).ConfigureAwait(false);
             display.Finish();
             Report.Write(result, recipe, json, output);

@@ -38,19 +38,13 @@ internal static class TrainModelCommand
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            double budget = parsed.GetValue(minutes);
-            if (!(budget > 0 && budget < 100_000))
-            {
-                throw new ArgumentException($"--minutes must be a positive number of minutes; got {budget}.");
-            }
-
             var options = new ModelTrainingOptions
             {
                 Tokenizer = parsed.GetValue(tokenizer),
                 Corpus = parsed.GetValue(corpus)!,
                 Output = parsed.GetValue(outFolder)!,
                 WorkFolder = parsed.GetValue(work),
-                Budget = TimeSpan.FromMinutes(budget),
+                Budget = ToolArguments.Budget(parsed.GetValue(minutes)),
                 Shape = new DecoderSpec
                 {
                     Layers = parsed.GetValue(layers),
@@ -69,7 +63,7 @@ internal static class TrainModelCommand
                 Threads = parsed.GetValue(threads),
                 ContinueFrom = parsed.GetValue(continueFrom),
             };
-            using var display = new ProgressDisplay(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
+            using ProgressDisplay display = ProgressDisplay.For(error);
             ModelTrainingResult result = await ModelTraining.RunAsync(options, display, cancellationToken).ConfigureAwait(false);
             display.Finish();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained {result.Parameters:N0} parameters for {result.Steps} steps at {result.TokensPerSecond:F0} tok/s; held-out {result.HeldOutBitsPerToken:F3} bits/token ({result.TrainFiles} train / {result.HeldOutFiles} held-out files). Model: {options.Output}"));

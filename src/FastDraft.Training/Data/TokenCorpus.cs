@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace FastDraft.Training;
 
 /// <summary>
@@ -145,31 +147,20 @@ public sealed class TokenCorpus
     /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/>.</summary>
     /// <param name="start">The first position in the stream.</param>
     /// <param name="destination">Receives the ids.</param>
-    public void CopyTo(int start, Span<int> destination)
-    {
-        if (_narrow is not null)
-        {
-            ReadOnlySpan<ushort> source = _narrow.AsSpan(start, destination.Length);
-            for (int i = 0; i < source.Length; i++)
-            {
-                destination[i] = source[i];
-            }
-        }
-        else
-        {
-            _wide.AsSpan(start, destination.Length).CopyTo(destination);
-        }
-    }
+    public void CopyTo(int start, Span<int> destination) => CopyTokens(start, destination);
 
-    /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/>.</summary>
-    internal void CopyTo(int start, Span<long> destination)
+    /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/> (the training graph's int64 ids).</summary>
+    internal void CopyTo(int start, Span<long> destination) => CopyTokens(start, destination);
+
+    private void CopyTokens<T>(int start, Span<T> destination)
+        where T : struct, INumberBase<T>
     {
         if (_narrow is not null)
         {
             ReadOnlySpan<ushort> source = _narrow.AsSpan(start, destination.Length);
             for (int i = 0; i < source.Length; i++)
             {
-                destination[i] = source[i];
+                destination[i] = T.CreateTruncating(source[i]);
             }
         }
         else
@@ -177,7 +168,7 @@ public sealed class TokenCorpus
             ReadOnlySpan<int> source = _wide.AsSpan(start, destination.Length);
             for (int i = 0; i < source.Length; i++)
             {
-                destination[i] = source[i];
+                destination[i] = T.CreateTruncating(source[i]);
             }
         }
     }
