@@ -45,16 +45,24 @@ public sealed class AllocationTests
         // Warm up both lengths (JIT, pooled arrays of each size, lazily grown buffers).
         Run(100, out _);
         Run(400, out _);
-        long shortRun = Run(100, out int shortCount);
-        long longRun = Run(400, out int longCount);
 
-        Assert.Equal((100, 400), (shortCount, longCount));
-        TestContext.Current.TestOutputHelper?.WriteLine($"{targetFlavour} + {draftKind}{(sampling ? " sampling" : " greedy")}: {shortRun} B for 100 tokens, {longRun} B for 400 tokens");
+        // A per-token allocation shows in every measurement; a one-off one (a shared pool refilled after
+        // a gen-2 collection trimmed it while other tests ran) does not, so a clean measurement within
+        // three attempts passes and three dirty ones fail.
+        long shortRun = 0, extraFor300Tokens = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && extraFor300Tokens > 256; attempt++)
+        {
+            shortRun = Run(100, out int shortCount);
+            long longRun = Run(400, out int longCount);
+            Assert.Equal((100, 400), (shortCount, longCount));
+            TestContext.Current.TestOutputHelper?.WriteLine($"{targetFlavour} + {draftKind}{(sampling ? " sampling" : " greedy")}: {shortRun} B for 100 tokens, {longRun} B for 400 tokens");
+            extraFor300Tokens = longRun - shortRun;
+        }
+
         long perGeneration = shortRun;
-        long extraFor300Tokens = longRun - shortRun;
         Assert.True(
             extraFor300Tokens <= 256,
-            $"300 more tokens allocated {extraFor300Tokens} more bytes ({extraFor300Tokens / 300.0:F1} B/token); one generation's fixed cost is {perGeneration} bytes.");
+            $"300 more tokens allocated {extraFor300Tokens} more bytes ({extraFor300Tokens / 300.0:F1} B/token) in each of three measurements; one generation's fixed cost is {perGeneration} bytes.");
         Assert.True(perGeneration < 64 * 1024, $"one generation's fixed allocation is {perGeneration} bytes");
     }
 }
