@@ -172,7 +172,7 @@ public sealed class SpeculativeGenerator
         // Each enumeration records its own run: into the caller's statistics, claimed until the stream
         // ends (a second enumeration into the same object meanwhile throws here), or into fresh ones.
         stats ??= new GenerationStats();
-        stats.Begin(prompt.Length);
+        stats.Begin(prompt.Length, Draft is null ? 0 : Options.DraftTokens);
         try
         {
             using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary, prompt.Length);

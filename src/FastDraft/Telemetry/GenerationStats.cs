@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 
 namespace FastDraft;
@@ -32,6 +33,10 @@ public sealed class GenerationStats
     private long _prefillTicks;
     private long _targetTicks;
     private long _draftTicks;
+    private int[] _acceptedAt = [];
+    private int[] _evaluatedAt = [];
+    private ReadOnlyCollection<int> _acceptedByPosition = ReadOnlyCollection<int>.Empty;
+    private ReadOnlyCollection<int> _evaluatedByPosition = ReadOnlyCollection<int>.Empty;
 
     /// <summary>Gets the number of prompt tokens.</summary>
     public int PromptTokens { get; private set; }
@@ -50,6 +55,20 @@ public sealed class GenerationStats
     /// ended in a rejection, the rejected one. Proposals after a rejection are never judged.
     /// </summary>
     public int EvaluatedTokens { get; private set; }
+
+    /// <summary>
+    /// Gets, for each draft position (index 0 is the first proposal of a round), how many proposals at
+    /// that position the target accepted. Its length is the generator's <see cref="SpeculativeOptions.DraftTokens"/>
+    /// (0 without a draft).
+    /// </summary>
+    public IReadOnlyList<int> AcceptedByPosition => _acceptedByPosition;
+
+    /// <summary>
+    /// Gets, for each draft position, how many proposals at that position the target judged (a proposal is
+    /// judged when every earlier one in its round was accepted). Accepted ÷ judged at position i is the
+    /// acceptance rate α of the i-th proposal of a round.
+    /// </summary>
+    public IReadOnlyList<int> EvaluatedByPosition => _evaluatedByPosition;
 
     /// <summary>Gets the number of decoding rounds after the prompt pass (each is one target pass).</summary>
     public int Rounds { get; private set; }
@@ -110,7 +129,7 @@ public sealed class GenerationStats
 
     /// <summary>Claims the instance for one run and resets it.</summary>
     /// <exception cref="InvalidOperationException">Another run is still recording into this instance.</exception>
-    internal void Begin(int promptTokens)
+    internal void Begin(int promptTokens, int maxDraftTokens)
     {
         if (Interlocked.Exchange(ref _recording, 1) != 0)
         {
@@ -125,6 +144,16 @@ public sealed class GenerationStats
         StopReason = StopReason.None;
         _prefillTicks = _targetTicks = _draftTicks = 0;
         _firstTokenTimestamp = _endTimestamp = 0;
+        if (_acceptedAt.Length != maxDraftTokens)
+        {
+            _acceptedAt = new int[maxDraftTokens];
+            _evaluatedAt = new int[maxDraftTokens];
+            _acceptedByPosition = new ReadOnlyCollection<int>(_acceptedAt);
+            _evaluatedByPosition = new ReadOnlyCollection<int>(_evaluatedAt);
+        }
+
+        Array.Clear(_acceptedAt);
+        Array.Clear(_evaluatedAt);
         _startTimestamp = Stopwatch.GetTimestamp();
     }
 
@@ -158,6 +187,16 @@ public sealed class GenerationStats
         Rounds++;
         AcceptedTokens += accepted;
         EvaluatedTokens += accepted + (accepted < drafted ? 1 : 0);
+        for (int i = 0; i < accepted; i++)
+        {
+            _acceptedAt[i]++;
+            _evaluatedAt[i]++;
+        }
+
+        if (accepted < drafted)
+        {
+            _evaluatedAt[accepted]++;
+        }
         return ticks;
     }
 

@@ -104,6 +104,13 @@ public sealed class GeneratorTests
         // Nine full rounds; the budget then shrinks the last proposals.
         Assert.Equal([TokenSource.Target, .. Enumerable.Repeat(round, 9).SelectMany(r => r)], result.Tokens.Take(28).Select(t => t.Source));
         Assert.Equal(0.5, result.Stats.AcceptanceRate);
+
+        // By position: nine rounds accept positions 1-2 and reject 3; the last, cut to two proposals,
+        // accepts its first and rejects its second.
+        Assert.Equal([10, 9, 0, 0], result.Stats.AcceptedByPosition);
+        Assert.Equal([10, 10, 9, 0], result.Stats.EvaluatedByPosition);
+        Assert.Equal(result.Stats.AcceptedTokens, result.Stats.AcceptedByPosition.Sum());
+        Assert.Equal(result.Stats.EvaluatedTokens, result.Stats.EvaluatedByPosition.Sum());
     }
 
     [Fact]
