@@ -175,7 +175,7 @@ public sealed class SpeculativeGenerator
         stats.Begin(prompt.Length, Draft is null ? 0 : Options.DraftTokens);
         try
         {
-            using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary, prompt.Length);
+            using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
             using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
             var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
             using IModelSession target = Target.CreateSession(capacity);
