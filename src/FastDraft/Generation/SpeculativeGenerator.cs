@@ -198,8 +198,14 @@ public sealed class SpeculativeGenerator
         }
         finally
         {
-            await tokens.DisposeAsync().ConfigureAwait(false);
-            telemetry.End();
+            try
+            {
+                await tokens.DisposeAsync().ConfigureAwait(false); // the decoding's own clean-up: sessions, pooled buffers
+            }
+            finally
+            {
+                telemetry.End();
+            }
         }
     }
 
