@@ -44,7 +44,7 @@ public sealed class SpeculativeChatClient : IChatClient
         ITextTokenizer tokenizer = generator.Tokenizer ?? throw new ArgumentException("The generator needs a tokenizer to chat.", nameof(generator));
         Generator = generator;
         Template = template;
-        _metadata = new ChatClientMetadata("FastDraft", null, generator.Target.Info.Name);
+        _metadata = new ChatClientMetadata(FastDraftTelemetry.ProviderName, null, generator.Target.Info.Name);
 
         // The end of an assistant turn stops generation: as a token when it is one (special tokens
         // have no text to match), else as a stop sequence.

@@ -41,7 +41,7 @@ internal sealed class DraftLengthController
     /// <summary>Gets the current acceptance estimate.</summary>
     public double Acceptance => _acceptances / _trials;
 
-    /// <summary>Records the draft's and the target's prompt passes (stopwatch ticks): the first guess at the draft's cost.</summary>
+    /// <summary>Records the draft's and the target's prompt passes (timestamp ticks of the generator's time provider): the first guess at the draft's cost.</summary>
     public void RecordPromptPasses(long draftTicks, long targetTicks) =>
         _expensiveDraft = draftTicks > ExpensivePromptPassRatio * targetTicks;
 
@@ -95,7 +95,7 @@ internal sealed class DraftLengthController
         return 0;
     }
 
-    /// <summary>Records a round: its proposals, how many were accepted, and the draft and target times (in stopwatch ticks).</summary>
+    /// <summary>Records a round: its proposals, how many were accepted, and the draft and target times (timestamp ticks of the generator's time provider).</summary>
     public void Record(int drafted, int accepted, long draftTicks, long verifyTicks)
     {
         if (!_adaptive)

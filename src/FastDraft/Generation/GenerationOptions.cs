@@ -80,12 +80,6 @@ public sealed record GenerationOptions
     /// </summary>
     public IReadOnlyList<ILogitsProcessor>? LogitsProcessors { get; init; }
 
-    /// <summary>Gets a value indicating whether the sampler needs a scratch row even when greedy (set by the generator for the draft confidence stop).</summary>
-    internal bool NeedsWorkBuffer { get; init; }
-
-    /// <summary>Gets a deliberate error for tests that prove the statistical tests can fail; never set outside them.</summary>
-    internal SamplingFault Fault { get; init; }
-
     internal void Validate(ModelInfo target, int promptLength, string paramName)
     {
         ValidateSampling(paramName);
@@ -140,17 +134,4 @@ public sealed record GenerationOptions
             throw new ArgumentException("LogitsProcessors must not contain null.", paramName);
         }
     }
-}
-
-/// <summary>Known ways speculative sampling has been implemented wrongly, injectable by tests.</summary>
-internal enum SamplingFault
-{
-    /// <summary>Correct behaviour.</summary>
-    None,
-
-    /// <summary>The draft samples from its processed distribution, but verification uses q without the processors.</summary>
-    UnprocessedDraftDistribution,
-
-    /// <summary>After a rejection, the replacement is drawn from p instead of the residual max(0, p − q).</summary>
-    ReplacementFromTarget,
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using FastDraft.Sampling;
+using FastDraft.Telemetry;
 using FastDraft.Text;
 using FastDraft.Verification;
 
@@ -24,11 +24,18 @@ namespace FastDraft;
 /// generation owns its target and draft sessions (key/value caches) and disposes them when its
 /// stream ends, is abandoned, fails or is cancelled. The generator never disposes the models.
 /// </para>
+/// <para>
+/// Telemetry: each generation is recorded in its <see cref="GenerationStats"/> and, for whoever
+/// listens, reported through the <c>FastDraft</c> meter and activity source (see
+/// <see cref="FastDraftTelemetry"/>), timed by <see cref="SpeculativeOptions.TimeProvider"/>.
+/// </para>
 /// </remarks>
 public sealed class SpeculativeGenerator
 {
     /// <summary>Room for new tokens in a generation's first context buffer; longer generations grow it.</summary>
     private const int InitialRoom = 1024;
+    private readonly TimeProvider _time;
+    private readonly GenerationMetrics _metrics;
 
     /// <summary>Initializes a generator.</summary>
     /// <param name="target">The model whose output is produced.</param>
@@ -69,6 +76,8 @@ public sealed class SpeculativeGenerator
         Draft = draft;
         Options = options;
         Tokenizer = tokenizer;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _metrics = GenerationMetrics.For(options.MeterFactory);
     }
 
     /// <summary>Gets the target model.</summary>
@@ -150,6 +159,11 @@ public sealed class SpeculativeGenerator
         return GenerateCore(prompt.ToArray(), options, stats, cancellationToken);
     }
 
+    /// <summary>
+    /// One enumeration's telemetry around its decoding: starts recording when the enumeration starts,
+    /// notes the exception it fails with, and ends the record however it ends (stopped, failed,
+    /// cancelled, or abandoned by its consumer).
+    /// </summary>
     private async IAsyncEnumerable<GeneratedToken> GenerateCore(
         int[] prompt,
         GenerationOptions options,
@@ -157,6 +171,50 @@ public sealed class SpeculativeGenerator
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Each enumeration records its own run: into the caller's statistics, claimed until the stream
+        // ends (a second enumeration into the same object meanwhile throws here), or into fresh ones.
+        var telemetry = new GenerationRecorder(_metrics, stats ?? new GenerationStats(), _time, Target.Info.Name, Draft, Options.DraftTokens, prompt.Length, options);
+        IAsyncEnumerator<GeneratedToken> tokens = Decode(prompt, options, telemetry, cancellationToken).GetAsyncEnumerator(CancellationToken.None); // the token is Decode's already
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await tokens.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception exception)
+                {
+                    telemetry.Fail(exception, cancellationToken);
+                    throw;
+                }
+
+                yield return tokens.Current;
+            }
+        }
+        finally
+        {
+            try
+            {
+                await tokens.DisposeAsync().ConfigureAwait(false); // the decoding's own clean-up: sessions, pooled buffers
+            }
+            finally
+            {
+                telemetry.End();
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<GeneratedToken> Decode(
+        int[] prompt,
+        GenerationOptions options,
+        GenerationRecorder telemetry,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         int maxNewTokens = options.MaxNewTokens;
         int capacity = prompt.Length + maxNewTokens; // validated: at most the context length
         int vocabulary = Target.Info.VocabularySize;
@@ -168,14 +226,9 @@ public sealed class SpeculativeGenerator
         // input (the pending token and the drafts) is a slice of it. It is pooled, and grows as the
         // generation gets long: MaxNewTokens bounds it, but a generation may end far sooner.
         int[] context = ArrayPool<int>.Shared.Rent(Math.Min(capacity, prompt.Length + InitialRoom));
-
-        // Each enumeration records its own run: into the caller's statistics, claimed until the stream
-        // ends (a second enumeration into the same object meanwhile throws here), or into fresh ones.
-        stats ??= new GenerationStats();
-        stats.Begin(prompt.Length, Draft is null ? 0 : Options.DraftTokens);
         try
         {
-            using var sampler = new TokenSampler(options with { NeedsWorkBuffer = Options.DraftConfidenceThreshold > 0 }, vocabulary, prompt.Length);
+            using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
             using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
             var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
             using IModelSession target = Target.CreateSession(capacity);
@@ -185,15 +238,17 @@ public sealed class SpeculativeGenerator
             int length = prompt.Length;
 
             // Prompt pass: its last row gives the first token, from the target alone.
-            long started = Stopwatch.GetTimestamp();
+            long started = _time.GetTimestamp();
             target.Append(prompt, cancellationToken);
             context[length] = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
-            long targetRead = Stopwatch.GetTimestamp();
+            long targetRead = _time.GetTimestamp();
             draft?.Propose(context.AsSpan(0, length), [], draftSampler, cancellationToken); // the draft reads the prompt now too
-            draftLength.RecordPromptPasses(Stopwatch.GetTimestamp() - targetRead, targetRead - started);
-            stats.RecordPrefill(started);
+            long draftRead = _time.GetTimestamp();
+            draftLength.RecordPromptPasses(draftRead - targetRead, targetRead - started);
+            telemetry.PromptPass(targetRead - started, draftRead - targetRead, draft?.ModelCalls ?? 0);
             int produced = 1;
             int generated = 0;
+            int emitted = 0;
             TokenSource source = TokenSource.Target;
 
             while (true)
@@ -209,14 +264,16 @@ public sealed class SpeculativeGenerator
                     reason = stops.Check(token, ++generated, maxNewTokens);
                     if (text is null)
                     {
-                        yield return stats.Emit(token, from, null);
+                        telemetry.Token();
+                        yield return new GeneratedToken(token, from, emitted++);
                         continue;
                     }
 
                     bool stopSequence = text.Add(token, from, last: reason != StopReason.None);
                     foreach (ReleasedToken released in text.Released)
                     {
-                        yield return stats.Emit(released.Id, released.Source, released.Text);
+                        telemetry.Token();
+                        yield return new GeneratedToken(released.Id, released.Source, emitted++, released.Text);
                     }
 
                     reason = stopSequence ? StopReason.StopSequence : reason;
@@ -224,6 +281,7 @@ public sealed class SpeculativeGenerator
 
                 if (reason != StopReason.None)
                 {
+                    telemetry.Stop(reason);
                     break;
                 }
 
@@ -232,23 +290,24 @@ public sealed class SpeculativeGenerator
                 // Draft: propose up to K tokens into the context (K adapted to what drafting has been
                 // worth so far), never more than the remaining budget can emit (each round emits the
                 // accepted proposals plus one target token).
-                int budget = Math.Min(draftLength.Next(), maxNewTokens - generated - 1);
+                int chosen = draftLength.Next();
+                int budget = Math.Min(chosen, maxNewTokens - generated - 1);
                 context = Reserve(context, length, length + budget + 1, capacity, draftSampler);
                 int drafted = 0;
                 long draftTicks = 0;
                 draftSampler.Begin(length);
                 if (draft is not null && budget > 0)
                 {
-                    started = Stopwatch.GetTimestamp();
+                    started = _time.GetTimestamp();
                     drafted = draft.Propose(context.AsSpan(0, length), context.AsSpan(length, budget), draftSampler, cancellationToken);
                     draftSampler.CheckProposal(context.AsSpan(length, drafted));
-                    draftTicks = stats.RecordDraft(started, drafted, draft.ModelCalls);
+                    draftTicks = _time.GetTimestamp() - started;
                 }
 
                 // Verify: one target pass over the pending token (emitted, not yet cached) and every
                 // proposal. Greedy: accept while the target's argmax agrees. Sampling: accept with
                 // probability min(1, p/q), else draw the target's token from the residual.
-                started = Stopwatch.GetTimestamp();
+                started = _time.GetTimestamp();
                 int cached = target.Length;
                 target.Append(context.AsSpan(length - 1, drafted + 1), cancellationToken);
                 Verdict verdict = sampler.IsGreedy
@@ -259,7 +318,9 @@ public sealed class SpeculativeGenerator
                 // rolls itself back when it next sees the context. The target's token goes over the
                 // first rejected proposal.
                 target.Truncate(cached + 1 + verdict.Accepted);
-                draftLength.Record(drafted, verdict.Accepted, draftTicks, stats.RecordVerification(started, drafted, verdict.Accepted));
+                long verifyTicks = _time.GetTimestamp() - started;
+                draftLength.Record(drafted, verdict.Accepted, draftTicks, verifyTicks);
+                telemetry.Round(chosen, drafted, verdict.Accepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0);
                 context[length + verdict.Accepted] = verdict.Next;
                 produced = verdict.Accepted + 1;
                 source = drafted == 0 ? TokenSource.Target
@@ -270,7 +331,6 @@ public sealed class SpeculativeGenerator
         finally
         {
             ArrayPool<int>.Shared.Return(context);
-            stats.End(reason);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace FastDraft;
 
 /// <summary>How a <see cref="SpeculativeGenerator"/> drafts; fixed for the generator's lifetime.</summary>
@@ -33,6 +35,22 @@ public sealed record SpeculativeOptions
     /// distribution (n-gram) ignore it.
     /// </summary>
     public float DraftConfidenceThreshold { get; init; }
+
+    /// <summary>
+    /// Gets the clock that times generations: <see cref="GenerationStats"/>, the metrics and spans, and
+    /// the measurements <see cref="AdaptiveDraftTokens"/> adapts to. <see langword="null"/>, the default,
+    /// is <see cref="System.TimeProvider.System"/>; tests pass a fake one to make timings deterministic.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; init; }
+
+    /// <summary>
+    /// Gets the factory of the <c>FastDraft</c> meter the generator reports metrics through (see
+    /// <see cref="FastDraftTelemetry"/>): pass the application's (from dependency injection) so that its
+    /// meters are scoped and disposed with it. <see langword="null"/>, the default, uses one meter shared
+    /// by every generator in the process.
+    /// </summary>
+    /// <remarks>The factory is asked for the meter once, when the generator is created; the generator does not dispose it.</remarks>
+    public IMeterFactory? MeterFactory { get; init; }
 
     internal void Validate(string paramName)
     {

@@ -91,12 +91,6 @@ public sealed class DraftSampler : IDisposable
             _sampler.Distribution(logits, context, q, draft: true);
             token = _sampler.Draw(q);
             confidence = threshold > 0 ? System.Numerics.Tensors.TensorPrimitives.Max(q) : 1f;
-            if (_sampler.Fault == SamplingFault.UnprocessedDraftDistribution)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Subtract(logits, System.Numerics.Tensors.TensorPrimitives.Max(logits), q);
-                System.Numerics.Tensors.TensorPrimitives.Exp(q, q);
-                System.Numerics.Tensors.TensorPrimitives.Divide(q, System.Numerics.Tensors.TensorPrimitives.Sum(q), q);
-            }
         }
 
         if (confidence < threshold)

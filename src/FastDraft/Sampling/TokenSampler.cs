@@ -39,7 +39,8 @@ internal sealed class TokenSampler : IDisposable
     /// <param name="options">The generation's (validated) options.</param>
     /// <param name="vocabulary">The number of logits per row.</param>
     /// <param name="promptLength">The prompt's length, so that errors can name the generated token at fault.</param>
-    public TokenSampler(GenerationOptions options, int vocabulary, int promptLength = 0)
+    /// <param name="needsWorkBuffer">Whether a scratch row is needed even when greedy (the draft confidence stop measures the top probability).</param>
+    public TokenSampler(GenerationOptions options, int vocabulary, int promptLength = 0, bool needsWorkBuffer = false)
     {
         _vocabulary = vocabulary;
         _promptLength = promptLength;
@@ -51,11 +52,10 @@ internal sealed class TokenSampler : IDisposable
         _presencePenalty = options.PresencePenalty;
         _processors = options.LogitsProcessors is { } processors ? [.. processors] : [];
         _penalizes = _repetitionPenalty != 1f || _presencePenalty != 0f;
-        Fault = options.Fault;
         Adjusts = _penalizes || _processors.Length > 0;
         _random = new Xoshiro256StarStar(options.Seed is long seed ? (ulong)seed : (ulong)Random.Shared.NextInt64());
 
-        if (!IsGreedy || Adjusts || options.NeedsWorkBuffer)
+        if (!IsGreedy || Adjusts || needsWorkBuffer)
         {
             _work = ArrayPool<float>.Shared.Rent(vocabulary);
         }
@@ -76,9 +76,6 @@ internal sealed class TokenSampler : IDisposable
             Array.Clear(_seen);
         }
     }
-
-    /// <summary>Gets the deliberate error a test injected, if any.</summary>
-    public SamplingFault Fault { get; }
 
     /// <summary>Gets a value indicating whether tokens are chosen by (processed) argmax: temperature 0.</summary>
     public bool IsGreedy => _temperature == 0f;
@@ -232,11 +229,6 @@ internal sealed class TokenSampler : IDisposable
     /// <summary>Draws from normalize(max(0, p − q)), or from p when that is all zero (p = q).</summary>
     public int DrawResidual(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
     {
-        if (Fault == SamplingFault.ReplacementFromTarget)
-        {
-            return Draw(p);
-        }
-
         Span<float> residual = _work.AsSpan(0, _vocabulary);
         TensorPrimitives.Subtract(p, q, residual);
         TensorPrimitives.Max(residual, 0f, residual);

@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using System.Diagnostics;
 
 namespace FastDraft;
 
@@ -11,8 +10,14 @@ namespace FastDraft;
 /// <para>
 /// Pass an instance to <see cref="SpeculativeGenerator.GenerateAsync(ReadOnlyMemory{int}, GenerationOptions?, GenerationStats?, CancellationToken)"/>; the generator resets it
 /// when an enumeration of the stream starts. It is written by the thread that enumerates the stream, so read it
-/// from that thread (between tokens or after the stream ends). Times are wall-clock and include
-/// whatever the consumer does between tokens.
+/// from that thread (between tokens or after the stream ends). Times come from the generator's
+/// <see cref="SpeculativeOptions.TimeProvider"/> (the system clock by default) and include whatever the
+/// consumer does between tokens.
+/// </para>
+/// <para>
+/// It is a record of the request and nothing else: the generator never reads it back to decide
+/// anything. The same figures go to the <c>FastDraft</c> meter and activity source when they have
+/// listeners (see the README's Observability section).
 /// </para>
 /// <para>
 /// An instance records one generation at a time: from the first <c>MoveNextAsync</c> of an
@@ -27,16 +32,22 @@ namespace FastDraft;
 public sealed class GenerationStats
 {
     private int _recording;
+    private TimeProvider _time = TimeProvider.System;
     private long _startTimestamp;
     private long _firstTokenTimestamp;
     private long _endTimestamp;
+    private bool _started;
+    private bool _hasFirstToken;
+    private bool _ended;
     private long _prefillTicks;
     private long _targetTicks;
     private long _draftTicks;
     private int[] _acceptedAt = [];
     private int[] _evaluatedAt = [];
+    private int[] _roundsAt = [];
     private ReadOnlyCollection<int> _acceptedByPosition = ReadOnlyCollection<int>.Empty;
     private ReadOnlyCollection<int> _evaluatedByPosition = ReadOnlyCollection<int>.Empty;
+    private ReadOnlyCollection<int> _roundsByDraftLength = ReadOnlyCollection<int>.Empty;
 
     /// <summary>Gets the number of prompt tokens.</summary>
     public int PromptTokens { get; private set; }
@@ -70,6 +81,13 @@ public sealed class GenerationStats
     /// </summary>
     public IReadOnlyList<int> EvaluatedByPosition => _evaluatedByPosition;
 
+    /// <summary>
+    /// Gets, for each draft length K from 0 to the generator's <see cref="SpeculativeOptions.DraftTokens"/>, the
+    /// number of rounds for which the generator chose to draft K tokens (what <see cref="SpeculativeOptions.AdaptiveDraftTokens"/>
+    /// decided, before the remaining token budget or the draft itself proposed fewer). Empty without a draft.
+    /// </summary>
+    public IReadOnlyList<int> RoundsByDraftLength => _roundsByDraftLength;
+
     /// <summary>Gets the number of decoding rounds after the prompt pass (each is one target pass).</summary>
     public int Rounds { get; private set; }
 
@@ -79,7 +97,7 @@ public sealed class GenerationStats
     /// <summary>Gets the number of target forward passes requested, the prompt pass included.</summary>
     public int TargetCalls { get; private set; }
 
-    /// <summary>Gets the number of draft forward passes (0 for drafts without a model).</summary>
+    /// <summary>Gets the number of draft forward passes, its reading of the prompt included (0 for drafts without a model).</summary>
     public long DraftCalls { get; private set; }
 
     /// <summary>Gets why the generation ended, or <see cref="StopReason.None"/> while it runs.</summary>
@@ -100,20 +118,20 @@ public sealed class GenerationStats
     /// <summary>Gets the mean number of tokens emitted per decoding round (accepted drafts plus the target's own token).</summary>
     public double TokensPerRound => Rounds == 0 ? 0 : (double)(GeneratedTokens - 1) / Rounds;
 
-    /// <summary>Gets the time spent in the prompt pass.</summary>
-    public TimeSpan PrefillTime => Stopwatch.GetElapsedTime(0, _prefillTicks);
+    /// <summary>Gets the time spent in the prompt pass (the target's, and the draft's reading of the prompt).</summary>
+    public TimeSpan PrefillTime => Elapsed(_prefillTicks);
 
     /// <summary>Gets the time spent in target passes after the prompt pass.</summary>
-    public TimeSpan TargetTime => Stopwatch.GetElapsedTime(0, _targetTicks);
+    public TimeSpan TargetTime => Elapsed(_targetTicks);
 
     /// <summary>Gets the time spent proposing drafts.</summary>
-    public TimeSpan DraftTime => Stopwatch.GetElapsedTime(0, _draftTicks);
+    public TimeSpan DraftTime => Elapsed(_draftTicks);
 
     /// <summary>Gets the time from the start of the generation to the first emitted token.</summary>
-    public TimeSpan TimeToFirstToken => _firstTokenTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _firstTokenTimestamp);
+    public TimeSpan TimeToFirstToken => _hasFirstToken ? _time.GetElapsedTime(_startTimestamp, _firstTokenTimestamp) : TimeSpan.Zero;
 
     /// <summary>Gets the time from the start of the generation to its end (or to now, while it runs).</summary>
-    public TimeSpan TotalTime => _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _endTimestamp == 0 ? Stopwatch.GetTimestamp() : _endTimestamp);
+    public TimeSpan TotalTime => !_started ? TimeSpan.Zero : _time.GetElapsedTime(_startTimestamp, _ended ? _endTimestamp : _time.GetTimestamp());
 
     /// <summary>Gets the generated tokens per second over <see cref="TotalTime"/>.</summary>
     public double TokensPerSecond => PerSecond(GeneratedTokens, TotalTime);
@@ -127,9 +145,9 @@ public sealed class GenerationStats
         $"TTFT {TimeToFirstToken.TotalMilliseconds:F1} ms, target calls {TargetCalls}, draft calls {DraftCalls}, " +
         $"accepted {AcceptedTokens}/{DraftedTokens} ({AcceptanceRate:P1}), mean accepted length {MeanAcceptedLength:F2}, stop {StopReason}";
 
-    /// <summary>Claims the instance for one run and resets it.</summary>
+    /// <summary>Claims the instance for one run and resets it; <paramref name="draftTokens"/> is the most tokens a round drafts (0 without a draft).</summary>
     /// <exception cref="InvalidOperationException">Another run is still recording into this instance.</exception>
-    internal void Begin(int promptTokens, int maxDraftTokens)
+    internal void Begin(TimeProvider time, long startTimestamp, int promptTokens, int draftTokens)
     {
         if (Interlocked.Exchange(ref _recording, 1) != 0)
         {
@@ -138,53 +156,67 @@ public sealed class GenerationStats
                 "Pass a separate GenerationStats to each generation that runs at the same time (or none), or finish or dispose the first enumeration before starting the next.");
         }
 
+        _time = time;
         PromptTokens = promptTokens;
         GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
         DraftCalls = 0;
         StopReason = StopReason.None;
         _prefillTicks = _targetTicks = _draftTicks = 0;
-        _firstTokenTimestamp = _endTimestamp = 0;
-        if (_acceptedAt.Length != maxDraftTokens)
+        _hasFirstToken = _ended = false;
+        if (_acceptedAt.Length != draftTokens)
         {
-            _acceptedAt = new int[maxDraftTokens];
-            _evaluatedAt = new int[maxDraftTokens];
+            _acceptedAt = new int[draftTokens];
+            _evaluatedAt = new int[draftTokens];
+            _roundsAt = draftTokens > 0 ? new int[draftTokens + 1] : [];
             _acceptedByPosition = new ReadOnlyCollection<int>(_acceptedAt);
             _evaluatedByPosition = new ReadOnlyCollection<int>(_evaluatedAt);
+            _roundsByDraftLength = new ReadOnlyCollection<int>(_roundsAt);
         }
 
         Array.Clear(_acceptedAt);
         Array.Clear(_evaluatedAt);
-        _startTimestamp = Stopwatch.GetTimestamp();
+        Array.Clear(_roundsAt);
+        _startTimestamp = startTimestamp;
+        _started = true;
     }
 
-    internal void RecordPrefill(long startTimestamp)
+    /// <summary>Records the prompt pass: its duration in timestamp ticks and the draft's passes so far.</summary>
+    internal void RecordPrefill(long ticks, long draftCalls)
     {
-        _prefillTicks += Stopwatch.GetTimestamp() - startTimestamp;
+        _prefillTicks += ticks;
         TargetCalls++;
+        DraftCalls = draftCalls;
     }
 
-    /// <summary>Records a proposal; returns its duration in stopwatch ticks.</summary>
-    internal long RecordDraft(long startTimestamp, int drafted, long draftModelCalls)
+    /// <summary>Records an emitted token (the first one's time).</summary>
+    internal void RecordToken()
     {
-        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
-        _draftTicks += ticks;
-        DraftCalls = draftModelCalls;
+        if (GeneratedTokens++ == 0)
+        {
+            _firstTokenTimestamp = _time.GetTimestamp();
+            _hasFirstToken = true;
+        }
+    }
+
+    /// <summary>Records one round: the draft length chosen, the proposals and how many were accepted, and the draft's and the target's time.</summary>
+    internal void RecordRound(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls)
+    {
+        _draftTicks += draftTicks;
+        _targetTicks += verifyTicks;
+        DraftCalls = draftCalls;
+        TargetCalls++;
+        Rounds++;
+        if (_roundsAt.Length > 0)
+        {
+            _roundsAt[chosen]++;
+        }
+
         if (drafted > 0)
         {
             DraftedTokens += drafted;
             DraftRounds++;
         }
 
-        return ticks;
-    }
-
-    /// <summary>Records a verification pass; returns its duration in stopwatch ticks.</summary>
-    internal long RecordVerification(long startTimestamp, int drafted, int accepted)
-    {
-        long ticks = Stopwatch.GetTimestamp() - startTimestamp;
-        _targetTicks += ticks;
-        TargetCalls++;
-        Rounds++;
         AcceptedTokens += accepted;
         EvaluatedTokens += accepted + (accepted < drafted ? 1 : 0);
         for (int i = 0; i < accepted; i++)
@@ -197,26 +229,18 @@ public sealed class GenerationStats
         {
             _evaluatedAt[accepted]++;
         }
-        return ticks;
-    }
-
-    internal GeneratedToken Emit(int id, TokenSource source, string? text)
-    {
-        if (GeneratedTokens == 0)
-        {
-            _firstTokenTimestamp = Stopwatch.GetTimestamp();
-        }
-
-        return new GeneratedToken(id, source, GeneratedTokens++, text);
     }
 
     /// <summary>Records the end of the run and releases the instance for the next one.</summary>
-    internal void End(StopReason reason)
+    internal void End(StopReason reason, long timestamp)
     {
         StopReason = reason;
-        _endTimestamp = Stopwatch.GetTimestamp();
+        _endTimestamp = timestamp;
+        _ended = true;
         Volatile.Write(ref _recording, 0);
     }
+
+    private TimeSpan Elapsed(long ticks) => _time.GetElapsedTime(0, ticks);
 
     private static double PerSecond(int count, TimeSpan time) => time <= TimeSpan.Zero || count <= 0 ? 0 : count / time.TotalSeconds;
 }

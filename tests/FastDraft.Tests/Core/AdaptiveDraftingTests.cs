@@ -3,12 +3,30 @@ using FastDraft.Tests.Infrastructure;
 
 namespace FastDraft.Tests.Core;
 
+/// <summary>
+/// The adaptive draft length: the controller on scripted acceptances and costs, and whole generations
+/// on a fake clock that the fake models advance by what their passes cost, so that what the controller
+/// measures is exact and the wall clock (and the machine's load) plays no part.
+/// </summary>
 public sealed class AdaptiveDraftingTests
 {
     private const int Vocabulary = 50;
+    private const int PassMicroseconds = 100;       // a target pass: 100 µs plus 2 µs per token
+    private const int PassMicrosecondsPerToken = 2;
     private static readonly int[] Prompt = [3, 14, 15, 9, 26];
 
-    private static FunctionModel Model() => new(Vocabulary, context => ((context[^1] * 7) + (context.Length * 3) + 1) % Vocabulary);
+    private static FunctionModel Model(ManualTimeProvider? clock = null) =>
+        new(Vocabulary, context => ((context[^1] * 7) + (context.Length * 3) + 1) % Vocabulary)
+        {
+            OnPass = tokens => clock?.AdvanceMicroseconds(PassMicroseconds + (PassMicrosecondsPerToken * tokens)),
+        };
+
+    /// <summary>A draft proposing what <paramref name="model"/> would (or, when <paramref name="wrong"/>, the next id instead), each proposal costing the clock <paramref name="microsecondsPerToken"/>.</summary>
+    private static ScriptedDraft Draft(FunctionModel model, ManualTimeProvider clock, int microsecondsPerToken, bool wrong = false) => new((context, k) =>
+    {
+        clock.AdvanceMicroseconds(microsecondsPerToken * k);
+        return [.. Continue(model, context, k).Select(t => wrong ? (t + 1) % Vocabulary : t)];
+    });
 
     private static int[] Continue(FunctionModel model, int[] context, int count)
     {
@@ -120,15 +138,41 @@ public sealed class AdaptiveDraftingTests
     [Fact]
     public async Task AdaptiveGeneration_StaysExact_AndDraftsLessWhenTheDraftIsUseless()
     {
-        FunctionModel model = Model();
-        var wrong = new ScriptedDraft((context, k) => [.. Continue(model, context, k).Select(t => (t + 1) % Vocabulary)]);
+        var clock = new ManualTimeProvider();
+        FunctionModel model = Model(clock);
+        ScriptedDraft wrong = Draft(model, clock, microsecondsPerToken: 1, wrong: true);
         var options = new GenerationOptions { MaxNewTokens = 200 };
-        GenerationResult adaptive = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4 }).GenerateToListAsync(Prompt, options);
-        GenerationResult fixedLength = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }).GenerateToListAsync(Prompt, options);
+        GenerationResult adaptive = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4, TimeProvider = clock }).GenerateToListAsync(Prompt, options);
+        GenerationResult fixedLength = await new SpeculativeGenerator(model, wrong, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, TimeProvider = clock }).GenerateToListAsync(Prompt, options);
 
         Assert.Equal(Continue(model, Prompt, 200), adaptive.Ids);
         Assert.Equal(adaptive.Ids, fixedLength.Ids);
         Assert.True(adaptive.Stats.DraftedTokens < fixedLength.Stats.DraftedTokens / 4, $"adaptive drafted {adaptive.Stats.DraftedTokens}, fixed {fixedLength.Stats.DraftedTokens}");
+        Assert.True(adaptive.Stats.RoundsByDraftLength[0] > adaptive.Stats.Rounds / 2, $"rounds by draft length: {string.Join(",", adaptive.Stats.RoundsByDraftLength)}");
+    }
+
+    [Theory]
+    [InlineData(5, true)]    // a proposal costs a twentieth of a target pass: draft the most
+    [InlineData(250, false)] // a proposal costs more than two target passes: drafting never pays, even always right
+    public async Task AdaptiveGeneration_AdaptsToTheTimesOfItsTimeProvider(int draftMicrosecondsPerToken, bool worthDrafting)
+    {
+        // The same always-right draft; only what the clock says it costs differs (on the wall clock both cost nothing).
+        var clock = new ManualTimeProvider();
+        FunctionModel model = Model(clock);
+        var generator = new SpeculativeGenerator(model, Draft(model, clock, draftMicrosecondsPerToken), new SpeculativeOptions { DraftTokens = 4, TimeProvider = clock });
+        GenerationResult result = await generator.GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = 200 });
+
+        Assert.Equal(Continue(model, Prompt, 200), result.Ids);
+        IReadOnlyList<int> lengths = result.Stats.RoundsByDraftLength;
+        string summary = $"rounds by draft length {string.Join(",", lengths)}, drafted {result.Stats.DraftedTokens}";
+        if (worthDrafting)
+        {
+            Assert.True(lengths[4] >= result.Stats.Rounds - 2, summary);
+        }
+        else
+        {
+            Assert.True(lengths[0] > result.Stats.Rounds * 3 / 4, summary);
+        }
     }
 
     [Fact]
@@ -136,7 +180,7 @@ public sealed class AdaptiveDraftingTests
     {
         OnnxCausalLM target = LoadedModels.Get(TestModels.GqaTarget);
         OnnxCausalLM draft = LoadedModels.Get(TestModels.UnrelatedDraft);
-        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
+        var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4, TimeProvider = new ManualTimeProvider() });
         var options = new GenerationOptions { MaxNewTokens = 40, IgnoreEndOfSequence = true, Temperature = 1f, Seed = 9 };
         GenerationResult first = await generator.GenerateToListAsync(new[] { 1, 2, 3 }, options);
         GenerationResult second = await generator.GenerateToListAsync(new[] { 1, 2, 3 }, options);
@@ -150,9 +194,9 @@ public sealed class AdaptiveDraftingTests
         // The fake model's distributions are flat-ish: its top token has probability e / (e + 49) ≈ 0.05.
         FunctionModel model = Model();
         var options = new GenerationOptions { MaxNewTokens = 40 };
-        GenerationResult unsure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.1f })
+        GenerationResult unsure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.1f, TimeProvider = new ManualTimeProvider() })
             .GenerateToListAsync(Prompt, options);
-        GenerationResult sure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.01f })
+        GenerationResult sure = await new SpeculativeGenerator(model, new LanguageModelDraft(model), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false, DraftConfidenceThreshold = 0.01f, TimeProvider = new ManualTimeProvider() })
             .GenerateToListAsync(Prompt, options);
 
         Assert.Equal(Continue(model, Prompt, 40), unsure.Ids);

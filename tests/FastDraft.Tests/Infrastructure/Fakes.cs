@@ -29,6 +29,9 @@ internal sealed class FunctionModel(int vocabularySize, NextToken next, int[]? e
 
     public List<int> AppendSizes { get; } = [];
 
+    /// <summary>Gets what happens on every forward pass, given its number of tokens (a fake clock advancing by the pass's cost, say).</summary>
+    public Action<int>? OnPass { get; init; }
+
     public IModelSession CreateSession(int capacity)
     {
         Interlocked.Increment(ref _created);
@@ -65,6 +68,7 @@ internal sealed class FunctionModel(int vocabularySize, NextToken next, int[]? e
             _lastCount = tokens.Length;
             _tokens.AddRange(tokens);
             Interlocked.Increment(ref model.Passes);
+            model.OnPass?.Invoke(tokens.Length);
             lock (model.AppendSizes)
             {
                 model.AppendSizes.Add(tokens.Length);

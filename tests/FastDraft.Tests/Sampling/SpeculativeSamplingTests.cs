@@ -11,7 +11,9 @@ namespace FastDraft.Tests.Sampling;
 /// tested against p(· | prompt); token 2 against p(· | prompt, t1) for each observed t1, token 3
 /// against p(· | prompt, t1, t2) for each well-populated (t1, t2): the per-context chi-square
 /// statistics are summed (independent multinomials given the contexts). Expected distributions
-/// come from the target's raw logits through an independent reference of the processors.
+/// come from the target's raw logits through an independent reference of the processors. That the
+/// test can fail is shown on the test project's own speculative sampler (<see cref="FaultySpeculativeSampler"/>),
+/// which passes it when correct and fails it with each known implementation error injected.
 /// </summary>
 public sealed class SpeculativeSamplingTests
 {
@@ -38,6 +40,7 @@ public sealed class SpeculativeSamplingTests
     private static readonly int[] LookupPrompt = [.. Enumerable.Range(0, 32), 0, 1, 2];
 
     private static readonly ConcurrentDictionary<string, float[]> TargetLogits = new();
+    private static readonly ConcurrentDictionary<string, float[]> DraftLogits = new();
 
     [Theory]
     [InlineData("t1", "model")]
@@ -48,7 +51,7 @@ public sealed class SpeculativeSamplingTests
     [InlineData("t1", "ngram")]
     public void FirstThreeTokens_FollowTheTargetsProcessedDistribution(string configuration, string draftKind)
     {
-        Outcome outcome = Run(configuration, draftKind, SamplingFault.None);
+        Outcome outcome = Run(configuration, draftKind);
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
 
         Assert.All(outcome.PValues, p => Assert.True(p > Alpha, outcome.ToString()));
@@ -58,13 +61,24 @@ public sealed class SpeculativeSamplingTests
         Assert.InRange(outcome.SecondTokenAccepted, draftKind == "ngram" ? 0.02 : 0.1, 0.9);
     }
 
+    [Fact]
+    public void ReferenceImplementationWithoutAFault_PassesTheSameTest()
+    {
+        // The control for the test below: the plain implementation the faults are injected into passes,
+        // so what fails there is the fault, not the test's own implementation.
+        Outcome outcome = RunReference("t0.7-k8", SamplingFault.None);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        Assert.All(outcome.PValues, p => Assert.True(p > Alpha, outcome.ToString()));
+        Assert.InRange(outcome.SecondTokenAccepted, 0.1, 0.9);
+    }
+
     [Theory]
     [InlineData(nameof(SamplingFault.UnprocessedDraftDistribution))]
     [InlineData(nameof(SamplingFault.ReplacementFromTarget))]
     public void KnownWrongImplementations_AreCaughtByTheSameTest(string faultName)
     {
         SamplingFault fault = Enum.Parse<SamplingFault>(faultName);
-        Outcome outcome = Run("t0.7-k8", "model", fault);
+        Outcome outcome = RunReference("t0.7-k8", fault);
         TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
         Assert.True(outcome.PValues.Min() < Alpha, $"the {fault} error went unnoticed: {outcome}");
     }
@@ -75,36 +89,62 @@ public sealed class SpeculativeSamplingTests
             $"{Name}: p-values token1 {PValues[0]:G3}, token2 {PValues[1]:G3}, token3 {PValues[2]:G3}; token 2 accepted from the draft in {SecondTokenAccepted:P1}";
     }
 
-    private static Outcome Run(string configuration, string draftKind, SamplingFault fault)
-    {
+    private static string TargetFolder => TestModels.Folder("sampling-target", TargetSpec);
 
-        string targetFolder = TestModels.Folder("sampling-target", TargetSpec);
-        IDraftModel draft = draftKind == "ngram"
-            ? new NGramDraftModel()
-            : LoadedModels.Get(TestModels.Perturbed("sampling-draft", targetFolder, 0.4f, seed: 2718)); // a poor match: heavy noise
-        OnnxCausalLM target = LoadedModels.Get(targetFolder);
+    private static string DraftFolder => TestModels.Perturbed("sampling-draft", TargetFolder, 0.4f, seed: 2718); // a poor match: heavy noise
+
+    /// <summary>The first three tokens of <see cref="Samples"/> seeded generations by the library's generator.</summary>
+    private static Outcome Run(string configuration, string draftKind)
+    {
+        IDraftModel draft = draftKind == "ngram" ? new NGramDraftModel() : LoadedModels.Get(DraftFolder);
+        OnnxCausalLM target = LoadedModels.Get(TargetFolder);
         int[] prompt = draftKind == "ngram" ? LookupPrompt : ModelPrompt;
-        GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true, Fault = fault };
+        GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true };
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
 
         var samples = new GeneratedToken[Samples][];
         Parallel.For(0, Samples, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
             samples[i] = FirstTokens(generator.GenerateAsync(prompt, options with { Seed = i }), 3));
 
-        double first = PValue(target, options, [samples.Select(s => s[0].Id).ToArray()], [prompt]);
+        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
+        return Evaluate($"{configuration} with {draftKind} draft", target, options, prompt, [.. samples.Select(s => s.Select(t => t.Id).ToArray())], accepted);
+    }
+
+    /// <summary>The first three tokens of <see cref="Samples"/> runs of the test's own speculative sampler, with <paramref name="fault"/> injected.</summary>
+    private static Outcome RunReference(string configuration, SamplingFault fault)
+    {
+        OnnxCausalLM target = LoadedModels.Get(TargetFolder);
+        OnnxCausalLM draft = LoadedModels.Get(DraftFolder);
+        GenerationOptions options = ProcessorTests.Options(configuration);
+        var sampler = new FaultySpeculativeSampler(c => Logits(TargetLogits, target, c), c => Logits(DraftLogits, draft, c), options, draftTokens: 4, fault);
+        var random = new Random(4242);
+        var samples = new int[Samples][];
+        int accepted = 0;
+        for (int i = 0; i < Samples; i++)
+        {
+            samples[i] = sampler.FirstTokens(ModelPrompt, 3, random, out bool secondAccepted);
+            accepted += secondAccepted ? 1 : 0;
+        }
+
+        return Evaluate($"{configuration} by the test's sampler with fault {fault}", target, options, ModelPrompt, samples, accepted / (double)Samples);
+    }
+
+    /// <summary>Tests token 1 against p(· | prompt), token 2 against p(· | prompt, t1) and token 3 against p(· | prompt, t1, t2) for well-populated contexts.</summary>
+    private static Outcome Evaluate(string name, OnnxCausalLM target, GenerationOptions options, int[] prompt, int[][] samples, double secondAccepted)
+    {
+        double first = PValue(target, options, [samples.Select(s => s[0]).ToArray()], [prompt]);
         double second = PValue(
             target,
             options,
-            [.. samples.GroupBy(s => s[0].Id).Select(g => g.Select(s => s[1].Id).ToArray())],
-            [.. samples.GroupBy(s => s[0].Id).Select(g => (int[])[.. prompt, g.Key])]);
-        var thirdGroups = samples.GroupBy(s => (s[0].Id, s[1].Id)).Where(g => g.Count() >= MinimumBucket).ToArray();
+            [.. samples.GroupBy(s => s[0]).Select(g => g.Select(s => s[1]).ToArray())],
+            [.. samples.GroupBy(s => s[0]).Select(g => (int[])[.. prompt, g.Key])]);
+        var thirdGroups = samples.GroupBy(s => (s[0], s[1])).Where(g => g.Count() >= MinimumBucket).ToArray();
         double third = PValue(
             target,
             options,
-            [.. thirdGroups.Select(g => g.Select(s => s[2].Id).ToArray())],
+            [.. thirdGroups.Select(g => g.Select(s => s[2]).ToArray())],
             [.. thirdGroups.Select(g => (int[])[.. prompt, g.Key.Item1, g.Key.Item2])]);
-        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
-        return new Outcome($"{configuration} with {draftKind} draft{(fault == SamplingFault.None ? string.Empty : $", fault {fault}")}", [first, second, third], accepted);
+        return new Outcome(name, [first, second, third], secondAccepted);
     }
 
     /// <summary>Sums per-context chi-square statistics of observed tokens against the reference distribution after each context.</summary>
@@ -114,7 +154,7 @@ public sealed class SpeculativeSamplingTests
         int degreesOfFreedom = 0;
         for (int c = 0; c < contexts.Length; c++)
         {
-            double[] expected = ReferenceSampling.Distribution(Logits(target, contexts[c]), contexts[c], options);
+            double[] expected = ReferenceSampling.Distribution(Logits(TargetLogits, target, contexts[c]), contexts[c], options);
             long[] counts = new long[expected.Length];
             foreach (int token in observedPerContext[c])
             {
@@ -129,10 +169,10 @@ public sealed class SpeculativeSamplingTests
         return ChiSquare.PValue(statistic, degreesOfFreedom);
     }
 
-    private static float[] Logits(OnnxCausalLM target, int[] context) =>
-        TargetLogits.GetOrAdd(string.Join(',', context), _ =>
+    private static float[] Logits(ConcurrentDictionary<string, float[]> cache, OnnxCausalLM model, int[] context) =>
+        cache.GetOrAdd(string.Join(',', context), _ =>
         {
-            using IModelSession session = target.CreateSession(context.Length);
+            using IModelSession session = model.CreateSession(context.Length);
             session.Append(context);
             return session.GetLogits(context.Length - 1).ToArray();
         });
