@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using FastDraft.OnnxRuntime;
@@ -21,16 +22,20 @@ public static class DemoApp
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        RootCommand root = BuildCommands(input, output);
+
+        // No response files: a prompt or a stop string may start with '@'.
+        ParseResult parsed = root.Parse(args is ["help"] ? ["--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (try --help)").ConfigureAwait(false);
+            return UsageError;
+        }
+
         try
         {
-            return args switch
-            {
-                [] => await Showcase.RunAsync(output, cancellationToken).ConfigureAwait(false),
-                ["generate", .. var rest] => await GenerateAsync(GenerateArguments.Parse(rest), input, output, cancellationToken).ConfigureAwait(false),
-                ["tokenize", .. var rest] => Tokenize(rest, output),
-                ["--help" or "-h" or "help"] => Help(output),
-                _ => throw new ArgumentException($"unknown command '{args[0]}' (try --help)"),
-            };
+            var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or JsonException
             or InvalidModelException or ModelNotSupportedException or NotSupportedException or GenerationException)
@@ -41,34 +46,30 @@ public static class DemoApp
         }
     }
 
-    private static int Help(TextWriter output)
+    private static RootCommand BuildCommands(TextReader input, TextWriter output)
     {
-        output.WriteLine("""
-            FastDraft demo: exact speculative decoding with ONNX models.
+        var root = new RootCommand(
+            "FastDraft demo: exact speculative decoding with ONNX models. Without a command, it completes three code prompts with the " +
+            "committed trained pair (samples/FastDraft.Demo/models), showing where each token came from, and compares the speed with " +
+            "target-only decoding, checking that the tokens are identical. Exit code 2: bad arguments or an unusable model (a one-line error on stderr).");
+        root.SetAction((_, cancellationToken) => Showcase.RunAsync(output, cancellationToken));
 
-              (no arguments)   write a small synthetic target + draft pair (once, into a cache folder),
-                               stream a generation showing where each token came from, compare with target-only.
+        var generateOptions = new GenerateCommandOptions();
+        var generate = new Command(
+            "generate",
+            "Decodes with the target alone, or speculatively with a draft model (--draft) or n-gram lookup (--ngram); greedy unless " +
+            "--temperature is above 0. The prompt is one of --prompt-ids (prints ids), --prompt (streams text) or --chat (an interactive chat).");
+        generateOptions.AddTo(generate);
+        generate.SetAction((parsed, cancellationToken) => GenerateAsync(generateOptions.Read(parsed), input, output, cancellationToken));
+        root.Subcommands.Add(generate);
 
-              generate --target DIR [--draft DIR | --ngram N] --prompt-ids 1,2,3 [--max-new-tokens N]
-                       [--draft-tokens K] [--ignore-eos] [--json]
-                       [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
-                               decode with the target alone, or speculatively with a draft model or n-gram lookup;
-                               greedy unless --temperature is above 0 (speculative sampling, exact).
-                               --json prints {"ids":[...],"stats":{...}}.
-
-              generate --target DIR [--draft DIR | --ngram N] --prompt "text" [--stop "text"]... [options above]
-                               the same from text (the target folder's tokenizer); streams text, or with --json adds
-                               "prompt_ids" and "text". --stop ends the text before the given string (repeatable).
-
-              generate --target DIR [--draft DIR | --ngram N] --chat [options above]
-                               an interactive chat (the tokenizer's chat template, else plain "User:/Assistant:"); /exit ends it.
-
-              tokenize --model DIR --text "text" [--json]
-                               the ids of the text, special tokens added as the tokenizer's configuration says.
-
-            Exit code 2: bad arguments or an unusable model (a one-line error on stderr).
-            """);
-        return 0;
+        var model = new Option<string>("--model") { Description = "The model folder holding tokenizer.json (and tokenizer_config.json).", HelpName = "DIR", Required = true };
+        var text = new Option<string>("--text") { Description = "The text to encode.", HelpName = "TEXT", Required = true };
+        var json = new Option<bool>("--json") { Description = "Prints {\"ids\":[...]} instead of the ids separated by spaces." };
+        var tokenize = new Command("tokenize", "Prints the ids of a text, special tokens added as the tokenizer's configuration says.") { model, text, json };
+        tokenize.SetAction(parsed => Tokenize(parsed.GetRequiredValue(model), parsed.GetRequiredValue(text), parsed.GetValue(json), output));
+        root.Subcommands.Add(tokenize);
+        return root;
     }
 
     private static async Task<int> GenerateAsync(GenerateArguments arguments, TextReader input, TextWriter output, CancellationToken cancellationToken)
@@ -81,6 +82,7 @@ public static class DemoApp
         GenerationOptions options = arguments.Sampling with
         {
             MaxNewTokens = arguments.MaxNewTokens,
+            StopAtContextLimit = !arguments.MaxNewTokensGiven,
             IgnoreEndOfSequence = arguments.IgnoreEndOfSequence,
             StopSequences = arguments.Stops,
         };
@@ -139,7 +141,8 @@ public static class DemoApp
     private static async Task<int> ChatAsync(SpeculativeGenerator generator, ModelTokenizer tokenizer, GenerationOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
     {
         ChatTemplate template = ChatTemplate.TryRecognize(tokenizer.ChatTemplate, out _) ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
-        using IChatClient client = generator.AsChatClient(template);
+        // A long chat outgrows the context: the client leaves the oldest turns out of the prompt (the history here keeps them).
+        using IChatClient client = generator.AsChatClient(template, new SpeculativeChatClientOptions { ContextOverflow = ChatContextOverflow.DropOldestMessages });
         var chatOptions = new ChatOptions
         {
             MaxOutputTokens = options.MaxNewTokens,
@@ -173,31 +176,10 @@ public static class DemoApp
         }
     }
 
-    private static int Tokenize(ReadOnlySpan<string> args, TextWriter output)
+    private static int Tokenize(string model, string text, bool json, TextWriter output)
     {
-        string? model = null;
-        string? text = null;
-        bool json = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--model":
-                    model = GenerateArguments.Value(args, ref i);
-                    break;
-                case "--text":
-                    text = GenerateArguments.RawValue(args, ref i);
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{args[i]}' for tokenize (try --help)");
-            }
-        }
-
-        ModelTokenizer tokenizer = ModelTokenizer.Load(model ?? throw new ArgumentException("tokenize needs --model DIR"));
-        IReadOnlyList<int> ids = tokenizer.Encode(text ?? throw new ArgumentException("tokenize needs --text TEXT"));
+        ModelTokenizer tokenizer = ModelTokenizer.Load(model);
+        IReadOnlyList<int> ids = tokenizer.Encode(text);
         output.WriteLine(json ? JsonSerializer.Serialize(new Dictionary<string, object> { ["ids"] = ids }) : string.Join(' ', ids));
         return 0;
     }

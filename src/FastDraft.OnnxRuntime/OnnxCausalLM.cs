@@ -111,6 +111,10 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             // The file's intra_op_num_threads is honoured (bounded when read) unless the options set one.
             session = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
         }
+        catch (OnnxRuntimeException ex) when (ex.Message.Contains("Protobuf parsing failed", StringComparison.Ordinal))
+        {
+            throw new InvalidModelException($"'{modelFile}' is not an ONNX model: it does not parse as one (ONNX Runtime: {FirstLine(ex.Message)}).", modelFile, ex);
+        }
         catch (OnnxRuntimeException ex)
         {
             throw new InvalidModelException($"ONNX Runtime could not load '{modelFile}': {ex.Message}", modelFile, ex);
@@ -259,6 +263,26 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses a configuration or tokenizer file passed where a model folder or an ONNX file is expected, in the caller's
+    /// terms: ONNX Runtime would report it as "Protobuf parsing failed".
+    /// </summary>
+    private static void RefuseConfigurationFile(string file)
+    {
+        if (!file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        string name = Path.GetFileName(file);
+        string what = name.Equals(ModelFolderConfig.GenAIConfigFileName, StringComparison.OrdinalIgnoreCase) ? "the model folder's ONNX Runtime GenAI configuration"
+            : name.StartsWith("tokenizer", StringComparison.OrdinalIgnoreCase) ? "a tokenizer file"
+            : "a JSON file";
+        throw new InvalidModelException(
+            $"'{file}' is {what}, not an ONNX model: OnnxCausalLM.Load takes the model folder ('{Path.GetDirectoryName(file)}') or the decoder's .onnx file.",
+            file);
+    }
+
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     private static (string Folder, string ModelFile, ModelFolderConfig Config) Locate(string path)
@@ -267,6 +291,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         {
             string file = Path.GetFullPath(path);
             ModelFolderConfig.RequireRegularFile(file, "the path passed to Load");
+            RefuseConfigurationFile(file);
             string folder = Path.GetDirectoryName(file)!;
             return (folder, file, ModelFolderConfig.Read(folder));
         }

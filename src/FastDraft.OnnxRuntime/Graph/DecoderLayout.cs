@@ -76,7 +76,19 @@ internal sealed record DecoderLayout
 
         int vocabulary = Agree(modelPath, "vocabulary size", $"output '{config.LogitsName}' dimension 2", logits.Dimensions[2], config.VocabularySize, ModelFolderConfig.MaxVocabularySize);
 
-        int layers = config.Layers ?? naming.CountLayers(inputs.Keys);
+        int graphLayers = naming.CountLayers(inputs.Keys);
+        if (config.Layers is int declared && graphLayers > 0 && graphLayers <= ModelFolderConfig.MaxLayers && declared != graphLayers)
+        {
+            // Said in the configuration's terms: binding only the declared layers would fail inside ONNX Runtime
+            // ("Missing Input: past_key_values.1.key"), and declaring more would name inputs the graph lacks.
+            string last = naming.PastPatterns[0].Replace("%d", (graphLayers - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            throw new InvalidModelException(
+                $"Model configuration '{config.ConfigPath}' says \"num_hidden_layers\" is {declared}, but the graph '{modelPath}' has {graphLayers} layers " +
+                $"(key/value cache inputs '{naming.PastPatterns[0].Replace("%d", "0", StringComparison.Ordinal)}' to '{last}'): the configuration does not describe this model. Correct num_hidden_layers to {graphLayers}, or pair the configuration with its own model.onnx.",
+                config.ConfigPath);
+        }
+
+        int layers = config.Layers ?? graphLayers;
         if (layers > ModelFolderConfig.MaxLayers)
         {
             throw new InvalidModelException($"Model '{modelPath}': the graph's cache inputs (looked for {string.Join(" / ", naming.PastPatterns)}) number layers up to {layers - 1}, more than the {ModelFolderConfig.MaxLayers} accepted.", modelPath);

@@ -25,10 +25,18 @@ namespace FastDraft.Text.Chat;
 /// statistics are in the response's <see cref="ChatResponse.AdditionalProperties"/> (keys starting with
 /// <c>fastdraft.</c>), and, when streaming, in the last update with the <see cref="UsageContent"/>.
 /// </para>
+/// <para>
+/// Context: a conversation fits when its prompt (the formatted messages) leaves room in the model's context
+/// (<see cref="ModelInfo.ContextLength"/>) for the reply: for <see cref="ChatOptions.MaxOutputTokens"/> tokens when the request
+/// sets it, else for at least one token (such a reply has up to <see cref="SpeculativeChatClientOptions.DefaultMaxOutputTokens"/>
+/// tokens and ends, with <see cref="ChatFinishReason.Length"/>, when the context is full). A conversation that does not fit
+/// is refused with <see cref="ArgumentException"/> naming the numbers, or, with
+/// <see cref="ChatContextOverflow.DropOldestMessages"/>, loses its oldest turns first: until the reply has room for
+/// <see cref="ChatOptions.MaxOutputTokens"/>, or without it for the default reply length (at most half the context).
+/// </para>
 /// </remarks>
 public sealed class SpeculativeChatClient : IChatClient
 {
-    private const int DefaultMaxOutputTokens = 512;
     private readonly ChatClientMetadata _metadata;
     private readonly int[] _endOfTurnIds;
     private readonly string? _endOfTurnText;
@@ -36,14 +44,19 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Initializes a chat client.</summary>
     /// <param name="generator">The generator; it must have a tokenizer.</param>
     /// <param name="template">The prompt format.</param>
+    /// <param name="options">Reply length and context policy; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentException">The generator has no tokenizer.</exception>
-    public SpeculativeChatClient(SpeculativeGenerator generator, ChatTemplate template)
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public SpeculativeChatClient(SpeculativeGenerator generator, ChatTemplate template, SpeculativeChatClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(template);
+        options ??= SpeculativeChatClientOptions.Default;
+        options.Validate(nameof(options));
         ITextTokenizer tokenizer = generator.Tokenizer ?? throw new ArgumentException("The generator needs a tokenizer to chat.", nameof(generator));
         Generator = generator;
         Template = template;
+        Options = options;
         _metadata = new ChatClientMetadata(FastDraftTelemetry.ProviderName, null, generator.Target.Info.Name);
 
         // The end of an assistant turn stops generation: as a token when it is one (special tokens
@@ -60,10 +73,27 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Gets the prompt format.</summary>
     public ChatTemplate Template { get; }
 
+    /// <summary>Gets the reply length and context policy.</summary>
+    public SpeculativeChatClientOptions Options { get; }
+
     /// <inheritdoc/>
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>The request is checked when this method is called: a conversation that does not fit, or a bad option, throws here, not from the task.</remarks>
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        (ReadOnlyMemory<int> prompt, GenerationOptions generation) = Prepare(messages, options);
+        (ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped) = Prepare(messages, options);
+        return Respond(prompt, generation, dropped, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The request is checked when this method is called, before any enumeration.</remarks>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        (ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped) = Prepare(messages, options);
+        return Stream(prompt, generation, dropped, cancellationToken);
+    }
+
+    private async Task<ChatResponse> Respond(ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped, CancellationToken cancellationToken)
+    {
         var stats = new GenerationStats();
         var text = new StringBuilder();
         await foreach (GeneratedToken token in Generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
@@ -76,15 +106,8 @@ public sealed class SpeculativeChatClient : IChatClient
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(stats.StopReason),
             Usage = Usage(stats),
-            AdditionalProperties = Statistics(stats),
+            AdditionalProperties = Statistics(stats, dropped),
         };
-    }
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        (ReadOnlyMemory<int> prompt, GenerationOptions generation) = Prepare(messages, options);
-        return Stream(prompt, generation, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -104,7 +127,7 @@ public sealed class SpeculativeChatClient : IChatClient
     {
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> Stream(ReadOnlyMemory<int> prompt, GenerationOptions generation, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> Stream(ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var stats = new GenerationStats();
         string responseId = Guid.NewGuid().ToString("N");
@@ -121,12 +144,15 @@ public sealed class SpeculativeChatClient : IChatClient
             ResponseId = responseId,
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(stats.StopReason),
-            AdditionalProperties = Statistics(stats),
+            AdditionalProperties = Statistics(stats, dropped),
         };
     }
 
-    /// <summary>Checks the request and turns it into a prompt and generation options (eagerly, before any enumeration).</summary>
-    internal (ReadOnlyMemory<int> Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    /// <summary>
+    /// Checks the request and turns it into a prompt and generation options (eagerly, before any enumeration), leaving
+    /// out the oldest turns when the policy says so; also returns how many messages were left out.
+    /// </summary>
+    internal (ReadOnlyMemory<int> Prompt, GenerationOptions Options, int DroppedMessages) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         List<ChatMessage> conversation = [.. messages];
@@ -140,12 +166,35 @@ public sealed class SpeculativeChatClient : IChatClient
             throw new NotSupportedException("Tools are not supported by the FastDraft chat client.");
         }
 
-        int[] prompt = [.. Generator.Tokenizer!.Encode(Template.Apply(conversation), addSpecialTokens: false)];
-        int room = Generator.Target.Info.ContextLength - prompt.Length;
+        int? maxOutput = options?.MaxOutputTokens;
+        if (maxOutput is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"ChatOptions.MaxOutputTokens must be at least 1, not {maxOutput}.");
+        }
+
+        int context = Generator.Target.Info.ContextLength;
+        int[] prompt = Encode(conversation);
+        int dropped = 0;
+        if (Options.ContextOverflow == ChatContextOverflow.DropOldestMessages)
+        {
+            int reserve = maxOutput ?? Math.Max(1, Math.Min(Options.DefaultMaxOutputTokens, context / 2));
+            while ((long)prompt.Length + reserve > context && DropOldestTurn(conversation) is int removed and > 0)
+            {
+                dropped += removed;
+                prompt = Encode(conversation);
+            }
+        }
+
+        if (Overflow(prompt.Length, maxOutput, dropped) is (string message, bool byMaxOutput))
+        {
+            throw new ArgumentException(message, byMaxOutput ? nameof(options) : nameof(messages));
+        }
+
         bool samples = options?.Temperature is > 0 || (options?.Temperature is null && (options?.TopP is not null || options?.TopK is not null || options?.Seed is not null));
         var generation = new GenerationOptions
         {
-            MaxNewTokens = options?.MaxOutputTokens ?? Math.Clamp(room, 1, DefaultMaxOutputTokens),
+            MaxNewTokens = maxOutput ?? Options.DefaultMaxOutputTokens,
+            StopAtContextLimit = maxOutput is null,
             Temperature = options?.Temperature ?? (samples ? 1f : 0f),
             TopP = options?.TopP ?? 1f,
             TopK = options?.TopK ?? 0,
@@ -157,12 +206,61 @@ public sealed class SpeculativeChatClient : IChatClient
 
         // Validate now (the generator checks again when called): a bad option fails the call itself.
         _ = Generator.GenerateAsync(prompt, generation);
-        return (prompt, generation);
+        return (prompt, generation, dropped);
     }
+
+    /// <summary>Removes the oldest turn after the leading system messages (a message, and the non-user messages after it), never the last message.</summary>
+    /// <returns>The number of messages removed; 0 when nothing can be.</returns>
+    private static int DropOldestTurn(List<ChatMessage> conversation)
+    {
+        int first = conversation.FindIndex(m => m.Role != ChatRole.System);
+        if (first < 0 || first >= conversation.Count - 1)
+        {
+            return 0;
+        }
+
+        int end = first + 1;
+        while (end < conversation.Count - 1 && conversation[end].Role != ChatRole.User)
+        {
+            end++;
+        }
+
+        conversation.RemoveRange(first, end - first);
+        return end - first;
+    }
+
+    /// <summary>
+    /// Says why a conversation leaves no room for the reply, in the caller's terms (messages, MaxOutputTokens, the model's
+    /// context), and whether MaxOutputTokens is the culprit; <see langword="null"/> when it fits.
+    /// </summary>
+    private (string Message, bool MaxOutputTokens)? Overflow(int promptTokens, int? maxOutput, int dropped)
+    {
+        ModelInfo info = Generator.Target.Info;
+        string conversation = dropped == 0
+            ? $"The conversation is {promptTokens} tokens once formatted"
+            : $"Even without its {dropped} oldest messages, the conversation is {promptTokens} tokens once formatted";
+        string remedy = Options.ContextOverflow == ChatContextOverflow.Throw
+            ? "shorten the conversation, or let the client drop the oldest messages (SpeculativeChatClientOptions.ContextOverflow = DropOldestMessages)"
+            : "shorten the last message or the system message";
+        if (promptTokens >= info.ContextLength)
+        {
+            return ($"{conversation}, but model '{info.Name}' holds {info.ContextLength} tokens in all, which leaves no room for a reply: {remedy}.", false);
+        }
+
+        if (maxOutput is int max && (long)promptTokens + max > info.ContextLength)
+        {
+            return ($"{conversation}; with ChatOptions.MaxOutputTokens ({max}) that is {(long)promptTokens + max} tokens, beyond the {info.ContextLength} that model '{info.Name}' holds: " +
+                $"set MaxOutputTokens to at most {info.ContextLength - promptTokens}, or {remedy}.", true);
+        }
+
+        return null;
+    }
+
+    private int[] Encode(List<ChatMessage> conversation) => [.. Generator.Tokenizer!.Encode(Template.Apply(conversation), addSpecialTokens: false)];
 
     private static ChatFinishReason? FinishReason(StopReason reason) => reason switch
     {
-        StopReason.MaxNewTokens => ChatFinishReason.Length,
+        StopReason.MaxNewTokens or StopReason.ContextLimit => ChatFinishReason.Length,
         StopReason.None => null,
         _ => ChatFinishReason.Stop,
     };
@@ -174,8 +272,9 @@ public sealed class SpeculativeChatClient : IChatClient
         TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
     };
 
-    private static AdditionalPropertiesDictionary Statistics(GenerationStats stats) => new()
+    private static AdditionalPropertiesDictionary Statistics(GenerationStats stats, int droppedMessages) => new()
     {
+        ["fastdraft.dropped_messages"] = droppedMessages,
         ["fastdraft.drafted_tokens"] = stats.DraftedTokens,
         ["fastdraft.accepted_tokens"] = stats.AcceptedTokens,
         ["fastdraft.acceptance_rate"] = stats.AcceptanceRate,
@@ -192,15 +291,24 @@ public static class SpeculativeChatClientExtensions
 {
     /// <summary>Wraps a generator in an <see cref="IChatClient"/>.</summary>
     /// <param name="generator">The generator; it must have a tokenizer.</param>
-    /// <param name="template">The prompt format; <see langword="null"/> for the one the tokenizer's configuration describes.</param>
+    /// <param name="template">
+    /// The prompt format; <see langword="null"/> for the one the tokenizer's <c>chat_template</c> describes, or, when the
+    /// tokenizer has none (a base model), the plain format (<see cref="ChatFormat.Plain"/>: <c>User: …</c> /
+    /// <c>Assistant:</c> lines); the client's <c>GetService&lt;ChatTemplate&gt;()</c> returns the format chosen.
+    /// </param>
+    /// <param name="options">Reply length and context policy; <see langword="null"/> for the defaults.</param>
     /// <returns>A chat client that owns nothing (see <see cref="SpeculativeChatClient"/>).</returns>
-    /// <exception cref="NotSupportedException">No template is given and the tokenizer's cannot be recognised.</exception>
-    public static IChatClient AsChatClient(this SpeculativeGenerator generator, ChatTemplate? template = null)
+    /// <exception cref="ArgumentException">The generator has no tokenizer.</exception>
+    /// <exception cref="NotSupportedException">No template is given and the tokenizer's <c>chat_template</c> is not one of the recognised families.</exception>
+    public static IChatClient AsChatClient(this SpeculativeGenerator generator, ChatTemplate? template = null, SpeculativeChatClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        template ??= generator.Tokenizer is ModelTokenizer tokenizer
-            ? ChatTemplate.FromTokenizer(tokenizer)
-            : throw new NotSupportedException("Pass a ChatTemplate: the generator's tokenizer does not carry a chat template.");
-        return new SpeculativeChatClient(generator, template);
+        template ??= generator.Tokenizer switch
+        {
+            null => throw new ArgumentException("The generator needs a tokenizer to chat.", nameof(generator)),
+            ModelTokenizer { ChatTemplate: not null } tokenizer => ChatTemplate.FromTokenizer(tokenizer),
+            _ => ChatTemplate.Create(ChatFormat.Plain),
+        };
+        return new SpeculativeChatClient(generator, template, options);
     }
 }

@@ -44,4 +44,10 @@ public enum StopReason
 
     /// <summary>The text reached one of <see cref="GenerationOptions.StopSequences"/>; it and everything after it were not emitted.</summary>
     StopSequence,
+
+    /// <summary>
+    /// The prompt and the generated tokens filled the model's context before <see cref="GenerationOptions.MaxNewTokens"/>
+    /// tokens were generated (only when <see cref="GenerationOptions.StopAtContextLimit"/> is set).
+    /// </summary>
+    ContextLimit,
 }

@@ -6,8 +6,30 @@ public sealed record GenerationOptions
     /// <summary>Gets the default options.</summary>
     public static GenerationOptions Default { get; } = new();
 
-    /// <summary>Gets the most tokens to generate; at least 1, default 128.</summary>
-    public int MaxNewTokens { get; init; } = 128;
+    /// <summary>The value of <see cref="MaxNewTokens"/> when it is not set.</summary>
+    public const int DefaultMaxNewTokens = 128;
+
+    private readonly int? _maxNewTokens;
+
+    /// <summary>Gets the most tokens to generate; at least 1, default 128 (<see cref="DefaultMaxNewTokens"/>).</summary>
+    /// <remarks>
+    /// The prompt plus this many tokens must fit the model's context (<see cref="ModelInfo.ContextLength"/>), or
+    /// the request is refused when it is made, unless <see cref="StopAtContextLimit"/> is set.
+    /// </remarks>
+    public int MaxNewTokens
+    {
+        get => _maxNewTokens ?? DefaultMaxNewTokens;
+        init => _maxNewTokens = value;
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether a request whose prompt plus <see cref="MaxNewTokens"/> exceeds the model's
+    /// context is accepted and ends, with <see cref="StopReason.ContextLimit"/>, when the prompt and the generated
+    /// tokens fill the context. Off by default: such a request is refused with
+    /// <see cref="ArgumentOutOfRangeException"/>, naming the numbers. Either way a prompt that leaves no room for one
+    /// new token is refused.
+    /// </summary>
+    public bool StopAtContextLimit { get; init; }
 
     /// <summary>
     /// Gets extra token ids that end the generation, beside the model's end-of-sequence ids. The
@@ -80,6 +102,14 @@ public sealed record GenerationOptions
     /// </summary>
     public IReadOnlyList<ILogitsProcessor>? LogitsProcessors { get; init; }
 
+    /// <summary>
+    /// Gets the most tokens a generation from a prompt of <paramref name="promptLength"/> tokens may emit on a model
+    /// with a context of <paramref name="contextLength"/> tokens: <see cref="MaxNewTokens"/>, or less when
+    /// <see cref="StopAtContextLimit"/> lets the context end the generation first. Call after <see cref="Validate"/>.
+    /// </summary>
+    internal int NewTokenLimit(int promptLength, int contextLength) =>
+        StopAtContextLimit ? Math.Min(MaxNewTokens, contextLength - promptLength) : MaxNewTokens;
+
     internal void Validate(ModelInfo target, int promptLength, string paramName)
     {
         ValidateSampling(paramName);
@@ -88,12 +118,22 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(paramName, MaxNewTokens, "MaxNewTokens must be at least 1.");
         }
 
-        if ((long)promptLength + MaxNewTokens > target.ContextLength)
+        // Messages name what the caller set (or left at its default), never an internal count.
+        if (promptLength >= target.ContextLength)
         {
             throw new ArgumentOutOfRangeException(
                 paramName,
-                MaxNewTokens,
-                $"The prompt ({promptLength} tokens) plus MaxNewTokens ({MaxNewTokens}) is {(long)promptLength + MaxNewTokens} tokens, beyond the context length of model '{target.Name}' ({target.ContextLength} tokens).");
+                $"The prompt is {promptLength} tokens, but model '{target.Name}' holds {target.ContextLength} tokens in all (prompt and generated ones): " +
+                $"it leaves no room for a new token. Shorten the prompt to at most {target.ContextLength - 1} tokens.");
+        }
+
+        if ((long)promptLength + MaxNewTokens > target.ContextLength && !StopAtContextLimit)
+        {
+            string setting = _maxNewTokens is null ? $"MaxNewTokens ({MaxNewTokens}, the default)" : $"MaxNewTokens ({MaxNewTokens})";
+            throw new ArgumentOutOfRangeException(
+                paramName,
+                $"The prompt ({promptLength} tokens) plus {setting} is {(long)promptLength + MaxNewTokens} tokens, beyond the context of model '{target.Name}' ({target.ContextLength} tokens). " +
+                $"Set MaxNewTokens to at most {target.ContextLength - promptLength}, or set StopAtContextLimit to end the generation when the context is full.");
         }
 
         if (StopTokenIds is { } stops)

@@ -124,7 +124,10 @@ public sealed class SpeculativeGenerator
     /// no id outside <c>[0, vocabulary)</c> is ever emitted.
     /// </returns>
     /// <exception cref="ArgumentException">The prompt is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A prompt token is outside the target's vocabulary, or the prompt plus <see cref="GenerationOptions.MaxNewTokens"/> exceeds the context length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A prompt token is outside the target's vocabulary, or the prompt leaves no room in the context, or the prompt plus
+    /// <see cref="GenerationOptions.MaxNewTokens"/> exceeds the context length and <see cref="GenerationOptions.StopAtContextLimit"/> is not set.
+    /// </exception>
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         ReadOnlyMemory<int> promptIds,
         GenerationOptions? options = null,
@@ -215,10 +218,10 @@ public sealed class SpeculativeGenerator
         GenerationRecorder telemetry,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        int maxNewTokens = options.MaxNewTokens;
+        int maxNewTokens = options.NewTokenLimit(prompt.Length, Target.Info.ContextLength);
         int capacity = prompt.Length + maxNewTokens; // validated: at most the context length
         int vocabulary = Target.Info.VocabularySize;
-        var stops = new StopTokens(Target.Info, options);
+        var stops = new StopTokens(Target.Info, options, contextEndsFirst: maxNewTokens < options.MaxNewTokens);
         StopReason reason = StopReason.None;
 
         // The context holds the prompt, the emitted tokens and, right after them, the current
@@ -354,15 +357,17 @@ public sealed class SpeculativeGenerator
     }
 
     /// <summary>The token ids that end a generation, checked after every emitted token.</summary>
-    private readonly struct StopTokens(ModelInfo info, GenerationOptions options)
+    /// <remarks>The generation's token limit is MaxNewTokens, or the room left in the context when that ends it first (<see cref="GenerationOptions.StopAtContextLimit"/>).</remarks>
+    private readonly struct StopTokens(ModelInfo info, GenerationOptions options, bool contextEndsFirst)
     {
         private readonly int[] _endOfSequence = options.IgnoreEndOfSequence ? [] : [.. info.EndOfSequenceTokenIds];
         private readonly int[] _extra = options.StopTokenIds is { } ids ? [.. ids] : [];
+        private readonly StopReason _atLimit = contextEndsFirst ? StopReason.ContextLimit : StopReason.MaxNewTokens;
 
         public StopReason Check(int token, int generated, int maxNewTokens) =>
             _endOfSequence.AsSpan().Contains(token) ? StopReason.EndOfSequence
             : _extra.AsSpan().Contains(token) ? StopReason.StopToken
-            : generated >= maxNewTokens ? StopReason.MaxNewTokens
+            : generated >= maxNewTokens ? _atLimit
             : StopReason.None;
     }
 }

@@ -100,7 +100,7 @@ public sealed class DemoCliTests
         { ["generate", "--target", "x", "--prompt-ids", "1,x"], "'x'" },
         { ["generate", "--target", "x", "--prompt-ids", "1", "--frobnicate"], "'--frobnicate'" },
         { ["generate", "--target", "x", "--prompt-ids", "1", "--draft-tokens", "0"], "--draft-tokens" },
-        { ["generate", "--target", "x", "--prompt-ids", "1", "--max-new-tokens"], "--max-new-tokens needs a value" },
+        { ["generate", "--target", "x", "--prompt-ids", "1", "--max-new-tokens"], "'--max-new-tokens'" },
         { ["generate", "--target", "x", "--prompt-ids", "1", "--draft", "y", "--ngram", "2"], "cannot be combined" },
         { ["generate", "--target", "/no/such/folder", "--prompt-ids", "1"], "/no/such/folder" },
         { ["frobnicate"], "'frobnicate'" },

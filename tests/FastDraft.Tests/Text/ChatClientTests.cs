@@ -92,7 +92,7 @@ public sealed class ChatClientTests
     {
         (IChatClient client, _, ModelTokenizer tokenizer) = Create();
         var chat = (SpeculativeChatClient)client;
-        (ReadOnlyMemory<int> prompt, GenerationOptions mapped) = chat.Prepare(Conversation, new ChatOptions
+        (ReadOnlyMemory<int> prompt, GenerationOptions mapped, _) = chat.Prepare(Conversation, new ChatOptions
         {
             Temperature = 0.7f,
             TopP = 0.9f,
@@ -109,9 +109,9 @@ public sealed class ChatClientTests
         Assert.Equal([tokenizer.Tokens["<|im_end|>"]], mapped.StopTokenIds);
         Assert.Equal(tokenizer.Encode("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nthe cat sat on the mat<|im_end|>\n<|im_start|>assistant\n", addSpecialTokens: false), prompt.ToArray());
 
-        (_, GenerationOptions greedy) = chat.Prepare(Conversation, null);
+        (_, GenerationOptions greedy, _) = chat.Prepare(Conversation, null);
         Assert.Equal(0f, greedy.Temperature);
-        (_, GenerationOptions sampled) = chat.Prepare(Conversation, new ChatOptions { TopP = 0.5f });
+        (_, GenerationOptions sampled, _) = chat.Prepare(Conversation, new ChatOptions { TopP = 0.5f });
         Assert.Equal(1f, sampled.Temperature);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => client.GetStreamingResponseAsync(Conversation, new ChatOptions { TopP = 2f }));

@@ -1,0 +1,55 @@
+namespace FastDraft.Text.Chat;
+
+/// <summary>What a <see cref="SpeculativeChatClient"/> does with a conversation that no longer fits the model's context.</summary>
+public enum ChatContextOverflow
+{
+    /// <summary>
+    /// The request fails with <see cref="ArgumentException"/>, naming the conversation's tokens, the reply's and the
+    /// context's. Nothing is dropped: the caller decides what to cut.
+    /// </summary>
+    Throw,
+
+    /// <summary>
+    /// The oldest messages are left out of the prompt (a user message together with the replies that follow it) until the
+    /// conversation leaves room for the reply; leading system messages (and <c>ChatOptions.Instructions</c>) and the last
+    /// message are always kept. The caller's message list is not changed. The response's
+    /// <c>fastdraft.dropped_messages</c> property says how many were left out.
+    /// </summary>
+    DropOldestMessages,
+}
+
+/// <summary>How a <see cref="SpeculativeChatClient"/> sizes replies and handles conversations that outgrow the context.</summary>
+/// <remarks>Immutable: fixed for the client's lifetime; per-request settings are <c>ChatOptions</c>.</remarks>
+public sealed record SpeculativeChatClientOptions
+{
+    /// <summary>The default of <see cref="DefaultMaxOutputTokens"/>.</summary>
+    public const int DefaultReplyTokens = 512;
+
+    /// <summary>Gets the default options: <see cref="ChatContextOverflow.Throw"/>, replies of up to 512 tokens.</summary>
+    public static SpeculativeChatClientOptions Default { get; } = new();
+
+    /// <summary>
+    /// Gets the policy for a conversation that no longer fits (see <see cref="SpeculativeChatClient"/> for when a
+    /// conversation fits); default <see cref="ChatContextOverflow.Throw"/>.
+    /// </summary>
+    public ChatContextOverflow ContextOverflow { get; init; }
+
+    /// <summary>
+    /// Gets the most tokens of a reply when the request does not set <c>ChatOptions.MaxOutputTokens</c>; such a reply
+    /// also ends, with <c>ChatFinishReason.Length</c>, when the context is full. At least 1; default 512.
+    /// </summary>
+    public int DefaultMaxOutputTokens { get; init; } = DefaultReplyTokens;
+
+    internal void Validate(string paramName)
+    {
+        if (!Enum.IsDefined(ContextOverflow))
+        {
+            throw new ArgumentOutOfRangeException(paramName, ContextOverflow, "ContextOverflow must be Throw or DropOldestMessages.");
+        }
+
+        if (DefaultMaxOutputTokens < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, DefaultMaxOutputTokens, "DefaultMaxOutputTokens must be at least 1.");
+        }
+    }
+}
