@@ -1,45 +1,63 @@
 namespace FastDraft;
 
 /// <summary>
-/// Chooses how many tokens to draft each round from what the generation has measured so far: the
-/// acceptance rate α, the draft's time per proposed token d, and the target's time t(n) for a pass
-/// of n tokens. It picks the K in [0, max] that maximises the expected tokens per second,
-/// E(α, K) / (K·d + t(K + 1)) with E = (1 − α^(K+1)) / (1 − α); K = 0 is a plain target step, which
-/// is what a draft that is never right earns. While at 0 it still probes K = 1 now and then (less
-/// often after each probe that leaves it at 0), so a draft that starts agreeing is noticed. Until a
-/// round has timed the draft, its cost is guessed from the prompt passes: a draft that read the prompt
-/// in more than half the target's time drafts one token first (drafting the maximum at a target's cost
-/// lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
+/// Chooses how many tokens to draft each round. It picks the K in [0, max] that maximises the
+/// expected speed-up over a plain target step, E(α, K) / (v(K + 1) + K·g), where
+/// E = (1 − α^(K+1)) / (1 − α) is the expected tokens per round, v(n) = 1 + β(n − 1) is the cost of a
+/// target pass of n tokens relative to a pass of one, and g is the draft's cost per proposed token
+/// relative to that same one-token pass. K = 0 is a plain target step, which is what a draft that is
+/// never right earns; while at 0 it still probes K = 1 now and then (less often after each probe that
+/// leaves it at 0), so a draft that starts agreeing is noticed.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Built to survive a busy machine, where absolute times say more about the other processes than
+/// about the models. α comes from counts (accepted and judged proposals), which load cannot touch.
+/// The costs are ratios between times taken moments apart, which load scales alike: g from the draft
+/// and target times of the same round, β from consecutive passes of different widths (the controller
+/// makes one such pair every so often by drafting one token fewer, which costs next to nothing near
+/// the optimum). Each is the median of its recent samples, so a preempted pass, however slow, moves
+/// nothing; β starts from a prior (memory-bound passes: 5% per extra token) and follows its samples.
+/// </para>
+/// <para>
+/// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
+/// prompt in more than half the target's time drafts one token first (drafting the maximum at a target's
+/// cost lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
+/// </para>
+/// </remarks>
 internal sealed class DraftLengthController
 {
-    private const double Smoothing = 0.2;
-    private const double Forgetting = 0.9;      // per trial: acceptance reflects roughly the last ten trials
-    private const double CostPerExtraToken = 0.05; // assumed cost of one more token in an unmeasured pass width (memory-bound passes)
+    private const double Forgetting = 0.9;       // per trial: acceptance reflects roughly the last ten trials
+    private const double PriorSlope = 0.05;      // assumed cost of one more token in a pass until pairs of widths are timed
     private const double Margin = 0.03;
     private const int FirstProbeInterval = 4;
     private const int MaxProbeInterval = 64;
+    private const int ExplorationInterval = 16;  // drafting rounds between two that draft one token fewer, to time a width pair
     private const double ExpensivePromptPassRatio = 0.5;
     private readonly int _max;
     private readonly bool _adaptive;
-    private readonly double[] _passTime; // smoothed target time by pass width (index = tokens), 0 while unseen
+    private readonly MedianWindow _draftCost = new(15);  // g samples
+    private readonly MedianWindow _slope = new(15);      // β samples
     private double _acceptances = 0.25;  // discounted successes and trials, from a weak prior: 1/2 over half a trial
     private double _trials = 0.5;
-    private double _draftTimePerToken;
-    private bool _draftTimed;
     private bool _expensiveDraft;
     private int _probeInterval = FirstProbeInterval;
     private int _roundsWithoutDraft;
+    private int _draftingRounds;
+    private int _lastWidth;
+    private long _lastVerifyTicks;
 
     public DraftLengthController(int maxDraftTokens, bool adaptive)
     {
         _max = maxDraftTokens;
         _adaptive = adaptive;
-        _passTime = new double[maxDraftTokens + 2];
     }
 
     /// <summary>Gets the current acceptance estimate.</summary>
     public double Acceptance => _acceptances / _trials;
+
+    /// <summary>Gets the cost of one more token in a target pass, relative to a one-token pass (β).</summary>
+    public double PassSlope => _slope.Count >= 3 ? Math.Max(0, _slope.Median()) : PriorSlope;
 
     /// <summary>Records the draft's and the target's prompt passes (timestamp ticks of the generator's time provider): the first guess at the draft's cost.</summary>
     public void RecordPromptPasses(long draftTicks, long targetTicks) =>
@@ -53,25 +71,25 @@ internal sealed class DraftLengthController
             return _max;
         }
 
-        if (!_draftTimed && _expensiveDraft)
+        if (_draftCost.Count == 0 && _expensiveDraft)
         {
             return Math.Min(1, _max);
         }
 
-        // Drafting must beat a plain step by a margin: the estimates are noisy on a shared machine, and a
-        // noisy win of a few percent is a likely loss of a few percent.
-        double plainRate = 1 / PassTime(1);
+        // Drafting must beat a plain step by a margin: a noisy win of a few percent is a likely loss.
+        double g = _draftCost.Count == 0 ? 0 : _draftCost.Median();
+        double slope = PassSlope;
         int best = 0;
-        double bestRate = plainRate * (1 + Margin);
-        double bestCaseRate = 0; // with every proposal accepted
+        double bestGain = 1 + Margin;
+        double bestCaseGain = 0; // with every proposal accepted
         for (int k = 1; k <= _max; k++)
         {
-            double cost = (k * _draftTimePerToken) + PassTime(k + 1);
-            bestCaseRate = Math.Max(bestCaseRate, (k + 1) / cost);
-            double rate = ExpectedTokens(k) / cost;
-            if (rate > bestRate)
+            double cost = 1 + (slope * k) + (k * g);
+            bestCaseGain = Math.Max(bestCaseGain, (k + 1) / cost);
+            double gain = ExpectedTokens(k) / cost;
+            if (gain > bestGain)
             {
-                (best, bestRate) = (k, rate);
+                (best, bestGain) = (k, gain);
             }
         }
 
@@ -79,7 +97,7 @@ internal sealed class DraftLengthController
         {
             _roundsWithoutDraft = 0;
             _probeInterval = FirstProbeInterval;
-            return best;
+            return best > 1 && ++_draftingRounds % ExplorationInterval == 0 ? best - 1 : best;
         }
 
         // Not worth drafting by the estimates: probe with one token now and then to keep α current, less
@@ -88,7 +106,7 @@ internal sealed class DraftLengthController
         if (++_roundsWithoutDraft >= _probeInterval)
         {
             _roundsWithoutDraft = 0;
-            _probeInterval = bestCaseRate <= plainRate ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
+            _probeInterval = bestCaseGain <= 1 ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
             return 1;
         }
 
@@ -98,12 +116,20 @@ internal sealed class DraftLengthController
     /// <summary>Records a round: its proposals, how many were accepted, and the draft and target times (timestamp ticks of the generator's time provider).</summary>
     public void Record(int drafted, int accepted, long draftTicks, long verifyTicks)
     {
-        if (!_adaptive)
+        if (!_adaptive || verifyTicks <= 0)
         {
             return;
         }
 
-        Smooth(ref _passTime[drafted + 1], verifyTicks);
+        // Two consecutive passes of different widths ran under nearly the same load: their ratio times β.
+        int width = drafted + 1;
+        if (_lastWidth > 0 && width != _lastWidth)
+        {
+            double ratio = (double)verifyTicks / _lastVerifyTicks;
+            _slope.Add(Math.Clamp((ratio - 1) / (width - _lastWidth), -1, 4));
+        }
+
+        (_lastWidth, _lastVerifyTicks) = (width, verifyTicks);
         if (drafted == 0)
         {
             return;
@@ -114,8 +140,10 @@ internal sealed class DraftLengthController
         double forget = Math.Pow(Forgetting, trials);
         _acceptances = (forget * _acceptances) + accepted;
         _trials = (forget * _trials) + trials;
-        Smooth(ref _draftTimePerToken, (double)draftTicks / drafted);
-        _draftTimed = true;
+
+        // The draft's cost per token against this round's own target pass, brought to a one-token pass.
+        double onePass = verifyTicks / (1 + (PassSlope * drafted));
+        _draftCost.Add((double)draftTicks / drafted / onePass);
     }
 
     private double ExpectedTokens(int k)
@@ -124,46 +152,27 @@ internal sealed class DraftLengthController
         return (1 - Math.Pow(alpha, k + 1)) / (1 - alpha);
     }
 
-    /// <summary>
-    /// The smoothed time of a pass of <paramref name="tokens"/>. An unmeasured width is extrapolated from
-    /// the nearest measured one at 5% per token, so that neither drafting nor plain steps look better
-    /// than they are before both have been tried; and no width costs more than a wider one measured
-    /// since, so a stale estimate (say a plain step timed during a hiccup) cannot keep drafting on.
-    /// </summary>
-    private double PassTime(int tokens)
+    /// <summary>The median of the last few samples: one outlier (a preemption, a page fault) moves nothing.</summary>
+    private sealed class MedianWindow(int capacity)
     {
-        double estimate = 1;
-        for (int distance = 0; distance < _passTime.Length; distance++)
-        {
-            if (Measured(tokens - distance) is > 0 and double below)
-            {
-                estimate = below;
-                break;
-            }
+        private readonly double[] _samples = new double[capacity];
+        private int _next;
 
-            if (Measured(tokens + distance) is > 0 and double above)
-            {
-                estimate = above;
-                break;
-            }
+        public int Count { get; private set; }
+
+        public void Add(double sample)
+        {
+            _samples[_next] = sample;
+            _next = (_next + 1) % _samples.Length;
+            Count = Math.Min(Count + 1, _samples.Length);
         }
 
-        for (int wider = tokens + 1; wider < _passTime.Length; wider++)
+        public double Median()
         {
-            if (_passTime[wider] > 0)
-            {
-                estimate = Math.Min(estimate, _passTime[wider]);
-            }
+            Span<double> sorted = stackalloc double[Count];
+            _samples.AsSpan(0, Count).CopyTo(sorted);
+            sorted.Sort();
+            return Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
         }
-
-        return estimate;
-
-        double Measured(int n) => n >= 1 && n < _passTime.Length && _passTime[n] > 0
-            ? _passTime[n] * (1 + (CostPerExtraToken * (tokens - n)))
-            : 0;
     }
-
-    /// <summary>Exponential smoothing; a sample above twice the estimate (a preemption, a page fault) counts as twice the estimate.</summary>
-    private static void Smooth(ref double estimate, double sample) =>
-        estimate = estimate == 0 ? sample : ((1 - Smoothing) * estimate) + (Smoothing * Math.Min(sample, 2 * estimate));
 }

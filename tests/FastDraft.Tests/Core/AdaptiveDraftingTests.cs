@@ -53,7 +53,7 @@ public sealed class AdaptiveDraftingTests
             controller.Record(k, accepted: 0, draftTicks: k, verifyTicks: 100 + (2 * k));
         }
 
-        Assert.Equal(4, lengths[0]); // optimistic start: no prompt passes said the draft is expensive
+        Assert.True(lengths[0] >= 3, $"started at {lengths[0]}"); // optimistic start: no prompt passes said the draft is expensive
         Assert.True(lengths.Skip(1).Take(10).Count(k => k > 0) <= 3, $"slow to stop: {string.Join(",", lengths)}");
         Assert.True(lengths.Skip(20).Count(k => k == 0) > 150, "mostly plain target steps once acceptance is known to be ~0");
         Assert.Contains(1, lengths.Skip(20)); // still probing
@@ -167,7 +167,8 @@ public sealed class AdaptiveDraftingTests
         string summary = $"rounds by draft length {string.Join(",", lengths)}, drafted {result.Stats.DraftedTokens}";
         if (worthDrafting)
         {
-            Assert.True(lengths[4] >= result.Stats.Rounds - 2, summary);
+            // The most, except for an occasional round one shorter that times a second pass width.
+            Assert.True(lengths[4] + lengths[3] >= result.Stats.Rounds - 2 && lengths[4] >= result.Stats.Rounds * 0.85, summary);
         }
         else
         {
