@@ -22,7 +22,7 @@ internal static class Recommender
         ModeReport best = speculative.MaxBy(m => m.Speedup)!;
         if (best.Speedup < Worthwhile)
         {
-            return new Recommendation("target-only", F($"No proposer beat target-only decoding by {Worthwhile - 1:P0} or more (best: {best.Name} at {best.Speedup:F2}×): drafting would cost CPU for nothing."));
+            return new Recommendation("target-only", F($"No proposer beat target-only decoding by {(Worthwhile - 1) * 100:F0}% or more (best: {best.Name} at {best.Speedup:F2}×): drafting would cost CPU for nothing."));
         }
 
         ModeReport[] own = [.. speculative.Where(m => m.Proposer == best.Proposer)];
@@ -34,9 +34,9 @@ internal static class Recommender
             ? F($"fixed K = {choice.DraftTokens} is fastest, {choice.Speedup:F2}× median speed-up against {adaptive.Speedup:F2}× adaptive")
             : best.Adaptive
                 ? F($"fastest, {adaptive.Speedup:F2}× median speed-up against {bestFixed.Speedup:F2}× at the best fixed K ({bestFixed.DraftTokens})")
-                : F($"{adaptive.Speedup:F2}× median speed-up, within {1 - AdaptiveTolerance:P0} of the best fixed K ({bestFixed.DraftTokens}: {bestFixed.Speedup:F2}×), and it stops drafting where drafts are rejected, so it holds up better on prompts unlike these");
+                : F($"{adaptive.Speedup:F2}× median speed-up, within {(1 - AdaptiveTolerance) * 100:F0}% of the best fixed K ({bestFixed.DraftTokens}: {bestFixed.Speedup:F2}×), and it stops drafting where drafts are rejected, so it holds up better on prompts unlike these");
         string spread = F($"; across prompts {choice.SpeedupAcrossPrompts.P10:F2}× (p10) to {choice.SpeedupAcrossPrompts.P90:F2}× (p90)");
-        string cpu = choice.CpuSaving < 0 ? F($"; it uses {-choice.CpuSaving:P0} more CPU per token than target-only") : F($"; it saves {choice.CpuSaving:P0} of target-only's CPU per token");
+        string cpu = choice.CpuSaving < 0 ? F($"; it uses {-choice.CpuSaving * 100:F0}% more CPU per token than target-only") : F($"; it saves {choice.CpuSaving * 100:F0}% of target-only's CPU per token");
         string others = string.Concat(speculative
             .Where(m => m.Proposer != best.Proposer)
             .GroupBy(m => m.Proposer)
