@@ -76,6 +76,12 @@ public sealed record ModeReport
     /// <summary>Gets the speed-up over target-only decoding: the ratio of the decode rates repetition by repetition, then the median (1 for target-only).</summary>
     public double Speedup { get; init; }
 
+    /// <summary>Gets the least repetition's speed-up (its rate ÷ target-only's in the same repetition): with <see cref="SpeedupMax"/>, the run's repetition-to-repetition noise.</summary>
+    public double SpeedupMin { get; init; }
+
+    /// <summary>Gets the greatest repetition's speed-up.</summary>
+    public double SpeedupMax { get; init; }
+
     /// <summary>Gets the speed-up across prompts: each prompt's median ratio over the repetitions, then the 10th, 50th and 90th percentiles.</summary>
     public Spread SpeedupAcrossPrompts { get; init; }
 

@@ -29,6 +29,8 @@ internal static class ModeSummarizer
             TimeToFirstTokenMilliseconds = Summary.Tail(all.Select(s => s.TimeToFirstToken.TotalMilliseconds)),
             TimePerOutputTokenMilliseconds = Summary.Tail(all.Select(s => s.TimePerOutputToken.TotalMilliseconds)),
             Speedup = Throughput.PairedSpeedup(rates, baselineRates),
+            SpeedupMin = rates.Zip(baselineRates, (x, y) => x / y).Min(),
+            SpeedupMax = rates.Zip(baselineRates, (x, y) => x / y).Max(),
             SpeedupAcrossPrompts = new Spread(
                 Summary.Percentile(perPrompt.Select(p => p.Speedup), 10), Summary.Median(perPrompt.Select(p => p.Speedup)), Summary.Percentile(perPrompt.Select(p => p.Speedup), 90)),
             CpuSecondsPerThousandTokens = cpuPerToken * 1000,

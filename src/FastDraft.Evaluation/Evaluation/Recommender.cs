@@ -42,7 +42,12 @@ internal static class Recommender
             .GroupBy(m => m.Proposer)
             .Select(g => g.MaxBy(m => m.Speedup)!)
             .Select(m => F($"; {m.Proposer} reached {m.Speedup:F2}× at best ({m.Name})")));
-        return new Recommendation(choice.Name, $"{choice.Name}: {why}{spread}{cpu}{others}.");
+        // The closest alternative (an adaptive choice already stands for its own proposer's fixed K values).
+        ModeReport? rival = speculative.Where(m => m != choice && !(choice.Adaptive && m.Proposer == choice.Proposer)).MaxBy(m => m.Speedup);
+        string noise = rival is not null && rival.Speedup >= choice.SpeedupMin
+            ? F($". Caution: {rival.Name} ({rival.Speedup:F2}×) lies within this run's repetition-to-repetition spread ({choice.SpeedupMin:F2}–{choice.SpeedupMax:F2}×); more --repetitions on a quieter machine would separate them")
+            : string.Empty;
+        return new Recommendation(choice.Name, $"{choice.Name}: {why}{spread}{cpu}{others}{noise}.");
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

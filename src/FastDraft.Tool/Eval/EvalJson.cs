@@ -84,6 +84,8 @@ internal static class EvalJson
         ["tokens_per_second_min"] = Number(m.DecodeTokensPerSecondMin),
         ["tokens_per_second_max"] = Number(m.DecodeTokensPerSecondMax),
         ["speedup"] = Number(m.Speedup),
+        ["speedup_min"] = Number(m.SpeedupMin),
+        ["speedup_max"] = Number(m.SpeedupMax),
         ["speedup_median"] = Number(m.SpeedupAcrossPrompts.Median),
         ["speedup_p10"] = Number(m.SpeedupAcrossPrompts.P10),
         ["speedup_p90"] = Number(m.SpeedupAcrossPrompts.P90),

@@ -30,7 +30,7 @@ internal static class EvalMarkdown
         md.AppendLine();
         md.AppendLine(F($"![speed-up by mode]({EvalCharts.SpeedupChart}) ![K sweep]({EvalCharts.SweepChart}) ![α by draft position]({EvalCharts.AlphaChart})"));
         md.AppendLine();
-        md.AppendLine("Definitions. α: accepted ÷ judged proposals (a rejected round judges one token past the accepted ones). Accepted/round: accepted proposals per round that had one. Decode tok/s: per repetition, all prompts' tokens after the first over their decode time, then the median [least–greatest repetition]. Speed-up: ÷ target-only's rate in the same repetition, then the median; across prompts: each prompt's median ratio, then p10/median/p90 over the prompts. TTFT includes the prompt pass; TPOT is the decode time over the tokens after the first, per generation. CPU: the process's core-seconds (every thread) per 1,000 generated tokens; cost at the given price of a core-hour; saving against target-only. Predicted: E(α,K)/(K·c + v(K)) with α of that mode and c, v timed in every repetition (see the step costs), the median over repetitions.");
+        md.AppendLine("Definitions. α: accepted ÷ judged proposals (a rejected round judges one token past the accepted ones). Accepted/round: accepted proposals per round that had one. Decode tok/s: per repetition, all prompts' tokens after the first over their decode time, then the median [least–greatest repetition]. Speed-up: ÷ target-only's rate in the same repetition, then the median [least–greatest repetition]; across prompts: each prompt's median ratio, then p10/median/p90 over the prompts. TTFT includes the prompt pass; TPOT is the decode time over the tokens after the first, per generation. CPU: the process's core-seconds (every thread) per 1,000 generated tokens; cost at the given price of a core-hour; saving against target-only. Predicted: E(α,K)/(K·c + v(K)) with α of that mode and c, v timed in every repetition (see the step costs), the median over repetitions.");
         return md.ToString();
     }
 
@@ -55,7 +55,8 @@ internal static class EvalMarkdown
         if (q.Sampled)
         {
             double level = q.LogProbabilities.Count == 0 ? 0 : q.LogProbabilities[0].Difference.Level;
-            md.AppendLine(F($"Sampled: the target's mean log-probability per generated token, each mode against target-only paired by prompt and repetition ({q.Compared} pairs); {level:P2} intervals (Bonferroni over the modes). Exact speculative sampling draws from the target's own distribution, so the difference must be consistent with 0."));
+            int pairs = q.LogProbabilities.Count == 0 ? 0 : q.Compared / q.LogProbabilities.Count;
+            md.AppendLine(F($"Sampled: the target's mean log-probability per generated token, each mode against target-only paired by prompt and repetition ({pairs} pairs per mode); {level * 100:F2}% intervals (Bonferroni over the modes). Exact speculative sampling draws from the target's own distribution, so the difference must be consistent with 0. With a seed, adaptive drafting keeps its draft length fixed (so that the seed reproduces its tokens): it runs at its largest K."));
             md.AppendLine();
             md.AppendLine("| mode | target-only | mode | difference [interval] | agrees |");
             md.AppendLine("|---|---|---|---|---|");
@@ -95,7 +96,7 @@ internal static class EvalMarkdown
             Spread s = m.SpeedupAcrossPrompts;
             Percentiles ttft = m.TimeToFirstTokenMilliseconds, tpot = m.TimePerOutputTokenMilliseconds;
             string cost = money ? F($" {m.CostPerMillionTokens:F4} |") : string.Empty;
-            md.AppendLine(F($"| {m.Name} | {Alpha(m)} | {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture))} | {m.TargetPassesPerToken:F3} | **{m.DecodeTokensPerSecond:F1}** [{m.DecodeTokensPerSecondMin:F1}–{m.DecodeTokensPerSecondMax:F1}] | **{m.Speedup:F2}×** | {s.P10:F2} / {s.Median:F2} / {s.P90:F2} | {ttft.P50:F2} / {ttft.P90:F2} / {ttft.P99:F2} | {tpot.P50:F3} / {tpot.P90:F3} / {tpot.P99:F3} | {m.CpuSecondsPerThousandTokens:F2} |{cost} {(m.Proposer is null ? "–" : m.CpuSaving.ToString("+0%;-0%", CultureInfo.InvariantCulture))} |"));
+            md.AppendLine(F($"| {m.Name} | {Alpha(m)} | {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture))} | {m.TargetPassesPerToken:F3} | **{m.DecodeTokensPerSecond:F1}** [{m.DecodeTokensPerSecondMin:F1}–{m.DecodeTokensPerSecondMax:F1}] | **{m.Speedup:F2}×** [{m.SpeedupMin:F2}–{m.SpeedupMax:F2}] | {s.P10:F2} / {s.Median:F2} / {s.P90:F2} | {ttft.P50:F2} / {ttft.P90:F2} / {ttft.P99:F2} | {tpot.P50:F3} / {tpot.P90:F3} / {tpot.P99:F3} | {m.CpuSecondsPerThousandTokens:F2} |{cost} {(m.Proposer is null ? "–" : m.CpuSaving.ToString("+0%;-0%", CultureInfo.InvariantCulture))} |"));
         }
 
         md.AppendLine();
