@@ -31,7 +31,7 @@ internal static class EvalCommand
         var price = new Option<double?>("--price-per-hour") { Description = "Price of one CPU core-hour (any currency), for the cost per million tokens." };
         var outFolder = new Option<string>("--out") { Description = "Where eval.md, eval.json and the PNG charts go.", DefaultValueFactory = _ => "fastdraft-eval" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line: quality_gate_passed, recommendation, and per mode (\"modes\": {name: {...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
-        var command = new Command("eval", "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation.");
+        var command = new Command("eval", "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. Exit code 0, or 3 when the quality gate failed (the report is written all the same).");
         foreach (Option option in new Option[] { target, drafts, ngrams, prompts, tokens, repetitions, k, sweep, temperature, seed, price, outFolder, json })
         {
             command.Options.Add(option);
