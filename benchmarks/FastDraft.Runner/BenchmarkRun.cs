@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastDraft.Evaluation;
 using FastDraft.OnnxRuntime;
 using GenAI = Microsoft.ML.OnnxRuntimeGenAI;
 
@@ -30,9 +31,9 @@ public sealed record Calibration(
     public static Calibration Median(IReadOnlyList<Calibration> all)
     {
         Dictionary<TKey, double> Of<TKey>(Func<Calibration, Dictionary<TKey, double>> select)
-            where TKey : notnull => select(all[0]).Keys.ToDictionary(key => key, key => BenchmarkRun.Median(all.Select(c => select(c)[key])));
+            where TKey : notnull => select(all[0]).Keys.ToDictionary(key => key, key => Summary.Median(all.Select(c => select(c)[key])));
         return new Calibration(
-            all[0].Target, BenchmarkRun.Median(all.Select(c => c.TargetStepMilliseconds)), Of(c => c.PassCostRatio), Of(c => c.DraftCostRatio),
+            all[0].Target, Summary.Median(all.Select(c => c.TargetStepMilliseconds)), Of(c => c.PassCostRatio), Of(c => c.DraftCostRatio),
             Of(c => c.IsolatedDraftCostRatio), all[0].SweepDraft, Of(c => c.SweepDraftCostRatioByK));
     }
 }
@@ -40,10 +41,13 @@ public sealed record Calibration(
 /// <summary>Managed allocation of one of our modes: per generated token once running, and per generation.</summary>
 public sealed record Allocation(double BytesPerToken, double BytesPerGeneration);
 
-/// <summary>Runs every mode of every pair, interleaved (A B C … A B C …), in one process.</summary>
+/// <summary>
+/// Runs every mode of every pair, interleaved and counterbalanced, in one process, on the measuring core
+/// <c>fastdraft eval</c> uses (FastDraft.Evaluation: schedule, generation meter, step timer, statistics).
+/// </summary>
 public static class BenchmarkRun
 {
-    public static (List<ModeResult> Results, List<Calibration> Calibrations) Run(RunnerSettings settings, TextWriter log)
+    public static (List<ModeResult> Results, List<Calibration> Calibrations) Run(RunnerSettings settings, TextWriter log, CancellationToken cancellationToken = default)
     {
         var results = new List<ModeResult>();
         var calibrations = new List<Calibration>();
@@ -56,7 +60,7 @@ public static class BenchmarkRun
             try
             {
                 modes.AddRange(CreateModes(settings, pair, target, drafts));
-                (Dictionary<Mode, List<Sample[]>> samples, List<Calibration> perRepetition) = Measure(settings, pair, modes, () => Calibrate(settings, pair, target, drafts), log);
+                (MeasurementSet samples, List<Calibration> perRepetition) = Measure(settings, pair, modes, () => Calibrate(settings, pair, target, drafts, cancellationToken), log, cancellationToken);
                 calibrations.Add(Calibration.Median(perRepetition));
                 var allocations = modes.OfType<OursMode>().ToDictionary(m => (Mode)m, m => Allocated(m, pair, settings.Tokens));
                 results.AddRange(Summarize(pair, settings, samples, perRepetition, allocations));
@@ -118,35 +122,26 @@ public static class BenchmarkRun
     }
 
     /// <summary>
-    /// Runs the modes repetition by repetition and calibrates the step times (c, v) in each repetition too,
-    /// so that a repetition's predicted speedup is computed under the same machine conditions as its
-    /// measured one (neighbours on this shared machine move rates by 10–20% over minutes).
+    /// Runs the modes repetition by repetition (the shared <see cref="InterleavedSchedule"/>: odd repetitions in
+    /// reverse, so that no mode always runs right after the same neighbour; on this machine the position alone
+    /// moved rates by ~3%) and calibrates the step times (c, v) in each repetition too, so that a repetition's
+    /// predicted speedup is computed under the same machine conditions as its measured one (neighbours on this
+    /// shared machine move rates by 10–20% over minutes).
     /// </summary>
-    private static (Dictionary<Mode, List<Sample[]>> Samples, List<Calibration> Calibrations) Measure(
-        RunnerSettings settings, BenchTarget pair, List<Mode> modes, Func<Calibration> calibrate, TextWriter log)
+    private static (MeasurementSet Samples, List<Calibration> Calibrations) Measure(
+        RunnerSettings settings, BenchTarget pair, List<Mode> modes, Func<Calibration> calibrate, TextWriter log, CancellationToken cancellationToken)
     {
-        foreach (Mode mode in modes)
-        {
-            mode.Run(pair.Prompts[0], Math.Min(settings.Tokens, 16)); // warm-up: JIT, pooled buffers, lazily sized arrays
-        }
-
-        var samples = modes.ToDictionary(m => m, _ => new List<Sample[]>());
         var calibrations = new List<Calibration>();
-        for (int repetition = 0; repetition < settings.Repetitions; repetition++)
+        var clock = Stopwatch.StartNew();
+        void AfterRepetition(int repetition)
         {
-            var clock = Stopwatch.StartNew();
-            // Counterbalanced: odd repetitions run the modes in reverse, so that no mode always runs
-            // right after the same neighbour (on this machine the position alone moved rates by ~3%).
-            foreach (Mode mode in repetition % 2 == 0 ? modes : Enumerable.Reverse(modes))
-            {
-                samples[mode].Add([.. pair.Prompts.Select(p => mode.Run(p, settings.Tokens))]);
-            }
-
             calibrations.Add(calibrate());
-
             log.WriteLine($"   repetition {repetition + 1}/{settings.Repetitions}: {modes.Count} modes in {clock.Elapsed.TotalSeconds:F0} s");
+            clock.Restart();
         }
 
+        var schedule = new ScheduleOptions { MaxNewTokens = settings.Tokens, Repetitions = settings.Repetitions };
+        MeasurementSet samples = InterleavedSchedule.Run([.. modes], pair.Prompts, schedule, AfterRepetition, cancellationToken: cancellationToken);
         return (samples, calibrations);
     }
 
@@ -176,128 +171,72 @@ public static class BenchmarkRun
     }
 
     /// <summary>
-    /// Measures c and v(K) in the pattern the decoding loop runs them: a target pass, then K draft steps.
-    /// On this machine the draft's weights stay in the (large, shared) L3 cache when it runs alone but
-    /// not after a target pass has streamed through, and the target's single-token pass is slower after
-    /// draft steps than back to back, so both are timed interleaved (stepping a draft on its own would
-    /// understate c; both figures are reported). The unit is the target's single-token step run back to
-    /// back, as target-only decoding runs it: the predicted speedup is relative to that baseline.
+    /// Measures c and v(K) in the pattern the decoding loop runs them: a target pass, then K draft steps (the
+    /// shared <see cref="StepCosts"/> and <see cref="StepTimer"/>). On this machine the draft's weights stay in
+    /// the (large, shared) L3 cache when it runs alone but not after a target pass has streamed through, and the
+    /// target's single-token pass is slower after draft steps than back to back, so both are timed interleaved
+    /// (stepping a draft on its own would understate c; both figures are reported). The unit is the target's
+    /// single-token step run back to back, as target-only decoding runs it: the predicted speedup is relative
+    /// to that baseline.
     /// </summary>
-    private static Calibration Calibrate(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts)
+    private static Calibration Calibrate(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts, CancellationToken cancellationToken)
     {
         int k = settings.DraftTokens;
         int context = pair.Prompts.Max(p => p.Length) + (settings.Tokens / 2);
         OnnxCausalLM reference = drafts.Values.First();
-        double step = Cycle(target, null, context, 1, 0).TargetMilliseconds;
-        var passes = new Dictionary<int, double> { [0] = Cycle(target, reference, context, 1, k).TargetMilliseconds / step };
-        var referenceRatios = new Dictionary<int, double>();
-        foreach (int n in settings.DraftTokenSweep.Append(k).Distinct().Order())
-        {
-            (double pass, double draftStep) = Cycle(target, reference, context, n + 1, n);
-            passes[n] = pass / step;
-            referenceRatios[n] = draftStep / step; // the first draft step after a target pass is the slowest: c depends on K
-        }
-
-        var draftRatios = drafts.ToDictionary(d => d.Key, d => d.Value == reference ? referenceRatios[k] : Cycle(target, d.Value, context, k + 1, k).DraftMilliseconds / step);
-        var isolatedRatios = drafts.ToDictionary(d => d.Key, d => Cycle(d.Value, null, context, 1, 0).TargetMilliseconds / step);
+        StepCosts costs = StepCosts.Measure(target, reference, context, settings.DraftTokenSweep.Append(k), cancellationToken);
+        double step = costs.TargetStepMilliseconds;
+        var passes = new Dictionary<int, double>(costs.PassCost) { [0] = StepTimer.Cycle(target, reference, context, 1, k, cancellationToken).PassMilliseconds / step };
+        var referenceRatios = new Dictionary<int, double>(costs.DraftCost);
+        var draftRatios = drafts.ToDictionary(d => d.Key, d => d.Value == reference ? referenceRatios[k] : StepTimer.Cycle(target, d.Value, context, k + 1, k, cancellationToken).DraftStepMilliseconds / step);
+        var isolatedRatios = drafts.ToDictionary(d => d.Key, d => StepTimer.Cycle(d.Value, null, context, 1, 0, cancellationToken).PassMilliseconds / step);
 
         return new Calibration(pair.Name, step, passes, draftRatios, isolatedRatios, drafts.First().Key, referenceRatios);
     }
 
-    /// <summary>
-    /// Repeats a pass of <paramref name="tokens"/> through <paramref name="model"/> after <paramref name="context"/>
-    /// cached tokens, each followed by <paramref name="draftSteps"/> single-token steps of <paramref name="draft"/>;
-    /// returns the mean pass time and the mean draft step time.
-    /// </summary>
-    private static (double TargetMilliseconds, double DraftMilliseconds) Cycle(OnnxCausalLM model, OnnxCausalLM? draft, int context, int tokens, int draftSteps)
+    private static List<ModeResult> Summarize(BenchTarget pair, RunnerSettings settings, MeasurementSet samples, List<Calibration> calibrations, Dictionary<Mode, Allocation> allocations)
     {
-        int length = Math.Min(context, model.Info.ContextLength - tokens - draftSteps);
-        int[] filler = [.. Enumerable.Range(0, length).Select(i => 3 + (i % 50))];
-        int[] block = [.. Enumerable.Range(0, tokens).Select(i => 5 + i)];
-        using IModelSession session = model.CreateSession(length + tokens);
-        using IModelSession? draftSession = draft?.CreateSession(length + draftSteps);
-        session.Append(filler);
-        draftSession?.Append(filler);
-        const int WarmUp = 3, Repeats = 12;
-        long targetTicks = 0, draftTicks = 0;
-        for (int i = 0; i < WarmUp + Repeats; i++)
-        {
-            long started = Stopwatch.GetTimestamp();
-            session.Append(block);
-            long passed = Stopwatch.GetTimestamp();
-            session.Truncate(length);
-            for (int j = 0; j < draftSteps; j++)
-            {
-                draftSession!.Append(block.AsSpan(0, 1));
-            }
-
-            long drafted = Stopwatch.GetTimestamp();
-            draftSession?.Truncate(length);
-            if (i >= WarmUp)
-            {
-                targetTicks += passed - started;
-                draftTicks += drafted - passed;
-            }
-        }
-
-        double Milliseconds(long ticks, int count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
-        return (Milliseconds(targetTicks, Repeats), Milliseconds(draftTicks, Repeats * draftSteps));
-    }
-
-    private static List<ModeResult> Summarize(BenchTarget pair, RunnerSettings settings, Dictionary<Mode, List<Sample[]>> samples, List<Calibration> calibrations, Dictionary<Mode, Allocation> allocations)
-    {
-        double Rate(Sample[] run) => run.Sum(s => s.Tokens - 1) / run.Sum(s => s.DecodeSeconds);
-
-        var rates = samples.ToDictionary(p => p.Key, p => p.Value.Select(Rate).ToArray());
+        Mode[] modes = [.. samples.Modes.Cast<Mode>()];
+        var rates = modes.ToDictionary(m => m, m => Throughput.RatesByRepetition(samples.For(m)));
         double[] oursBaseline = rates.First(p => p.Key is OursMode && p.Key.Name == "target-only").Value;
 
         // Ratios are taken repetition by repetition (the two runs were minutes apart at most), then the median.
-        double PairedRatio(double[] a, double[] b) => Median(a.Zip(b, (x, y) => x / y));
         var results = new List<ModeResult>();
-        foreach ((Mode mode, List<Sample[]> runs) in samples)
+        foreach (Mode mode in modes)
         {
-            Sample[] all = [.. runs.SelectMany(r => r)];
-            double rate = Median(rates[mode]);
-            long evaluated = all.Sum(s => s.Evaluated);
-            long accepted = all.Sum(s => s.Accepted);
+            GenerationSample[] all = [.. samples.For(mode).SelectMany(r => r)];
+            double rate = Summary.Median(rates[mode]);
+            long evaluated = all.Sum(s => (long)s.EvaluatedTokens);
+            long accepted = all.Sum(s => (long)s.AcceptedTokens);
             double alpha = evaluated == 0 ? 0 : (double)accepted / evaluated;
-            int generated = all.Sum(s => s.Tokens);
+            int generated = all.Sum(s => s.GeneratedTokens);
             long rounds = all.Sum(s => s.TargetCalls) - all.Length; // decode passes: one per round after the prompt pass
             bool adaptive = mode.Name.StartsWith("adaptive", StringComparison.Ordinal);
             string peerMode = adaptive ? (mode.Draft == "n-gram" ? "n-gram" : "speculative") : mode.Name;
             int peerK = adaptive ? settings.DraftTokens : mode.DraftTokens;
-            Mode? peer = samples.Keys.Where(m => m is GenAIMode && m.Name == peerMode && m.Draft == mode.Draft && m.DraftTokens == peerK)
-                .MaxBy(m => Median(rates[m])); // GenAI's faster thread setting
+            Mode? peer = modes.Where(m => m is GenAIMode && m.Name == peerMode && m.Draft == mode.Draft && m.DraftTokens == peerK)
+                .MaxBy(m => Summary.Median(rates[m])); // GenAI's faster thread setting
             bool ours = mode is OursMode;
 
             // Predicted per repetition from that repetition's c and v; realization = the median of the
             // repetitions' measured ÷ predicted.
             double[]? predictions = ours && mode.Name == "speculative" && calibrations[0].DraftCost(mode.Draft, mode.DraftTokens) is not null
-                ? [.. calibrations.Select(cal => Expected(alpha, mode.DraftTokens) / ((mode.DraftTokens * cal.DraftCost(mode.Draft, mode.DraftTokens)!.Value) + cal.PassCostRatio[mode.DraftTokens]))]
+                ? [.. calibrations.Select(cal => SpeedupModel.Predicted(alpha, mode.DraftTokens, cal.DraftCost(mode.Draft, mode.DraftTokens)!.Value, cal.PassCostRatio[mode.DraftTokens]))]
                 : null;
             double[]? speedups = ours ? [.. rates[mode].Zip(oursBaseline, (x, y) => x / y)] : null;
-            double? predicted = predictions is null ? null : Median(predictions);
-            double? speedup = speedups is null ? null : Median(speedups);
-            double? realization = predictions is null ? null : Median(speedups!.Zip(predictions, (s, p) => s / p));
+            double? predicted = predictions is null ? null : Summary.Median(predictions);
+            double? speedup = speedups is null ? null : Summary.Median(speedups);
+            double? realization = predictions is null ? null : Summary.Median(speedups!.Zip(predictions, (s, p) => s / p));
             results.Add(new ModeResult(
                 pair.Name, mode.System, mode.Name, mode.Draft, mode.DraftTokens,
-                rate, rates[mode].Min(), rates[mode].Max(), Median(all.Select(s => s.PrefillSeconds * 1000)),
+                rate, rates[mode].Min(), rates[mode].Max(), Summary.Median(all.Select(s => s.TimeToFirstToken.TotalMilliseconds)),
                 (double)all.Sum(s => s.TargetCalls) / generated, alpha, rounds <= 0 ? 0 : (double)accepted / rounds,
-                ours ? 1 - (all.Sum(s => s.RunSeconds) / all.Sum(s => s.WallSeconds)) : null,
+                ours ? 1 - (all.Sum(s => s.RuntimeTime!.Value.TotalSeconds) / all.Sum(s => s.WallTime.TotalSeconds)) : null,
                 allocations.GetValueOrDefault(mode)?.BytesPerToken, allocations.GetValueOrDefault(mode)?.BytesPerGeneration,
-                !ours || peer is null ? null : PairedRatio(rates[mode], rates[peer]),
+                !ours || peer is null ? null : Throughput.PairedSpeedup(rates[mode], rates[peer]),
                 speedup, predicted, realization, rates[mode]));
         }
 
         return results;
     }
-
-    public static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    /// <summary>E(α, K) = (1 − α^(K+1)) / (1 − α): expected tokens per round with K drafted tokens.</summary>
-    public static double Expected(double alpha, int k) => alpha >= 1 ? k + 1 : (1 - Math.Pow(alpha, k + 1)) / (1 - alpha);
 }

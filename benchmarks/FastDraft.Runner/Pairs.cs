@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using FastDraft.Evaluation;
 using FastDraft.ModelWriter;
+using FastDraft.Text;
 
 namespace FastDraft.Runner;
 
@@ -18,6 +20,11 @@ public static class Pairs
 {
     public static List<BenchTarget> Create(RunnerSettings settings, TextWriter log)
     {
+        if (settings.Target is { } target)
+        {
+            return [User(target, settings.Drafts, settings.Prompts!)];
+        }
+
         var targets = new List<BenchTarget> { Synthetic(settings, log) };
         if (!settings.Quick && settings.SharedModels is { } shared && Directory.Exists(Path.Combine(shared, "codepair-dev")))
         {
@@ -66,6 +73,24 @@ public static class Pairs
             .Select(prompt => Encoding.UTF8.GetBytes(prompt).Select(b => (int)b).ToArray())];
         BenchDraft draft = new("trained-draft", Path.Combine(folder, "draft"), "the FastDraft-aligned 0.39M draft");
         return new BenchTarget("codepair-dev", Path.Combine(folder, "target"), prompts, [draft], "trained 4.3M byte-level code model", SweepDraftTokens: true);
+    }
+
+    /// <summary>
+    /// The user's pair (<c>--target</c>, <c>--draft</c>, <c>--prompts</c>): prompts read as <c>fastdraft eval</c>
+    /// reads them, the first draft swept over K.
+    /// </summary>
+    private static BenchTarget User(string target, string[] drafts, string prompts)
+    {
+        string Name(string folder)
+        {
+            string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+            string? parent = Path.GetFileName(Path.GetDirectoryName(full));
+            return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
+        }
+
+        int[][] ids = [.. PromptFile.Read(prompts, () => ModelTokenizer.Load(target))];
+        BenchDraft[] benchDrafts = [.. drafts.Select((d, i) => new BenchDraft(drafts.Length == 1 ? "draft" : $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)))}-{i + 1}", d, Name(d)))];
+        return new BenchTarget(Name(target), target, ids, benchDrafts, $"{Name(target)} with {string.Join(", ", drafts.Select(Name))}, {ids.Length} prompts from {prompts}", SweepDraftTokens: true);
     }
 
     private static string Write(string root, string name, DecoderSpec spec, TextWriter log) =>

@@ -1,8 +1,6 @@
-using System.Globalization;
-
 namespace FastDraft.Runner;
 
-/// <summary>Command-line settings of the end-to-end benchmark runner.</summary>
+/// <summary>Settings of the end-to-end benchmark runner (read from its command line by <see cref="RunnerCommand"/>).</summary>
 public sealed record RunnerSettings
 {
     public bool Quick { get; init; }
@@ -20,39 +18,25 @@ public sealed record RunnerSettings
     /// <summary>Intra-op threads for ORT GenAI's sessions: as many as FastDraft's shared pool uses (one per core here).</summary>
     public int GenAIThreads { get; init; } = Environment.ProcessorCount;
 
-    public static RunnerSettings Parse(string[] args)
-    {
-        var settings = new RunnerSettings { SharedModels = FindSharedModels() };
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
-            int Number() => int.Parse(Value(), CultureInfo.InvariantCulture);
-            settings = args[i] switch
-            {
-                "--quick" => settings with { Quick = true, Tokens = 12, Repetitions = 1, DraftTokenSweep = [1, 2] },
-                "--out" => settings with { Output = Value() },
-                "--cache" => settings with { Cache = Value() },
-                "--shared" => settings with { SharedModels = Value() },
-                "--no-shared" => settings with { SharedModels = null },
-                "--tokens" => settings with { Tokens = Number() },
-                "--repetitions" => settings with { Repetitions = Number() },
-                "--k" => settings with { DraftTokens = Number() },
-                "--genai-threads" => settings with { GenAIThreads = Number() },
-                "--confidence" => settings with { ConfidenceThresholds = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture))] },
-                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
-            };
-        }
+    /// <summary>A target folder of the user's: when set, the runner measures this pair instead of its fixed ones.</summary>
+    public string? Target { get; init; }
 
-        return settings;
-    }
+    /// <summary>The draft folders measured with <see cref="Target"/>.</summary>
+    public string[] Drafts { get; init; } = [];
 
-    private static string DefaultCache() =>
+    /// <summary>The JSONL prompts file for <see cref="Target"/> (<c>"prompt"</c> text or <c>"ids"</c> per line, as <c>fastdraft eval</c> reads it).</summary>
+    public string? Prompts { get; init; }
+
+    /// <summary>Reads settings from a command line; throws <see cref="ArgumentException"/> with the first problem (for tests and scripts).</summary>
+    public static RunnerSettings Parse(string[] args) => RunnerCommand.Parse(args);
+
+    internal static string DefaultCache() =>
         Environment.GetEnvironmentVariable("FASTDRAFT_CACHE") is { Length: > 0 } cache
             ? Path.Combine(cache, "bench-v1")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "FastDraft", "bench-v1");
 
     /// <summary>The ../shared/models folder beside the repository, when present (for the trained codepair).</summary>
-    private static string? FindSharedModels()
+    internal static string? FindSharedModels()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

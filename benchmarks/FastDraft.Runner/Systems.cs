@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using FastDraft.Evaluation;
 using FastDraft.OnnxRuntime;
 using GenAI = Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace FastDraft.Runner;
 
-/// <summary>One generation's measurements.</summary>
-public sealed record Sample(int Tokens, double PrefillSeconds, double DecodeSeconds, long TargetCalls, long Evaluated, long Accepted, double RunSeconds, double WallSeconds, long AllocatedBytes);
-
-/// <summary>A way of generating: a system (ours or ONNX Runtime GenAI) and a mode.</summary>
-public abstract class Mode : IDisposable
+/// <summary>A way of generating: a system (ours or ONNX Runtime GenAI) and a mode, measured by the shared core's schedule.</summary>
+public abstract class Mode : IMeasuredMode, IDisposable
 {
     protected Mode(string system, string name, int draftTokens, string? draft)
     {
@@ -27,41 +25,23 @@ public abstract class Mode : IDisposable
 
     public string? Draft { get; }
 
-    public abstract Sample Run(int[] prompt, int tokens);
+    /// <summary>A unique name among the modes of a pair, for the shared schedule.</summary>
+    string IMeasuredMode.Name => $"{System} {Name} {Draft} K={DraftTokens}";
+
+    public abstract GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken);
+
+    public GenerationSample Run(int[] prompt, int tokens) => Run(new GenerationRequest(prompt, tokens, 0), CancellationToken.None);
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>FastDraft: target-only, speculative with a draft model (fixed or adaptive K), or n-gram.</summary>
+/// <summary>FastDraft: target-only, speculative with a draft model (fixed or adaptive K), or n-gram; measured by the shared <see cref="GeneratorMode"/>.</summary>
 public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, OnnxCausalLM? draftModel, SpeculativeOptions options, string? draftName)
     : Mode("FastDraft", name, draft is null ? 0 : options.DraftTokens, draftName)
 {
-    private readonly SpeculativeGenerator _generator = new(target, draft, options);
+    private readonly GeneratorMode _mode = new(name, new SpeculativeGenerator(target, draft, options), runtimeTicks: () => target.RunTicks + (draftModel?.RunTicks ?? 0));
 
-    public override Sample Run(int[] prompt, int tokens)
-    {
-        var stats = new GenerationStats();
-        long runBefore = target.RunTicks + (draftModel?.RunTicks ?? 0);
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        long started = Stopwatch.GetTimestamp();
-        IAsyncEnumerator<GeneratedToken> tokenStream = _generator.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = tokens, IgnoreEndOfSequence = true }, stats).GetAsyncEnumerator();
-        try
-        {
-            // The CPU backend completes synchronously: no thread hop, so the allocation counter sees everything.
-            while (tokenStream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-            {
-            }
-        }
-        finally
-        {
-            tokenStream.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
-        double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-        double run = TimeSpan.FromTicks((target.RunTicks + (draftModel?.RunTicks ?? 0) - runBefore) * TimeSpan.TicksPerSecond / Stopwatch.Frequency).TotalSeconds;
-        return new Sample(stats.GeneratedTokens, stats.TimeToFirstToken.TotalSeconds, (stats.TotalTime - stats.TimeToFirstToken).TotalSeconds, stats.TargetCalls, stats.EvaluatedTokens, stats.AcceptedTokens, run, wall, allocated);
-    }
+    public override GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken) => _mode.Run(request, cancellationToken);
 }
 
 /// <summary>ONNX Runtime GenAI 0.18 on the same folders: autoregressive, speculative (composite configuration), n-gram.</summary>
@@ -93,8 +73,10 @@ public sealed class GenAIMode : Mode
         _speculative = speculative;
     }
 
-    public override Sample Run(int[] prompt, int tokens)
+    public override GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken)
     {
+        int[] prompt = request.Prompt.ToArray();
+        int tokens = request.MaxNewTokens;
         using var parameters = new GenAI.GeneratorParams(_model);
         parameters.SetSearchOption("max_length", prompt.Length + tokens);
         parameters.SetSearchOption("min_length", prompt.Length + tokens); // run to the length, like IgnoreEndOfSequence
@@ -107,14 +89,23 @@ public sealed class GenAIMode : Mode
         double prefill = Stopwatch.GetElapsedTime(started).TotalSeconds;
         while (!generator.IsDone())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             generator.GenerateNextToken();
         }
 
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         int generated = generator.GetSequence(0).Length - prompt.Length;
+        var sample = new GenerationSample
+        {
+            GeneratedTokens = generated,
+            TimeToFirstToken = TimeSpan.FromSeconds(prefill),
+            DecodeTime = TimeSpan.FromSeconds(wall - prefill),
+            WallTime = TimeSpan.FromSeconds(wall),
+            TargetCalls = generated,
+        };
         if (!_speculative)
         {
-            return new Sample(generated, prefill, wall - prefill, generated, 0, 0, 0, wall, 0);
+            return sample;
         }
 
         // GenAI's pass counters cover only the rounds in which it drafted (n-gram mode skips the rest), so
@@ -123,8 +114,7 @@ public sealed class GenAIMode : Mode
         using GenAI.SpeculativeStats stats = generator.GetSpeculativeStats();
         long accepted = (long)stats.GetCount("draft_tokens_accepted");
         long evaluated = (long)stats.GetCount("draft_tokens_evaluated");
-        return new Sample(
-            generated, prefill, wall - prefill, generated - accepted, evaluated, accepted, 0, wall, 0);
+        return sample with { TargetCalls = (int)(generated - accepted), EvaluatedTokens = (int)evaluated, AcceptedTokens = (int)accepted };
     }
 
     public override void Dispose()

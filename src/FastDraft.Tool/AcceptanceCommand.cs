@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FastDraft.Evaluation;
 using FastDraft.OnnxRuntime;
 using FastDraft.Text;
 using FastDraft.Training;
@@ -63,46 +64,4 @@ internal static class AcceptanceCommand
     }
 
     private static string Shorten(string path) => path.Length <= 40 ? path : "…" + path[^39..];
-}
-
-/// <summary>Reads a JSONL prompts file: <c>{"prompt": "text"}</c> or <c>{"ids": [1, 2, 3]}</c> per line.</summary>
-internal static class PromptFile
-{
-    public static List<int[]> Read(string path, Func<ITextTokenizer> tokenizer)
-    {
-        var prompts = new List<int[]>();
-        ITextTokenizer? loaded = null;
-        int line = 0;
-        foreach (string text in File.ReadLines(path))
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            using JsonDocument document = JsonDocument.Parse(text);
-            JsonElement root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ids", out JsonElement ids) && ids.ValueKind == JsonValueKind.Array)
-            {
-                prompts.Add([.. ids.EnumerateArray().Select(id => id.GetInt32())]);
-            }
-            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("prompt", out JsonElement prompt) && prompt.ValueKind == JsonValueKind.String)
-            {
-                loaded ??= tokenizer();
-                prompts.Add([.. loaded.Encode(prompt.GetString()!)]);
-            }
-            else
-            {
-                throw new InvalidDataException($"'{path}' line {line}: expected an object with \"prompt\" (a string) or \"ids\" (an array of token ids).");
-            }
-
-            if (prompts[^1].Length == 0)
-            {
-                throw new InvalidDataException($"'{path}' line {line}: the prompt is empty.");
-            }
-        }
-
-        return prompts.Count > 0 ? prompts : throw new InvalidDataException($"'{path}' holds no prompts.");
-    }
 }

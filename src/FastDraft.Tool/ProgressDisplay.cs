@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using FastDraft.Evaluation;
 using FastDraft.Training;
 
 namespace FastDraft.Tool;
 
 /// <summary>
-/// Shows recipe progress: one line rewritten in place on a terminal (stage, status, bar, ETA), plain lines at most
+/// Shows the progress of a recipe or an evaluation: one line rewritten in place on a terminal (stage, status, bar, ETA), plain lines at most
 /// every few seconds (and at every stage change) when the output is redirected.
 /// </summary>
-internal sealed class ProgressDisplay(TextWriter writer, bool interactive) : IProgress<RecipeProgress>, IDisposable
+internal sealed class ProgressDisplay(TextWriter writer, bool interactive) : IProgress<RecipeProgress>, IProgress<EvaluationProgress>, IDisposable
 {
     /// <summary>A display on <paramref name="error"/>: redrawn in place when it is the console's error stream on a terminal, plain lines otherwise.</summary>
     public static ProgressDisplay For(TextWriter error) => new(error, interactive: !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
@@ -50,6 +51,8 @@ internal sealed class ProgressDisplay(TextWriter writer, bool interactive) : IPr
             }
         }
     }
+
+    public void Report(EvaluationProgress value) => Report(new RecipeProgress(value.Stage, value.Message, value.Fraction, value.Remaining));
 
     public void Finish()
     {

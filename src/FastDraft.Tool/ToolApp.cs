@@ -32,7 +32,8 @@ internal static class ToolApp
         }
         catch (OperationCanceledException)
         {
-            await error.WriteLineAsync("stopped: run the same command again to resume from the work folder.").ConfigureAwait(false);
+            bool resumable = parsed.CommandResult.Command.Name is not ("eval" or "acceptance");
+            await error.WriteLineAsync(resumable ? "stopped: run the same command again to resume from the work folder." : "stopped.").ConfigureAwait(false);
             return Cancelled;
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or InvalidModelException or ModelNotSupportedException or JsonException)
@@ -44,10 +45,11 @@ internal static class ToolApp
 
     private static RootCommand BuildCommands(TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("fastdraft: train a FastDraft draft for an ONNX Runtime GenAI target (pretrain on a corpus, align on text the target generates) and measure it.");
+        var root = new RootCommand("fastdraft: train a FastDraft draft for an ONNX Runtime GenAI target (pretrain on a corpus, align on text the target generates), measure it, and evaluate a pair before deploying it (eval).");
         root.Subcommands.Add(Recipe("train-draft", "Runs the whole recipe within about --minutes: alignment data, pretraining, alignment (and with --control the equal-compute control), export into --out, measurement.", RecipeStages.All, fixedInterface: true, output, error));
         root.Subcommands.Add(TrainModelCommand.Create(output, error));
         root.Subcommands.Add(AcceptanceCommand.Create(output));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(Recipe("generate-data", "The target continues prompts cut from the corpus's training files; appended to <work>/alignment.fdad, resumable.", RecipeStages.Data, false, output, error));
         root.Subcommands.Add(Recipe("pretrain", "Pretrains the draft on corpus windows for --minutes; checkpointed in the work folder.", RecipeStages.Pretrain, false, output, error));
         root.Subcommands.Add(Recipe("align", "Fine-tunes the pretrained draft on the target's continuations (plus corpus windows) for --minutes.", RecipeStages.Align, false, output, error));

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+
+namespace FastDraft.Evaluation;
+
+/// <summary>Measures one generation of a <see cref="SpeculativeGenerator"/>: the one place its timing, CPU and allocation are read.</summary>
+public static class GenerationMeter
+{
+    /// <summary>Runs a generation to its end on the calling thread and returns what it measured.</summary>
+    /// <param name="generator">The generator (target-only when it has no draft).</param>
+    /// <param name="prompt">The prompt's token ids.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="keepTokens">Whether to return the generated ids in <see cref="GenerationSample.Tokens"/> (one array per generation; off, the measurement allocates nothing per token).</param>
+    /// <param name="runtimeTicks">Reads a running total of <see cref="Stopwatch"/> ticks spent inside the runtime, for <see cref="GenerationSample.RuntimeTime"/>; <see langword="null"/> when unknown.</param>
+    /// <param name="cancellationToken">Cancels the generation.</param>
+    /// <returns>The generation's measurements.</returns>
+    /// <remarks>
+    /// The generation is driven synchronously: a CPU backend completes every step on this thread, so the
+    /// thread's allocation counter sees all of it. CPU time is the whole process's (every runtime thread),
+    /// from <see cref="Environment.CpuUsage"/>, which reads the same counters as <see cref="Process.TotalProcessorTime"/>
+    /// without allocating.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static GenerationSample Measure(
+        SpeculativeGenerator generator,
+        ReadOnlyMemory<int> prompt,
+        GenerationOptions options,
+        bool keepTokens = false,
+        Func<long>? runtimeTicks = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(options);
+        var stats = new GenerationStats();
+        int[]? tokens = keepTokens ? new int[options.MaxNewTokens] : null;
+        int count = 0;
+        long runBefore = runtimeTicks?.Invoke() ?? 0;
+        TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long started = Stopwatch.GetTimestamp();
+        IAsyncEnumerator<GeneratedToken> stream = generator.GenerateAsync(prompt, options, stats, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                if (tokens is not null && count < tokens.Length)
+                {
+                    tokens[count] = stream.Current.Id;
+                }
+
+                count++;
+            }
+        }
+        finally
+        {
+            stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        TimeSpan wall = Stopwatch.GetElapsedTime(started);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        TimeSpan cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        TimeSpan? runtime = runtimeTicks is null ? null : Stopwatch.GetElapsedTime(0, runtimeTicks() - runBefore);
+        return new GenerationSample
+        {
+            GeneratedTokens = stats.GeneratedTokens,
+            Tokens = tokens is null ? null : tokens[..Math.Min(count, tokens.Length)],
+            TimeToFirstToken = stats.TimeToFirstToken,
+            DecodeTime = stats.TotalTime - stats.TimeToFirstToken,
+            WallTime = wall,
+            CpuTime = cpu,
+            RuntimeTime = runtime,
+            AllocatedBytes = allocated,
+            TargetCalls = stats.TargetCalls,
+            Rounds = stats.Rounds,
+            DraftRounds = stats.DraftRounds,
+            DraftedTokens = stats.DraftedTokens,
+            EvaluatedTokens = stats.EvaluatedTokens,
+            AcceptedTokens = stats.AcceptedTokens,
+            AcceptedByPosition = [.. stats.AcceptedByPosition],
+            EvaluatedByPosition = [.. stats.EvaluatedByPosition],
+            DraftTime = stats.DraftTime,
+        };
+    }
+}
+
+/// <summary>A FastDraft mode: a <see cref="SpeculativeGenerator"/> with fixed request options, measured by <see cref="GenerationMeter"/>.</summary>
+/// <remarks>The mode never disposes the generator's models.</remarks>
+public sealed class GeneratorMode : IMeasuredMode
+{
+    private readonly GenerationOptions _options;
+    private readonly bool _keepTokens;
+    private readonly Func<long>? _runtimeTicks;
+
+    /// <summary>Initializes a mode.</summary>
+    /// <param name="name">The mode's name.</param>
+    /// <param name="generator">The generator (target-only when it has no draft).</param>
+    /// <param name="options">
+    /// Request options (temperature, processors); <see langword="null"/> for greedy defaults. Every run replaces
+    /// <see cref="GenerationOptions.MaxNewTokens"/> with the request's, ignores end-of-sequence, and when sampling
+    /// takes the request's seed.
+    /// </param>
+    /// <param name="keepTokens">Whether samples keep the generated ids (for the quality gate).</param>
+    /// <param name="runtimeTicks">Reads the runtime's running total of run ticks, when the backend has one.</param>
+    public GeneratorMode(string name, SpeculativeGenerator generator, GenerationOptions? options = null, bool keepTokens = false, Func<long>? runtimeTicks = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
+        Generator = generator ?? throw new ArgumentNullException(nameof(generator));
+        _options = (options ?? GenerationOptions.Default) with { IgnoreEndOfSequence = true };
+        _keepTokens = keepTokens;
+        _runtimeTicks = runtimeTicks;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <summary>Gets the generator.</summary>
+    public SpeculativeGenerator Generator { get; }
+
+    /// <inheritdoc/>
+    public GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        GenerationOptions options = _options with { MaxNewTokens = request.MaxNewTokens, Seed = _options.Temperature > 0 ? request.Seed : _options.Seed };
+        return GenerationMeter.Measure(Generator, request.Prompt, options, _keepTokens, _runtimeTicks, cancellationToken);
+    }
+}

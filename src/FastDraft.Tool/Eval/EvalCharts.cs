@@ -1,0 +1,90 @@
+using FastDraft.Evaluation;
+using ScottPlot;
+
+namespace FastDraft.Tool;
+
+/// <summary>The evaluation's charts (ScottPlot): speed-up by mode across prompts, the K sweep against the prediction, α by draft position.</summary>
+internal static class EvalCharts
+{
+    public const string SpeedupChart = "speedup-by-mode.png";
+    public const string SweepChart = "k-sweep.png";
+    public const string AlphaChart = "alpha-by-position.png";
+
+    /// <summary>Writes the three charts into <paramref name="folder"/>, titled with <paramref name="title"/> (the pair's name).</summary>
+    public static void Write(EvaluationReport report, string title, string folder)
+    {
+        ModeReport[] speculative = [.. report.Modes.Where(m => m.Proposer is not null)];
+        Speedups(title, speculative).SavePng(Path.Combine(folder, SpeedupChart), Math.Max(900, 70 * speculative.Length), 520);
+        Sweep(report, title).SavePng(Path.Combine(folder, SweepChart), 900, 520);
+        Alphas(report, title).SavePng(Path.Combine(folder, AlphaChart), 900, 520);
+    }
+
+    private static Plot Speedups(string target, ModeReport[] modes)
+    {
+        var plot = new Plot();
+        double[] positions = [.. Enumerable.Range(0, modes.Length).Select(i => (double)i)];
+        var bars = plot.Add.Bars(positions, modes.Select(m => m.SpeedupAcrossPrompts.Median));
+        bars.Color = Colors.SteelBlue;
+        var spread = plot.Add.ErrorBar(positions, [.. modes.Select(m => m.SpeedupAcrossPrompts.Median)], [.. modes.Select(_ => 0.0)]);
+        spread.YErrorNegative = [.. modes.Select(m => m.SpeedupAcrossPrompts.Median - m.SpeedupAcrossPrompts.P10)];
+        spread.YErrorPositive = [.. modes.Select(m => m.SpeedupAcrossPrompts.P90 - m.SpeedupAcrossPrompts.Median)];
+        spread.Color = Colors.Black;
+        plot.Add.HorizontalLine(1, 1, Colors.Gray, LinePattern.Dotted);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. modes.Select((m, i) => new Tick(i, m.Name.Replace(' ', '\n')))]);
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 10;
+        plot.Axes.Left.Label.Text = "speed-up (median over prompts, p10–p90)";
+        plot.Axes.Margins(bottom: 0);
+        plot.Title($"{target}: speed-up over target-only by mode");
+        return plot;
+    }
+
+    private static Plot Sweep(EvaluationReport report, string title)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int index = 0;
+        foreach (IGrouping<string, SweepPoint> proposer in report.Sweep.GroupBy(p => p.Proposer))
+        {
+            Color color = palette.GetColor(index++);
+            SweepPoint[] points = [.. proposer.OrderBy(p => p.DraftTokens)];
+            double[] ks = [.. points.Select(p => (double)p.DraftTokens)];
+            var measured = plot.Add.Scatter(ks, [.. points.Select(p => p.Measured)]);
+            measured.LegendText = $"{proposer.Key}: measured";
+            measured.Color = color;
+            var predicted = plot.Add.Scatter(ks, [.. points.Select(p => p.Predicted)]);
+            predicted.LegendText = $"{proposer.Key}: predicted E(α,K)/(K·c + v(K))";
+            predicted.Color = color;
+            predicted.LinePattern = LinePattern.Dashed;
+        }
+
+        plot.Add.HorizontalLine(1, 1, Colors.Gray, LinePattern.Dotted);
+        plot.Axes.Bottom.Label.Text = "K (drafted tokens per round)";
+        plot.Axes.Left.Label.Text = "speed-up over target-only";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
+        plot.Title($"{title}: speed-up against K, measured and predicted");
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    private static Plot Alphas(EvaluationReport report, string title)
+    {
+        var plot = new Plot();
+        foreach (ModeReport mode in report.Modes.Where(m => m.Proposer is not null && (m.Adaptive || m.DraftTokens == report.Options.DraftTokens)))
+        {
+            double[] positions = [.. Enumerable.Range(1, mode.AlphaByPosition.Count).Select(i => (double)i).Where((_, i) => !double.IsNaN(mode.AlphaByPosition[i]))];
+            double[] alphas = [.. mode.AlphaByPosition.Where(a => !double.IsNaN(a))];
+            if (positions.Length > 0)
+            {
+                plot.Add.Scatter(positions, alphas).LegendText = mode.Name;
+            }
+        }
+
+        plot.Axes.Bottom.Label.Text = "draft position in the round";
+        plot.Axes.Left.Label.Text = "α (accepted ÷ judged)";
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
+        plot.Title($"{title}: α by draft position");
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot;
+    }
+}

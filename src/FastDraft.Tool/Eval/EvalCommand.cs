@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using FastDraft.Evaluation;
+using FastDraft.OnnxRuntime;
+using FastDraft.Text;
+
+namespace FastDraft.Tool;
+
+/// <summary>
+/// <c>fastdraft eval</c>: measures a target with one or more proposers on a prompts file: the quality gate,
+/// α, speed-up across prompts, latency percentiles, CPU cost, the K sweep against the predicted curve and a
+/// recommendation; written as Markdown, JSON and PNG charts.
+/// </summary>
+internal static class EvalCommand
+{
+    /// <summary>The report's files, written into <c>--out</c>.</summary>
+    public static readonly string[] Files = ["eval.md", "eval.json", EvalCharts.SpeedupChart, EvalCharts.SweepChart, EvalCharts.AlphaChart];
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var target = new Option<string>("--target") { Description = "The target model folder (ONNX Runtime GenAI format).", Required = true };
+        var drafts = new Option<string[]>("--draft") { Description = "A draft model folder (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
+        var ngrams = new Option<int[]>("--ngram") { Description = "An n-gram proposer matching up to N tokens of the context, 1 to 64 (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
+        var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\".", Required = true };
+        var tokens = new Option<int>("--max-new-tokens") { Description = "Tokens generated per prompt (end-of-sequence ignored, so every mode generates as many).", DefaultValueFactory = _ => 64 };
+        var repetitions = new Option<int>("--repetitions") { Description = "Interleaved, counterbalanced repetitions of every mode over every prompt.", DefaultValueFactory = _ => 3 };
+        var k = new Option<int>("--draft-tokens") { Description = "K of the headline fixed-K mode (always in the sweep).", DefaultValueFactory = _ => 4 };
+        var sweep = new Option<string>("--k-sweep") { Description = "The values of K measured with a fixed draft length, comma-separated; the adaptive mode drafts up to the largest.", DefaultValueFactory = _ => "1,2,4,6,8" };
+        var temperature = new Option<float>("--temperature") { Description = "0 decodes greedily (the gate compares tokens); above 0 samples (the gate compares the target's log-probability of the output)." };
+        var seed = new Option<long>("--seed") { Description = "First seed of sampled generations.", DefaultValueFactory = _ => 1 };
+        var price = new Option<double?>("--price-per-hour") { Description = "Price of one CPU core-hour (any currency), for the cost per million tokens." };
+        var outFolder = new Option<string>("--out") { Description = "Where eval.md, eval.json and the PNG charts go.", DefaultValueFactory = _ => "fastdraft-eval" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line: quality_gate_passed, recommendation, and per mode (\"modes\": {name: {...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
+        var command = new Command("eval", "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. Exit code 0, or 3 when the quality gate failed (the report is written all the same).");
+        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, tokens, repetitions, k, sweep, temperature, seed, price, outFolder, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(drafts) ?? []).Length == 0 && (result.GetValue(ngrams) ?? []).Length == 0)
+            {
+                result.AddError("Give at least one proposer: --draft DIR or --ngram N.");
+            }
+        });
+
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            var options = new EvaluationOptions
+            {
+                MaxNewTokens = AtLeast(parsed.GetValue(tokens), 2, "--max-new-tokens"),
+                Repetitions = AtLeast(parsed.GetValue(repetitions), 1, "--repetitions"),
+                DraftTokens = DraftLength(parsed.GetValue(k), "--draft-tokens"),
+                DraftTokenSweep = ParseSweep(parsed.GetValue(sweep)!),
+                Temperature = parsed.GetValue(temperature) is var t && (t == 0 || t is >= 1e-6f and <= 1e6f) ? t : throw new ArgumentException($"--temperature must be 0 (greedy) or a positive number; got {t}."),
+                Seed = parsed.GetValue(seed),
+                PricePerCoreHour = parsed.GetValue(price) is not double p || (p >= 0 && double.IsFinite(p)) ? parsed.GetValue(price) : throw new ArgumentException($"--price-per-hour must be a number of at least 0; got {parsed.GetValue(price)}."),
+            };
+            int[] ngramSizes = parsed.GetValue(ngrams) ?? [];
+            foreach (int n in ngramSizes)
+            {
+                _ = n is >= 1 and <= 64 ? n : throw new ArgumentException($"--ngram must be between 1 and 64; got {n}.");
+            }
+
+            if (ngramSizes.Distinct().Count() != ngramSizes.Length)
+            {
+                throw new ArgumentException("--ngram is given twice with the same N.");
+            }
+
+            string targetFolder = parsed.GetValue(target)!;
+            string[] draftFolders = parsed.GetValue(drafts) ?? [];
+            string folder = parsed.GetValue(outFolder)!;
+            List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
+            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder);
+            var loaded = new List<OnnxCausalLM>();
+            try
+            {
+                string[] names = DraftNames(draftFolders);
+                var proposers = new List<Proposer>();
+                for (int i = 0; i < draftFolders.Length; i++)
+                {
+                    loaded.Add(OnnxCausalLM.Load(draftFolders[i]));
+                    proposers.Add(Proposer.FromModel(names[i], loaded[^1]));
+                }
+
+                proposers.AddRange(ngramSizes.Select(Proposer.NGram));
+                EvaluationReport report;
+                using (ProgressDisplay display = ProgressDisplay.For(error))
+                {
+                    report = PairEvaluator.Run(model, proposers, promptIds, options, display, cancellationToken);
+                    display.Finish();
+                }
+
+                var context = new EvalContext(targetFolder, draftFolders, parsed.GetValue(prompts)!, DateTime.UtcNow);
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "eval.md"), EvalMarkdown.Write(report, context));
+                File.WriteAllText(Path.Combine(folder, "eval.json"), EvalJson.Write(report, context, indented: true));
+                EvalCharts.Write(report, context.Title, folder);
+                EvalMarkdown.WriteSummary(report, output);
+                output.WriteLine($"Report: {Path.Combine(folder, "eval.md")} (with eval.json and {string.Join(", ", Files.Skip(2))})");
+                if (parsed.GetValue(json))
+                {
+                    output.WriteLine(EvalJson.Write(report, context, indented: false));
+                }
+
+                return Task.FromResult(report.Quality.Passed ? 0 : QualityGateFailed);
+            }
+            finally
+            {
+                loaded.ForEach(d => d.Dispose());
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Exit code when the evaluation ran but the quality gate failed (the report is written).</summary>
+    public const int QualityGateFailed = 3;
+
+    private static int AtLeast(int value, int least, string name) =>
+        value >= least ? value : throw new ArgumentException($"{name} must be at least {least}; got {value}.");
+
+    private static int DraftLength(int value, string name) =>
+        value is >= 1 and <= SpeculativeOptions.MaxDraftTokens ? value : throw new ArgumentException($"{name} must be between 1 and {SpeculativeOptions.MaxDraftTokens}; got {value}.");
+
+    private static int[] ParseSweep(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Length > 0
+            ? [.. parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? DraftLength(value, "--k-sweep") : throw new ArgumentException($"--k-sweep must list whole numbers separated by commas; got '{text}'."))]
+            : throw new ArgumentException("--k-sweep must list at least one K.");
+    }
+
+    /// <summary>"draft" for a single draft; the folder names for several (numbered where two share a name).</summary>
+    private static string[] DraftNames(string[] folders)
+    {
+        if (folders.Length == 1)
+        {
+            return ["draft"];
+        }
+
+        string[] names = [.. folders.Select(f => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))))];
+        return [.. names.Select((name, i) => names.Count(n => n == name) > 1 ? $"{name}-{i + 1}" : name)];
+    }
+}
+
+/// <summary>Where an evaluation's inputs came from, for the report.</summary>
+internal sealed record EvalContext(string Target, IReadOnlyList<string> Drafts, string Prompts, DateTime DateUtc)
+{
+    /// <summary>The target's folder and its parent's name (<c>codepair-dev/target</c>): a model folder is often just "target".</summary>
+    public string Title
+    {
+        get
+        {
+            string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Target));
+            string? parent = Path.GetFileName(Path.GetDirectoryName(full));
+            return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
+        }
+    }
+}

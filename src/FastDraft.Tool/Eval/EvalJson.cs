@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FastDraft.Evaluation;
+
+namespace FastDraft.Tool;
+
+/// <summary>
+/// The evaluation as one JSON object (the <c>eval.json</c> file, and with <c>--json</c> the last line printed).
+/// Fixed for scripts: <c>quality_gate_passed</c>, <c>recommendation</c>, and <c>modes</c>, an object by mode
+/// name whose entries hold at least <c>alpha</c>, <c>speedup_median</c>, <c>speedup_p10</c>, <c>speedup_p90</c>
+/// (across prompts) and <c>tokens_per_second</c>. Values that do not exist (α at a position never judged) are null.
+/// </summary>
+internal static class EvalJson
+{
+    // Readable text (×, ', α) rather than \u escapes: the output is a file and a console line, never HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Write(EvaluationReport report, EvalContext context, bool indented)
+    {
+        EvaluationOptions o = report.Options;
+        var modes = new JsonObject();
+        foreach (ModeReport m in report.Modes)
+        {
+            modes[m.Name] = Mode(m);
+        }
+
+        var document = new JsonObject
+        {
+            ["quality_gate_passed"] = report.Quality.Passed,
+            ["recommendation"] = new JsonObject { ["mode"] = report.Recommendation.Mode, ["reason"] = report.Recommendation.Reason },
+            ["modes"] = modes,
+            ["quality_gate"] = Quality(report.Quality),
+            ["k_sweep"] = new JsonArray([.. report.Sweep.Select(p => (JsonNode)new JsonObject
+            {
+                ["proposer"] = p.Proposer,
+                ["k"] = p.DraftTokens,
+                ["alpha"] = Number(p.Alpha),
+                ["c"] = Number(p.DraftCost),
+                ["v"] = Number(p.PassCost),
+                ["predicted_speedup"] = Number(p.Predicted),
+                ["measured_speedup"] = Number(p.Measured),
+            })]),
+            ["step_costs"] = new JsonObject([.. report.StepCosts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)new JsonObject
+            {
+                ["target_step_ms"] = Number(c.Value.TargetStepMilliseconds),
+                ["v"] = ByK(c.Value.PassCost),
+                ["c"] = ByK(c.Value.DraftCost),
+            }))]),
+            ["target"] = context.Target,
+            ["drafts"] = new JsonArray([.. context.Drafts.Select(d => (JsonNode)d)]),
+            ["prompts_file"] = context.Prompts,
+            ["prompts"] = report.Prompts,
+            ["max_new_tokens"] = o.MaxNewTokens,
+            ["repetitions"] = o.Repetitions,
+            ["draft_tokens"] = o.DraftTokens,
+            ["temperature"] = o.Temperature,
+            ["price_per_core_hour"] = o.PricePerCoreHour,
+            ["elapsed_seconds"] = Math.Round(report.Elapsed.TotalSeconds, 1),
+            ["machine"] = new JsonObject
+            {
+                ["cpus"] = Environment.ProcessorCount,
+                ["os"] = RuntimeInformation.OSDescription,
+                ["dotnet"] = RuntimeInformation.FrameworkDescription,
+                ["date_utc"] = context.DateUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            },
+        };
+        return document.ToJsonString(indented ? Indented : Compact);
+    }
+
+    private static JsonObject Mode(ModeReport m) => new()
+    {
+        ["proposer"] = m.Proposer,
+        ["k"] = m.DraftTokens,
+        ["adaptive"] = m.Adaptive,
+        ["alpha"] = Number(m.Alpha),
+        ["alpha_by_position"] = new JsonArray([.. m.AlphaByPosition.Select(Number)]),
+        ["mean_accepted_length"] = Number(m.MeanAcceptedLength),
+        ["target_passes_per_token"] = Number(m.TargetPassesPerToken),
+        ["tokens_per_second"] = Number(m.DecodeTokensPerSecond),
+        ["tokens_per_second_min"] = Number(m.DecodeTokensPerSecondMin),
+        ["tokens_per_second_max"] = Number(m.DecodeTokensPerSecondMax),
+        ["speedup"] = Number(m.Speedup),
+        ["speedup_min"] = Number(m.SpeedupMin),
+        ["speedup_max"] = Number(m.SpeedupMax),
+        ["speedup_median"] = Number(m.SpeedupAcrossPrompts.Median),
+        ["speedup_p10"] = Number(m.SpeedupAcrossPrompts.P10),
+        ["speedup_p90"] = Number(m.SpeedupAcrossPrompts.P90),
+        ["ttft_ms"] = Tail(m.TimeToFirstTokenMilliseconds),
+        ["tpot_ms"] = Tail(m.TimePerOutputTokenMilliseconds),
+        ["cpu_seconds_per_1k_tokens"] = Number(m.CpuSecondsPerThousandTokens),
+        ["cost_per_million_tokens"] = m.CostPerMillionTokens is double cost ? Number(cost) : null,
+        ["cpu_saving"] = Number(m.CpuSaving),
+        ["per_prompt"] = new JsonArray([.. m.PerPrompt.Select(p => (JsonNode)new JsonObject
+        {
+            ["prompt"] = p.Prompt,
+            ["alpha"] = Number(p.Alpha),
+            ["mean_accepted_length"] = Number(p.MeanAcceptedLength),
+            ["target_passes_per_token"] = Number(p.TargetPassesPerToken),
+            ["tokens_per_second"] = Number(p.DecodeTokensPerSecond),
+            ["speedup"] = Number(p.Speedup),
+            ["ttft_ms"] = Number(p.TimeToFirstTokenMilliseconds),
+        })]),
+    };
+
+    private static JsonObject Quality(QualityGateReport q) => new()
+    {
+        ["passed"] = q.Passed,
+        ["sampled"] = q.Sampled,
+        ["compared"] = q.Compared,
+        ["differences"] = q.DifferenceCount,
+        ["listed"] = new JsonArray([.. q.Differences.Select(d => (JsonNode)new JsonObject
+        {
+            ["mode"] = d.Mode,
+            ["prompt"] = d.Prompt,
+            ["repetition"] = d.Repetition,
+            ["position"] = d.Position,
+            ["expected"] = d.Expected,
+            ["actual"] = d.Actual,
+            ["top2_margin"] = Number(d.TopTwoMargin),
+        })]),
+        ["log_probabilities"] = new JsonArray([.. q.LogProbabilities.Select(c => (JsonNode)new JsonObject
+        {
+            ["mode"] = c.Mode,
+            ["baseline_mean"] = Number(c.BaselineMean),
+            ["mode_mean"] = Number(c.ModeMean),
+            ["difference"] = Number(c.Difference.Estimate),
+            ["lower"] = Number(c.Difference.Lower),
+            ["upper"] = Number(c.Difference.Upper),
+            ["level"] = Number(c.Difference.Level),
+            ["agrees"] = c.Agrees,
+        })]),
+    };
+
+    private static JsonObject Tail(Percentiles p) => new() { ["p50"] = Number(p.P50), ["p90"] = Number(p.P90), ["p99"] = Number(p.P99) };
+
+    private static JsonObject ByK(IReadOnlyDictionary<int, double> values) =>
+        new([.. values.OrderBy(v => v.Key).Select(v => KeyValuePair.Create(v.Key.ToString(CultureInfo.InvariantCulture), Number(v.Value)))]);
+
+    /// <summary>A finite number rounded to 6 significant decimals, or null (JSON has no NaN).</summary>
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;
+}

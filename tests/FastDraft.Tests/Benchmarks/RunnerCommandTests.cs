@@ -1,0 +1,56 @@
+using FastDraft.Runner;
+
+namespace FastDraft.Tests.Benchmarks;
+
+/// <summary>The benchmark runner's command line (System.CommandLine): help, errors, the options it always had.</summary>
+public sealed class RunnerCommandTests
+{
+    [Fact]
+    public async Task Help_Runner_ListsEveryOptionAndExitsZero()
+    {
+        var stdout = new StringWriter();
+
+        int exit = await RunnerCommand.RunAsync(["--help"], stdout, new StringWriter());
+
+        Assert.Equal(0, exit);
+        foreach (string option in new[] { "--quick", "--out", "--cache", "--shared", "--no-shared", "--tokens", "--repetitions", "--k", "--genai-threads", "--confidence", "--target", "--draft", "--prompts" })
+        {
+            Assert.Contains(option, stdout.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--tokens", "many")]
+    [InlineData("--target", "t")]
+    public async Task Runner_BadArguments_ExitsTwoWithOneLine(params string[] args)
+    {
+        var stderr = new StringWriter();
+
+        int exit = await RunnerCommand.RunAsync(args, new StringWriter(), stderr);
+
+        Assert.Equal(RunnerCommand.UsageError, exit);
+        Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Parse_QuickThenExplicitOptions_KeepsTheOldMeaning()
+    {
+        RunnerSettings settings = RunnerSettings.Parse(["--quick", "--tokens", "20", "--k", "3", "--confidence", "0.2,0.4", "--no-shared", "--out", "o"]);
+
+        Assert.True(settings.Quick);
+        Assert.Equal((20, 1, 3, "o"), (settings.Tokens, settings.Repetitions, settings.DraftTokens, settings.Output));
+        Assert.Equal([1, 2], settings.DraftTokenSweep);
+        Assert.Equal([0.2f, 0.4f], settings.ConfidenceThresholds);
+        Assert.Null(settings.SharedModels);
+    }
+
+    [Fact]
+    public void Parse_YourPair_ReadsTargetDraftsAndPrompts()
+    {
+        RunnerSettings settings = RunnerSettings.Parse(["--target", "t", "--draft", "d1", "--draft", "d2", "--prompts", "p.jsonl"]);
+
+        Assert.Equal(("t", "p.jsonl"), (settings.Target, settings.Prompts));
+        Assert.Equal(["d1", "d2"], settings.Drafts);
+    }
+}
