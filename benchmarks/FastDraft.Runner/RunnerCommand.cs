@@ -55,6 +55,7 @@ public static class RunnerCommand
     public static RunnerSettings Parse(string[] args)
     {
         (RootCommand root, Func<ParseResult, RunnerSettings> read) = Build();
+        root.SetAction(_ => 0); // the benchmark itself is a root action: without one, a subcommand would be required
         ParseResult result = root.Parse(args);
         return result.Errors.Count > 0 ? throw new ArgumentException(result.Errors[0].Message) : read(result);
     }
@@ -68,6 +69,12 @@ public static class RunnerCommand
             root.Options.Add(option);
         }
 
+        root.Subcommands.Add(AdaptiveLoadCommand());
+        var burn = new Command("burn", "Spins the given number of threads until killed (the competing load of adaptive-load).") { Hidden = true };
+        var threads = new Argument<int>("threads");
+        burn.Arguments.Add(threads);
+        burn.SetAction(parsed => CompetingLoad.Burn(parsed.GetValue(threads)));
+        root.Subcommands.Add(burn);
         root.Validators.Add(result =>
         {
             bool target = result.GetValue(o.Target) is not null;
@@ -77,6 +84,52 @@ public static class RunnerCommand
             }
         });
         return (root, parsed => Read(o, parsed));
+    }
+
+    /// <summary>
+    /// <c>adaptive-load</c>: adaptive drafting against every fixed K and target-only decoding, quiet and with a
+    /// competing CPU load (see <see cref="AdaptiveUnderLoad"/>); writes adaptive-load.md.
+    /// </summary>
+    private static Command AdaptiveLoadCommand()
+    {
+        string demo = Path.Combine(RepositoryRoot(), "samples", "FastDraft.Demo", "models");
+        var target = new Option<string>("--target") { Description = "The target folder (default: the demo's trained target).", DefaultValueFactory = _ => Path.Combine(demo, "target") };
+        var draft = new Option<string>("--draft") { Description = "The trained draft folder (default: the demo's).", DefaultValueFactory = _ => Path.Combine(demo, "draft") };
+        var prompts = new Option<string>("--prompts") { Description = "A JSONL prompts file (default: benchmarks/prompts/demo-heldout.jsonl).", DefaultValueFactory = _ => Path.Combine(RepositoryRoot(), "benchmarks", "prompts", "demo-heldout.jsonl") };
+        var tokens = new Option<int>("--tokens") { Description = "New tokens per prompt (default 64).", DefaultValueFactory = _ => 64 };
+        var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per condition, alternating quiet and loaded (default 4).", DefaultValueFactory = _ => 4 };
+        var load = new Option<int>("--load-threads") { Description = "Threads the competing process spins (default: one per logical core).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string>("--out") { Description = "Where adaptive-load.md goes (default benchmarks/results).", DefaultValueFactory = _ => Path.Combine("benchmarks", "results") };
+        var command = new Command("adaptive-load", "Adaptive drafting against every fixed K and target-only decoding, on a quiet machine and with another process spinning on every core; a random-weight draft checks the fall-back to target-only speed.")
+        {
+            target, draft, prompts, tokens, repetitions, load, output,
+        };
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            int Positive(Option<int> option) => parsed.GetValue(option) is int v and > 0 ? v : throw new ArgumentException($"{option.Name} must be at least 1.");
+            var settings = new AdaptiveLoadSettings(
+                parsed.GetValue(target)!, parsed.GetValue(draft)!, parsed.GetValue(prompts)!, Positive(tokens), Positive(repetitions), Positive(load), parsed.GetValue(output)!, RunnerSettings.DefaultCache());
+            List<AdaptiveLoadResult> results = AdaptiveUnderLoad.Run(settings, Console.Error, cancellationToken);
+            string markdown = AdaptiveUnderLoad.Markdown(settings, results);
+            Directory.CreateDirectory(settings.Output);
+            File.WriteAllText(Path.Combine(settings.Output, "adaptive-load.md"), markdown);
+            parsed.InvocationConfiguration.Output.WriteLine(markdown);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FastDraft.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Environment.CurrentDirectory;
     }
 
     private static RunnerSettings Read(CommandOptions o, ParseResult parsed)

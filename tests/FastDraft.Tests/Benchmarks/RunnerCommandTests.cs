@@ -19,6 +19,38 @@ public sealed class RunnerCommandTests
         }
     }
 
+    [Fact]
+    public async Task Help_AdaptiveLoad_ListsItsOptionsAndExitsZero()
+    {
+        var stdout = new StringWriter();
+
+        int exit = await RunnerCommand.RunAsync(["adaptive-load", "--help"], stdout, new StringWriter());
+
+        Assert.Equal(0, exit);
+        foreach (string option in new[] { "--target", "--draft", "--prompts", "--tokens", "--repetitions", "--load-threads", "--out" })
+        {
+            Assert.Contains(option, stdout.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("burn", stdout.ToString(), StringComparison.Ordinal); // the load's own command stays hidden
+    }
+
+    [Fact]
+    public async Task AdaptiveLoad_QuickRunOnTheDemoPair_WritesTheReportWithBothConditions()
+    {
+        string output = Directory.CreateTempSubdirectory("fastdraft-adaptive-load-").FullName;
+        var stdout = new StringWriter();
+
+        int exit = await RunnerCommand.RunAsync(["adaptive-load", "--tokens", "4", "--repetitions", "1", "--load-threads", "1", "--out", output], stdout, new StringWriter(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, exit);
+        string report = File.ReadAllText(Path.Combine(output, "adaptive-load.md"));
+        foreach (string row in new[] { "| quiet | trained | target-only |", "| loaded | trained | adaptive |", "| loaded | useless | useless adaptive |", "adaptive ÷ best fixed K" })
+        {
+            Assert.Contains(row, report, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--tokens", "many")]
