@@ -60,7 +60,7 @@ public static class AdaptiveUnderLoad
         }
 
         return [.. rates.Select(r => new AdaptiveLoadResult(
-            r.Key.Condition, modes.First(m => m.Mode == r.Key.Mode).Draft, r.Key.Mode.Name, Median(r.Value), r.Value.Min(), r.Value.Max()))];
+            r.Key.Condition, modes.First(m => m.Mode == r.Key.Mode).Draft, r.Key.Mode.Name, Summary.Median(r.Value), r.Value.Min(), r.Value.Max()))];
     }
 
     /// <summary>The report: per condition, each mode's rate, the best fixed K, and the two ratios the adaptive mode must keep.</summary>
@@ -101,12 +101,6 @@ public static class AdaptiveUnderLoad
         }
 
         return folder;
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
 
