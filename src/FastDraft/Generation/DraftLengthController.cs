@@ -20,6 +20,11 @@ namespace FastDraft;
 /// nothing; β starts from a prior (memory-bound passes: 5% per extra token) and follows its samples.
 /// </para>
 /// <para>
+/// A generator's generations share a <see cref="DraftLengthMemory"/>: each starts from what the last one
+/// that finished learnt (acceptance worth a few trials, the cost ratios, the probing interval), so a
+/// short request neither relearns that its draft is useless nor drafts blind in its first rounds.
+/// </para>
+/// <para>
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
 /// prompt in more than half the target's time drafts one token first (drafting the maximum at a target's
 /// cost lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
@@ -38,6 +43,7 @@ internal sealed class DraftLengthController
     private readonly bool _adaptive;
     private readonly MedianWindow _draftCost = new(15);  // g samples
     private readonly MedianWindow _slope = new(15);      // β samples
+    private readonly DraftLengthMemory? _memory;
     private double _acceptances = 0.25;  // discounted successes and trials, from a weak prior: 1/2 over half a trial
     private double _trials = 0.5;
     private bool _expensiveDraft;
@@ -47,10 +53,12 @@ internal sealed class DraftLengthController
     private int _lastWidth;
     private long _lastVerifyTicks;
 
-    public DraftLengthController(int maxDraftTokens, bool adaptive)
+    public DraftLengthController(int maxDraftTokens, bool adaptive, DraftLengthMemory? memory = null)
     {
         _max = maxDraftTokens;
         _adaptive = adaptive;
+        _memory = adaptive ? memory : null;
+        _memory?.Recall(this);
     }
 
     /// <summary>Gets the current acceptance estimate.</summary>
@@ -146,6 +154,9 @@ internal sealed class DraftLengthController
         _draftCost.Add((double)draftTicks / drafted / onePass);
     }
 
+    /// <summary>Hands what this generation learnt to the next ones (call when it ends normally).</summary>
+    public void Remember() => _memory?.Keep(this);
+
     private double ExpectedTokens(int k)
     {
         double alpha = Math.Min(Acceptance, 0.999);
@@ -173,6 +184,63 @@ internal sealed class DraftLengthController
             _samples.AsSpan(0, Count).CopyTo(sorted);
             sorted.Sort();
             return Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
+        }
+    }
+
+    /// <summary>
+    /// What one generation learnt, for the next generations of the same generator: acceptance scaled to
+    /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median cost
+    /// ratios, and the probing interval. Thread-safe: concurrent generations read and write it whole.
+    /// </summary>
+    internal sealed class DraftLengthMemory
+    {
+        private const double RememberedTrials = 4;
+        private readonly Lock _gate = new();
+        private double _acceptances;
+        private double _trials;
+        private double _draftCost = double.NaN;
+        private double _slope = double.NaN;
+        private int _probeInterval = FirstProbeInterval;
+
+        public void Recall(DraftLengthController controller)
+        {
+            lock (_gate)
+            {
+                if (_trials <= 0)
+                {
+                    return;
+                }
+
+                controller._acceptances = _acceptances;
+                controller._trials = _trials;
+                controller._draftCost.Add(_draftCost);
+                if (!double.IsNaN(_slope))
+                {
+                    for (int i = 0; i < 3; i++)
+                    {
+                        controller._slope.Add(_slope);
+                    }
+                }
+
+                controller._probeInterval = _probeInterval;
+            }
+        }
+
+        public void Keep(DraftLengthController controller)
+        {
+            if (controller._draftCost.Count == 0)
+            {
+                return; // it never drafted: nothing learnt about the draft
+            }
+
+            double scale = Math.Min(1, RememberedTrials / controller._trials);
+            double draftCost = controller._draftCost.Median();
+            double slope = controller._slope.Count >= 3 ? controller._slope.Median() : double.NaN;
+            lock (_gate)
+            {
+                (_acceptances, _trials) = (controller._acceptances * scale, controller._trials * scale);
+                (_draftCost, _slope, _probeInterval) = (draftCost, slope, controller._probeInterval);
+            }
         }
     }
 }

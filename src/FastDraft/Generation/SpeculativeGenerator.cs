@@ -20,9 +20,12 @@ namespace FastDraft;
 /// baseline every speed-up is measured against.
 /// </para>
 /// <para>
-/// A generator is immutable and may be used by any number of concurrent generations; each
-/// generation owns its target and draft sessions (key/value caches) and disposes them when its
-/// stream ends, is abandoned, fails or is cancelled. The generator never disposes the models.
+/// A generator's configuration is immutable and it may be used by any number of concurrent
+/// generations; each generation owns its target and draft sessions (key/value caches) and disposes
+/// them when its stream ends, is abandoned, fails or is cancelled. The generator never disposes the
+/// models. The one thing generations share is what adaptive drafting learnt (acceptance, cost ratios):
+/// each starts from the last finished one's, which changes how many tokens are drafted, never which
+/// tokens are emitted.
 /// </para>
 /// <para>
 /// Telemetry: each generation is recorded in its <see cref="GenerationStats"/> and, for whoever
@@ -36,6 +39,7 @@ public sealed class SpeculativeGenerator
     private const int InitialRoom = 1024;
     private readonly TimeProvider _time;
     private readonly GenerationMetrics _metrics;
+    private readonly DraftLengthController.DraftLengthMemory _draftMemory = new(); // what adaptive drafting learnt, for the next generation
 
     /// <summary>Initializes a generator.</summary>
     /// <param name="target">The model whose output is produced.</param>
@@ -233,7 +237,7 @@ public sealed class SpeculativeGenerator
         {
             using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
             using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
-            var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null));
+            var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null), _draftMemory);
             using IModelSession target = Target.CreateSession(capacity);
             using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
             TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
@@ -284,6 +288,7 @@ public sealed class SpeculativeGenerator
 
                 if (reason != StopReason.None)
                 {
+                    draftLength.Remember();
                     telemetry.Stop(reason);
                     break;
                 }

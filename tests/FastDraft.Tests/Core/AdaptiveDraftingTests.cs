@@ -177,6 +177,23 @@ public sealed class AdaptiveDraftingTests
     }
 
     [Fact]
+    public async Task NextGeneration_StartsFromWhatThePreviousLearnt_AndStopsDraftingAUselessDraftAtOnce()
+    {
+        var clock = new ManualTimeProvider();
+        FunctionModel model = Model(clock);
+        var generator = new SpeculativeGenerator(model, Draft(model, clock, microsecondsPerToken: 1, wrong: true), new SpeculativeOptions { DraftTokens = 4, TimeProvider = clock });
+        var options = new GenerationOptions { MaxNewTokens = 40 };
+
+        GenerationResult first = await generator.GenerateToListAsync(Prompt, options);
+        GenerationResult second = await generator.GenerateToListAsync(Prompt, options);
+
+        Assert.Equal(first.Ids, second.Ids);
+        Assert.True(first.Stats.DraftedTokens >= 3, $"the first generation starts optimistic: {first.Stats.DraftedTokens} drafted");
+        Assert.True(second.Stats.DraftedTokens < first.Stats.DraftedTokens, $"drafted {first.Stats.DraftedTokens}, then {second.Stats.DraftedTokens}");
+        Assert.Equal(0, second.Stats.RoundsByDraftLength.Skip(2).Sum()); // at most probes of one token
+    }
+
+    [Fact]
     public async Task SeededSampling_KeepsTheDraftLengthFixed_SoTheSeedReproducesTheTokens()
     {
         OnnxCausalLM target = LoadedModels.Get(TestModels.GqaTarget);

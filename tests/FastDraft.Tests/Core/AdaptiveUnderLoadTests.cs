@@ -25,6 +25,8 @@ public sealed class AdaptiveUnderLoadTests
         { 0.9, 0.1, false, true },
         { 0.9, 0.1, true, true },
         { 0.7, 0.15, true, true },
+        { 0.97, 0.2, false, false },
+        { 0.97, 0.2, true, false },
     };
 
     [Theory]
