@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using FastDraft.Sampling;
 using FastDraft.Telemetry;
-using FastDraft.Text;
 using FastDraft.Verification;
 
 namespace FastDraft;
