@@ -3,8 +3,8 @@ using System.Reflection;
 using FastDraft.Evaluation;
 using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
-using FastDraft.Training;
 using FastDraft.Text;
+using FastDraft.Training;
 
 namespace FastDraft.Tests.Docs;
 
