@@ -92,30 +92,30 @@ public static class BenchmarkRun
 
         // Each of ours next to GenAI's same mode, with FastDraft's thread count and with GenAI's own default
         // (one intra-op thread here).
-        yield return new OursMode("target-only", target, null, null, fixedK, null);
+        yield return new OursMode("target-only", target, null, fixedK, null);
         yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, threads);
         yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, null);
-        yield return new OursMode("n-gram", target, new NGramDraftModel(3), null, fixedK, "n-gram");
+        yield return new OursMode("n-gram", target, new NGramDraftModel(3), fixedK, "n-gram");
         yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, threads);
         yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, null);
-        yield return new OursMode("adaptive", target, new NGramDraftModel(3), null, adaptive, "n-gram");
+        yield return new OursMode("adaptive", target, new NGramDraftModel(3), adaptive, "n-gram");
         foreach (BenchDraft draft in pair.Drafts)
         {
             string composite = GenAIMode.Composite(Path.Combine(settings.Cache, "genai"), pair.Folder, draft.Folder, k);
             int[] ks = pair.SweepDraftTokens && draft == pair.Drafts[0] ? [.. settings.DraftTokenSweep.Append(k).Distinct().Order()] : [k];
             foreach (int kk in ks)
             {
-                yield return new OursMode("speculative", target, drafts[draft.Name], drafts[draft.Name], fixedK with { DraftTokens = kk }, draft.Name);
+                yield return new OursMode("speculative", target, drafts[draft.Name], fixedK with { DraftTokens = kk }, draft.Name);
                 yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, threads);
                 yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, null);
             }
 
-            yield return new OursMode("adaptive", target, drafts[draft.Name], drafts[draft.Name], adaptive, draft.Name);
+            yield return new OursMode("adaptive", target, drafts[draft.Name], adaptive, draft.Name);
             if (draft == pair.Drafts[0])
             {
                 foreach (float threshold in settings.ConfidenceThresholds)
                 {
-                    yield return new OursMode($"adaptive, confidence ≥ {threshold:0.##}", target, drafts[draft.Name], drafts[draft.Name], adaptive with { DraftConfidenceThreshold = threshold }, draft.Name);
+                    yield return new OursMode($"adaptive, confidence ≥ {threshold:0.##}", target, drafts[draft.Name], adaptive with { DraftConfidenceThreshold = threshold }, draft.Name);
                 }
             }
         }
@@ -231,7 +231,7 @@ public static class BenchmarkRun
                 pair.Name, mode.System, mode.Name, mode.Draft, mode.DraftTokens,
                 rate, rates[mode].Min(), rates[mode].Max(), Summary.Median(all.Select(s => s.TimeToFirstToken.TotalMilliseconds)),
                 (double)all.Sum(s => s.TargetCalls) / generated, alpha, rounds <= 0 ? 0 : (double)accepted / rounds,
-                ours ? 1 - (all.Sum(s => s.RuntimeTime!.Value.TotalSeconds) / all.Sum(s => s.WallTime.TotalSeconds)) : null,
+                ours ? 1 - (all.Sum(s => s.ModelTime.TotalSeconds) / all.Sum(s => s.WallTime.TotalSeconds)) : null,
                 allocations.GetValueOrDefault(mode)?.BytesPerToken, allocations.GetValueOrDefault(mode)?.BytesPerGeneration,
                 !ours || peer is null ? null : Throughput.PairedSpeedup(rates[mode], rates[peer]),
                 speedup, predicted, realization, rates[mode]));

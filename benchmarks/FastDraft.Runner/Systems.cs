@@ -36,10 +36,10 @@ public abstract class Mode : IMeasuredMode, IDisposable
 }
 
 /// <summary>FastDraft: target-only, speculative with a draft model (fixed or adaptive K), or n-gram; measured by the shared <see cref="GeneratorMode"/>.</summary>
-public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, OnnxCausalLM? draftModel, SpeculativeOptions options, string? draftName)
+public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, SpeculativeOptions options, string? draftName)
     : Mode("FastDraft", name, draft is null ? 0 : options.DraftTokens, draftName)
 {
-    private readonly GeneratorMode _mode = new(name, new SpeculativeGenerator(target, draft, options), runtimeTicks: () => target.RunTicks + (draftModel?.RunTicks ?? 0));
+    private readonly GeneratorMode _mode = new(name, new SpeculativeGenerator(target, draft, options));
 
     public override GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken) => _mode.Run(request, cancellationToken);
 }

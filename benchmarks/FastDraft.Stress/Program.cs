@@ -30,12 +30,14 @@ return await root.Parse(args).InvokeAsync();
 static string FindDemoModels()
 {
     foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-    for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
     {
-        string candidate = Path.Combine(dir.FullName, "samples", "FastDraft.Demo", "models");
-        if (Directory.Exists(candidate))
+        for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
         {
-            return candidate;
+            string candidate = Path.Combine(dir.FullName, "samples", "FastDraft.Demo", "models");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
         }
     }
 

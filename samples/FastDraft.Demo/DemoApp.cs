@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using FastDraft.OnnxRuntime;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Demo;
@@ -140,7 +139,7 @@ public static class DemoApp
 
     private static async Task<int> ChatAsync(SpeculativeGenerator generator, ModelTokenizer tokenizer, GenerationOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
     {
-        ChatTemplate template = ChatTemplate.TryRecognize(tokenizer.ChatTemplate, out _) ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
+        ChatTemplate template = ChatTemplate.TryRecognize(tokenizer.ChatTemplateSource, out _) ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
         // A long chat outgrows the context: the client leaves the oldest turns out of the prompt (the history here keeps them).
         using IChatClient client = generator.AsChatClient(template, new SpeculativeChatClientOptions { ContextOverflow = ChatContextOverflow.DropOldestMessages });
         var chatOptions = new ChatOptions

@@ -114,7 +114,7 @@ public sealed record DecoderSpec
         get
         {
             long d = EffectiveHeadSize;
-            long attention = ((long)HiddenSize * Heads * d) + (2L * HiddenSize * KeyValueHeads * d) + ((long)Heads * d * HiddenSize);
+            long attention = ((long)HiddenSize * Heads * d) + (2L * HiddenSize * KeyValueHeads * d) + (Heads * d * HiddenSize);
             long mlp = 3L * HiddenSize * IntermediateSize;
             return ((TiedEmbeddings ? 1L : 2L) * VocabularySize * HiddenSize) + (Layers * (attention + mlp + (2L * HiddenSize))) + HiddenSize;
         }

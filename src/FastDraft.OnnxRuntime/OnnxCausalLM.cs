@@ -43,7 +43,6 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     private readonly SessionOwner _owner;
     private ModelCapabilities _capabilities = null!;
     private int _disposed;
-    private long _runTicks;
 
     private OnnxCausalLM(string modelPath, OnnxModelOptions options, InferenceSession session, DecoderLayout layout, ModelInfo info)
     {
@@ -80,11 +79,6 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
     /// <summary>Gets a value indicating whether the ONNX Runtime session has been freed (the model and all its sessions are gone).</summary>
     internal bool SessionReleased => _owner.Released;
-
-    /// <summary>Gets the stopwatch ticks spent inside ONNX Runtime's Run by all sessions (for overhead measurements).</summary>
-    internal long RunTicks => Interlocked.Read(ref _runTicks);
-
-    internal void RecordRun(long ticks) => Interlocked.Add(ref _runTicks, ticks);
 
     /// <summary>Loads a model.</summary>
     /// <param name="path">A model folder (with <c>genai_config.json</c>, or holding one <c>.onnx</c> file), or an <c>.onnx</c> file.</param>

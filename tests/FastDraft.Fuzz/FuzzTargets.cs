@@ -1,4 +1,3 @@
-using System.Text;
 using FastDraft.OnnxRuntime.Config;
 using FastDraft.OnnxRuntime.Graph;
 using FastDraft.Text;

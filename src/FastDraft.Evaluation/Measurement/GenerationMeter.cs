@@ -10,7 +10,6 @@ public static class GenerationMeter
     /// <param name="prompt">The prompt's token ids.</param>
     /// <param name="options">The request's options.</param>
     /// <param name="keepTokens">Whether to return the generated ids in <see cref="GenerationSample.Tokens"/> (one array per generation; off, the measurement allocates nothing per token).</param>
-    /// <param name="runtimeTicks">Reads a running total of <see cref="Stopwatch"/> ticks spent inside the runtime, for <see cref="GenerationSample.RuntimeTime"/>; <see langword="null"/> when unknown.</param>
     /// <param name="cancellationToken">Cancels the generation.</param>
     /// <returns>The generation's measurements.</returns>
     /// <remarks>
@@ -25,7 +24,6 @@ public static class GenerationMeter
         ReadOnlyMemory<int> prompt,
         GenerationOptions options,
         bool keepTokens = false,
-        Func<long>? runtimeTicks = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -33,7 +31,6 @@ public static class GenerationMeter
         var stats = new GenerationStats();
         int[]? tokens = keepTokens ? new int[options.MaxNewTokens] : null;
         int count = 0;
-        long runBefore = runtimeTicks?.Invoke() ?? 0;
         TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         long started = Stopwatch.GetTimestamp();
@@ -58,7 +55,6 @@ public static class GenerationMeter
         TimeSpan wall = Stopwatch.GetElapsedTime(started);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         TimeSpan cpu = Environment.CpuUsage.TotalTime - cpuBefore;
-        TimeSpan? runtime = runtimeTicks is null ? null : Stopwatch.GetElapsedTime(0, runtimeTicks() - runBefore);
         return new GenerationSample
         {
             GeneratedTokens = stats.GeneratedTokens,
@@ -67,7 +63,7 @@ public static class GenerationMeter
             DecodeTime = stats.TotalTime - stats.TimeToFirstToken,
             WallTime = wall,
             CpuTime = cpu,
-            RuntimeTime = runtime,
+            ModelTime = stats.PrefillTime + stats.TargetTime + stats.DraftTime,
             AllocatedBytes = allocated,
             TargetCalls = stats.TargetCalls,
             Rounds = stats.Rounds,
@@ -88,7 +84,6 @@ public sealed class GeneratorMode : IMeasuredMode
 {
     private readonly GenerationOptions _options;
     private readonly bool _keepTokens;
-    private readonly Func<long>? _runtimeTicks;
 
     /// <summary>Initializes a mode.</summary>
     /// <param name="name">The mode's name.</param>
@@ -99,15 +94,13 @@ public sealed class GeneratorMode : IMeasuredMode
     /// takes the request's seed.
     /// </param>
     /// <param name="keepTokens">Whether samples keep the generated ids (for the quality gate).</param>
-    /// <param name="runtimeTicks">Reads the runtime's running total of run ticks, when the backend has one.</param>
-    public GeneratorMode(string name, SpeculativeGenerator generator, GenerationOptions? options = null, bool keepTokens = false, Func<long>? runtimeTicks = null)
+    public GeneratorMode(string name, SpeculativeGenerator generator, GenerationOptions? options = null, bool keepTokens = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
         Generator = generator ?? throw new ArgumentNullException(nameof(generator));
         _options = (options ?? GenerationOptions.Default) with { IgnoreEndOfSequence = true };
         _keepTokens = keepTokens;
-        _runtimeTicks = runtimeTicks;
     }
 
     /// <inheritdoc/>
@@ -120,6 +113,6 @@ public sealed class GeneratorMode : IMeasuredMode
     public GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken)
     {
         GenerationOptions options = _options with { MaxNewTokens = request.MaxNewTokens, Seed = _options.Temperature > 0 ? request.Seed : _options.Seed };
-        return GenerationMeter.Measure(Generator, request.Prompt, options, _keepTokens, _runtimeTicks, cancellationToken);
+        return GenerationMeter.Measure(Generator, request.Prompt, options, _keepTokens, cancellationToken);
     }
 }

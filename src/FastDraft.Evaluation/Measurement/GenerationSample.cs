@@ -25,8 +25,12 @@ public sealed record GenerationSample
     /// <summary>Gets the CPU time the whole process used during the generation (user and kernel, every thread): core-seconds.</summary>
     public TimeSpan CpuTime { get; init; }
 
-    /// <summary>Gets the time spent inside the inference runtime's run calls, when the backend reports it.</summary>
-    public TimeSpan? RuntimeTime { get; init; }
+    /// <summary>
+    /// Gets the time spent in the models' passes, as the generator's own statistics report it: the prompt pass,
+    /// the proposals and the verification passes (<see cref="GenerationStats.PrefillTime"/> + <see cref="GenerationStats.TargetTime"/>
+    /// + <see cref="GenerationStats.DraftTime"/>); 0 when the system does not report it.
+    /// </summary>
+    public TimeSpan ModelTime { get; init; }
 
     /// <summary>Gets the managed bytes the measuring thread allocated during the generation.</summary>
     public long AllocatedBytes { get; init; }

@@ -114,7 +114,7 @@ public static class LlamaModelWriter
                 }
             }
 
-            g.Value(false, "logits", OnnxDataType.Float, "batch_size", spec.LastPositionLogitsOnly ? (object)1 : "sequence_length", spec.VocabularySize);
+            g.Value(false, "logits", OnnxDataType.Float, "batch_size", spec.LastPositionLogitsOnly ? 1 : "sequence_length", spec.VocabularySize);
             for (int layer = 0; layer < spec.Layers; layer++)
             {
                 foreach (string part in (string[])["key", "value"])
@@ -154,16 +154,16 @@ public static class LlamaModelWriter
         private Attention GqaPieces()
         {
             string one = g.Scalar("one_i64", 1L);
-            string seqlensK = g.Node("Cast", [g.Node("Sub", [g.Node("ReduceSum", ["attention_mask", g.Vector("axes_1", 1)], OnnxAttribute.Of("keepdims", 0L)), one])], OnnxAttribute.Of("to", (long)OnnxDataType.Int32));
-            string total = g.Node("Cast", [g.Node("Gather", [g.Node("Shape", ["attention_mask"]), one])], OnnxAttribute.Of("to", (long)OnnxDataType.Int32));
+            string seqlensK = g.Node("Cast", [g.Node("Sub", [g.Node("ReduceSum", ["attention_mask", g.Vector("axes_1", 1)], OnnxAttribute.Of("keepdims", 0L)), one])], OnnxAttribute.Of("to", OnnxDataType.Int32));
+            string total = g.Node("Cast", [g.Node("Gather", [g.Node("Shape", ["attention_mask"]), one])], OnnxAttribute.Of("to", OnnxDataType.Int32));
             (string cos, string sin) = RotaryTables(half: true);
             return (layer, q, k, v) => g.Node(
                 "GroupQueryAttention",
                 [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
                 [$"attn_out_{layer}", $"present.{layer}.key", $"present.{layer}.value"],
                 "com.microsoft",
-                OnnxAttribute.Of("num_heads", (long)spec.Heads),
-                OnnxAttribute.Of("kv_num_heads", (long)spec.KeyValueHeads),
+                OnnxAttribute.Of("num_heads", spec.Heads),
+                OnnxAttribute.Of("kv_num_heads", spec.KeyValueHeads),
                 OnnxAttribute.Of("do_rotary", 1L),
                 OnnxAttribute.Of("rotary_interleaved", 0L))[0];
         }

@@ -38,17 +38,6 @@ internal sealed class ProtoWriter
 
     public ProtoWriter Message(int field, ProtoWriter message) => Bytes(field, message.Written);
 
-    public ProtoWriter PackedVarints(int field, ReadOnlySpan<long> values)
-    {
-        var packed = new ProtoWriter();
-        foreach (long value in values)
-        {
-            packed.RawVarint((ulong)value);
-        }
-
-        return Bytes(field, packed.Written);
-    }
-
     public void WriteTo(Stream stream) => stream.Write(Written);
 
     private void Key(int field, WireType wireType) => RawVarint(((ulong)field << 3) | (ulong)wireType);

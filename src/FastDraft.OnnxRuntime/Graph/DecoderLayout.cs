@@ -52,7 +52,7 @@ internal sealed record DecoderLayout
         IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
         IReadOnlyDictionary<string, NodeMetadata> outputs = session.OutputMetadata;
 
-        KvNaming naming = KvNaming.Choose(config, inputs.Keys, modelPath);
+        KvNaming naming = KvNaming.Choose(config, inputs.Keys);
         if (!inputs.TryGetValue(config.InputIdsName, out NodeMetadata? ids))
         {
             throw new InvalidModelException($"Model '{modelPath}' has no input '{config.InputIdsName}' for token ids; its inputs are {List(inputs.Keys)}.", modelPath);
@@ -211,7 +211,7 @@ internal sealed record DecoderLayout
             new(KvFormat.Packed, ["past_%d"], ["present_%d"]),
         ];
 
-        public static KvNaming Choose(ModelFolderConfig config, IEnumerable<string> inputs, string modelPath)
+        public static KvNaming Choose(ModelFolderConfig config, IEnumerable<string> inputs)
         {
             if (config.PastPackedPattern is { } packed)
             {

@@ -89,7 +89,7 @@ internal sealed unsafe class GrowingKvCache : IKvCache
             }
         }
 
-        BytesCopied += (long)(blocks - 1) * keptBytes * current.Length;
+        BytesCopied += (blocks - 1) * keptBytes * current.Length;
     }
 
     public void Dispose()

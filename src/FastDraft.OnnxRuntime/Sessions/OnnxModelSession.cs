@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using FastDraft.OnnxRuntime.Graph;
 using FastDraft.OnnxRuntime.KvCache;
@@ -102,9 +101,6 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     public int Length { get; private set; }
 
     public int Capacity { get; }
-
-    /// <summary>Gets the forward passes run so far.</summary>
-    internal long Passes { get; private set; }
 
     /// <summary>Gets the cache bytes moved by roll-backs so far (0 for a shared-buffer cache).</summary>
     internal long KvBytesCopied => _kv.BytesCopied;
@@ -249,7 +245,6 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         _currentLogits = LogitsBuffer(rows);
         OrtNative.BindOutput(_binding, _layout.Logits, _memoryInfo, _currentLogits, rows * _logitsRowBytes, shape, _layout.LogitsType);
 
-        long started = Stopwatch.GetTimestamp();
         try
         {
             _model.Session.RunWithBinding(_runOptions, _binding);
@@ -265,10 +260,8 @@ internal sealed unsafe class OnnxModelSession : IModelSession
             throw new InvalidOperationException($"ONNX Runtime failed running model '{_layout.ModelPath}' on {count} tokens after {past} cached: {ex.Message}", ex);
         }
 
-        _model.RecordRun(Stopwatch.GetTimestamp() - started);
         _kv.CompleteStep();
         Length = past + count;
-        Passes++;
     }
 
     private byte* LogitsBuffer(int rows)

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.AI;
 
-namespace FastDraft.Text.Chat;
+namespace FastDraft.Text;
 
 /// <summary>The chat prompt formats FastDraft writes.</summary>
 public enum ChatFormat
@@ -108,9 +108,9 @@ public sealed class ChatTemplate
     public static ChatTemplate FromTokenizer(ModelTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (!TryRecognize(tokenizer.ChatTemplate, out ChatFormat format))
+        if (!TryRecognize(tokenizer.ChatTemplateSource, out ChatFormat format))
         {
-            throw new NotSupportedException(tokenizer.ChatTemplate is null
+            throw new NotSupportedException(tokenizer.ChatTemplateSource is null
                 ? "The model's tokenizer_config.json has no chat_template; name a format with ChatTemplate.Create (ChatFormat.Plain for a base model)."
                 : $"The model's chat_template is not one of the recognised families ({string.Join(", ", Enum.GetNames<ChatFormat>())}); name a format with ChatTemplate.Create.");
         }

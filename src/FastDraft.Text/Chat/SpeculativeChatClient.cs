@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
 
-namespace FastDraft.Text.Chat;
+namespace FastDraft.Text;
 
 /// <summary>
 /// An <see cref="IChatClient"/> over a <see cref="SpeculativeGenerator"/>: formats the conversation
@@ -306,7 +306,7 @@ public static class SpeculativeChatClientExtensions
         template ??= generator.Tokenizer switch
         {
             null => throw new ArgumentException("The generator needs a tokenizer to chat.", nameof(generator)),
-            ModelTokenizer { ChatTemplate: not null } tokenizer => ChatTemplate.FromTokenizer(tokenizer),
+            ModelTokenizer { ChatTemplateSource: not null } tokenizer => ChatTemplate.FromTokenizer(tokenizer),
             _ => ChatTemplate.Create(ChatFormat.Plain),
         };
         return new SpeculativeChatClient(generator, template, options);

@@ -1,4 +1,4 @@
-namespace FastDraft.Text.Chat;
+namespace FastDraft.Text;
 
 /// <summary>What a <see cref="SpeculativeChatClient"/> does with a conversation that no longer fits the model's context.</summary>
 public enum ChatContextOverflow

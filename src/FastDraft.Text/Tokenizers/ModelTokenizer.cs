@@ -37,7 +37,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         _byteIds = byteIds;
         Tokens = tokens;
         VocabularySize = bytes.Count;
-        ChatTemplate = config.ChatTemplate;
+        ChatTemplateSource = config.ChatTemplateSource;
         BeginningOfSequenceTokenId = config.BeginningOfSequenceToken is { } bos && tokens.TryGetValue(bos, out int bosId) ? bosId : null;
         EndOfSequenceTokenId = config.EndOfSequenceToken is { } eos && tokens.TryGetValue(eos, out int eosId) ? eosId : null;
         AddsBeginningOfSequence = config.AddBeginningOfSequence && BeginningOfSequenceTokenId is not null;
@@ -62,8 +62,11 @@ public sealed class ModelTokenizer : ITextTokenizer
     /// <summary>Gets a value indicating whether encoding with special tokens ends with the end-of-sequence token.</summary>
     public bool AddsEndOfSequence { get; }
 
-    /// <summary>Gets the Jinja chat template of <c>tokenizer_config.json</c>, if any (see <see cref="Chat.ChatTemplate.FromTokenizer"/>).</summary>
-    public string? ChatTemplate { get; }
+    /// <summary>
+    /// Gets the source text of the Jinja chat template in <c>tokenizer_config.json</c>, if any; <see cref="ChatTemplate.FromTokenizer"/>
+    /// turns it into a <see cref="ChatTemplate"/> when it recognises the family.
+    /// </summary>
+    public string? ChatTemplateSource { get; }
 
     /// <summary>Loads the tokenizer of a model folder.</summary>
     /// <param name="folder">A folder holding <c>tokenizer.json</c> or <c>tokenizer.model</c> (and optionally <c>tokenizer_config.json</c>).</param>

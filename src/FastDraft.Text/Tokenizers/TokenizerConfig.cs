@@ -13,7 +13,7 @@ internal sealed record TokenizerConfig
     public bool AddEndOfSequence { get; init; }
     public string? BeginningOfSequenceToken { get; init; }
     public string? EndOfSequenceToken { get; init; }
-    public string? ChatTemplate { get; init; }
+    public string? ChatTemplateSource { get; init; }
     public Dictionary<string, int> AddedTokens { get; init; } = [];
 
     public static TokenizerConfig Read(string folder)
@@ -48,7 +48,7 @@ internal sealed record TokenizerConfig
             AddEndOfSequence = Flag(root, "add_eos_token", path, string.Empty),
             BeginningOfSequenceToken = TokenText(root, "bos_token", path),
             EndOfSequenceToken = TokenText(root, "eos_token", path),
-            ChatTemplate = Template(root, path),
+            ChatTemplateSource = Template(root, path),
             AddedTokens = added,
         };
     }

@@ -47,7 +47,7 @@ public sealed class AlignmentBatchSource : IBatchSource
     public int SequenceLength { get; }
 
     /// <summary>Gets the number of completed passes over the sequences.</summary>
-    public long Epoch => _epoch;
+    internal long Epoch => _epoch;
 
     /// <inheritdoc/>
     public void FillRow(TrainingBatch batch, int row)

@@ -63,7 +63,7 @@ public sealed class CorpusBatchSource : IBatchSource
     public int SequenceLength { get; }
 
     /// <summary>Gets the completed passes over the non-overlapping windows (0 for <see cref="WindowOrder.Random"/>).</summary>
-    public long Epoch => _epoch;
+    internal long Epoch => _epoch;
 
     /// <inheritdoc/>
     public void FillRow(TrainingBatch batch, int row)

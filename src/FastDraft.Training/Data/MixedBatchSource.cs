@@ -63,7 +63,7 @@ public sealed class MixedBatchSource : IBatchSource
     /// <summary>Gets how many rows each source has filled (restored with the state).</summary>
     /// <param name="source">The source's index.</param>
     /// <returns>The number of rows.</returns>
-    public long RowsDrawn(int source) => _rows[source];
+    internal long RowsDrawn(int source) => _rows[source];
 
     /// <inheritdoc/>
     public void FillRow(TrainingBatch batch, int row)

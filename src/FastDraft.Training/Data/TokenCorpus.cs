@@ -34,7 +34,7 @@ public sealed class TokenCorpus
     public IReadOnlyList<string> FileNames { get; }
 
     /// <summary>Gets a value indicating whether the ids are stored in 16 bits.</summary>
-    public bool IsCompact => _narrow is not null;
+    internal bool IsCompact => _narrow is not null;
 
     /// <summary>Gets the token at a position in the stream.</summary>
     /// <param name="index">The position.</param>

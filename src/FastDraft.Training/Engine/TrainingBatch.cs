@@ -57,7 +57,7 @@ public sealed class TrainingBatch
 /// <param name="CrossEntropy">Mean cross-entropy (nats per counted position).</param>
 /// <param name="KullbackLeibler">Mean KL(teacher ‖ model) over the teacher's kept entries (0 without soft targets).</param>
 /// <param name="CountedPositions">The number of positions the mask counts.</param>
-public readonly record struct LossParts(double Loss, double CrossEntropy, double KullbackLeibler, double CountedPositions);
+internal readonly record struct LossParts(double Loss, double CrossEntropy, double KullbackLeibler, double CountedPositions);
 
 /// <summary>
 /// Computes the loss of a batch and the gradient of that loss with respect to every parameter. The ONNX

@@ -148,7 +148,7 @@ public sealed record GenerationOptions
         }
     }
 
-    private void ValidateSampling(string paramName)
+    internal void ValidateSampling(string paramName)
     {
         static void Check(bool valid, string paramName, object value, string message)
         {

@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using FastDraft.Sampling;
 using FastDraft.Telemetry;
-using FastDraft.Text;
 using FastDraft.Verification;
 
 namespace FastDraft;
@@ -104,6 +104,7 @@ public sealed class SpeculativeGenerator
     /// <returns>The emitted tokens; <see cref="GeneratedToken.Text"/> concatenated is the generated text.</returns>
     /// <exception cref="InvalidOperationException">The generator has no tokenizer.</exception>
     /// <exception cref="ArgumentException">The prompt encodes to no tokens, or to ids outside the model's vocabulary, or does not fit the context.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (text or token ids) and share one optional tail, as IChatClient's do: no call binds to both.")]
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         string prompt,
         GenerationOptions? options = null,
@@ -132,6 +133,7 @@ public sealed class SpeculativeGenerator
     /// A prompt token is outside the target's vocabulary, or the prompt leaves no room in the context, or the prompt plus
     /// <see cref="GenerationOptions.MaxNewTokens"/> exceeds the context length and <see cref="GenerationOptions.StopAtContextLimit"/> is not set.
     /// </exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (text or token ids) and share one optional tail, as IChatClient's do: no call binds to both.")]
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         ReadOnlyMemory<int> promptIds,
         GenerationOptions? options = null,

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace FastDraft;
 
 /// <summary>A finished generation: its tokens and statistics.</summary>
@@ -21,6 +23,7 @@ public static class SpeculativeGeneratorExtensions
     /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the generation.</param>
     /// <returns>The tokens and statistics.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (text or token ids) and share one optional tail, as IChatClient's do: no call binds to both.")]
     public static async Task<GenerationResult> GenerateToListAsync(
         this SpeculativeGenerator generator,
         ReadOnlyMemory<int> promptIds,
@@ -44,6 +47,7 @@ public static class SpeculativeGeneratorExtensions
     /// <param name="options">Per-request options; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the generation.</param>
     /// <returns>The tokens and statistics; <see cref="GenerationResult.Text"/> is the generated text.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (text or token ids) and share one optional tail, as IChatClient's do: no call binds to both.")]
     public static async Task<GenerationResult> GenerateToListAsync(
         this SpeculativeGenerator generator,
         string prompt,

@@ -13,7 +13,8 @@ namespace FastDraft;
 /// the token it returns. A draft that proposes without calling it (such as n-gram lookup) is
 /// treated as certain of each proposal (q is 1 on the proposed token), which speculative sampling
 /// handles exactly too. Owned by the generation; valid only during the <see cref="IDraftSession.Propose"/>
-/// call it was passed to.
+/// call it was passed to. To call <see cref="IDraftSession.Propose"/> outside a generation (a draft's
+/// unit test), make one with <see cref="Create"/>.
 /// </remarks>
 public sealed class DraftSampler : IDisposable
 {
@@ -26,10 +27,13 @@ public sealed class DraftSampler : IDisposable
     private int _length;
 
     private readonly float _confidenceThreshold;
+    private readonly bool _ownsSampler;
+    private bool _disposed;
 
-    internal DraftSampler(Sampling.TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f)
+    internal DraftSampler(Sampling.TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
     {
         _confidenceThreshold = confidenceThreshold;
+        _ownsSampler = ownsSampler;
         _sampler = sampler;
         _context = context;
         _vocabulary = vocabulary;
@@ -39,6 +43,46 @@ public sealed class DraftSampler : IDisposable
         {
             _distributions = ArrayPool<float>.Shared.Rent(vocabulary * maxProposals);
         }
+    }
+
+    /// <summary>
+    /// Creates a sampler for one <see cref="IDraftSession.Propose"/> call outside a generation, chosen as a generation
+    /// with these options would choose: so that a draft's author can unit-test a proposal.
+    /// </summary>
+    /// <param name="context">The context that will be passed to <see cref="IDraftSession.Propose"/> (copied: the processors see it, and the chosen tokens after it).</param>
+    /// <param name="vocabularySize">The number of logits the draft model produces per position (the target's vocabulary size).</param>
+    /// <param name="options">The request's options (temperature, penalties, processors, seed); <see langword="null"/> for greedy defaults.</param>
+    /// <param name="speculativeOptions">
+    /// The drafting options: <see cref="SpeculativeOptions.DraftTokens"/> bounds the tokens chosen (pass a proposal span no longer),
+    /// <see cref="SpeculativeOptions.DraftConfidenceThreshold"/> is what <see cref="TryNext"/> compares with; <see langword="null"/> for the defaults.
+    /// </param>
+    /// <returns>A sampler for one proposal, owned by the caller (dispose it to return its pooled buffers).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabularySize"/> is less than 1, or an option is out of its range.</exception>
+    /// <example>
+    /// <code>
+    /// using IDraftSession session = myDraft.CreateDraftSession(capacity: 64);
+    /// int[] context = [1, 2, 3];
+    /// using DraftSampler sampler = DraftSampler.Create(context, vocabularySize: 32);
+    /// Span&lt;int&gt; proposal = stackalloc int[4];
+    /// int proposed = session.Propose(context, proposal, sampler);
+    /// </code>
+    /// </example>
+    public static DraftSampler Create(ReadOnlySpan<int> context, int vocabularySize, GenerationOptions? options = null, SpeculativeOptions? speculativeOptions = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        options ??= GenerationOptions.Default;
+        speculativeOptions ??= SpeculativeOptions.Default;
+        options.ValidateSampling(nameof(options));
+        speculativeOptions.Validate(nameof(speculativeOptions));
+
+        int maxProposals = speculativeOptions.DraftTokens;
+        float threshold = speculativeOptions.DraftConfidenceThreshold;
+        int[] buffer = new int[context.Length + maxProposals];
+        context.CopyTo(buffer);
+        var sampler = new Sampling.TokenSampler(options, vocabularySize, context.Length, needsWorkBuffer: threshold > 0);
+        var draftSampler = new DraftSampler(sampler, buffer, vocabularySize, maxProposals, threshold, ownsSampler: true);
+        draftSampler.Begin(context.Length);
+        return draftSampler;
     }
 
     /// <summary>Gets the number of tokens chosen through <see cref="Next"/> in the current proposal.</summary>
@@ -106,9 +150,20 @@ public sealed class DraftSampler : IDisposable
     /// <summary>Returns the pooled buffers.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (_distributions is not null)
         {
             ArrayPool<float>.Shared.Return(_distributions);
+        }
+
+        if (_ownsSampler)
+        {
+            _sampler.Dispose();
         }
     }
 

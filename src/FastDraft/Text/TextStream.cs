@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace FastDraft.Text;
+namespace FastDraft;
 
 /// <summary>A token released by a <see cref="TextStream"/>, with the text released with it.</summary>
 internal readonly record struct ReleasedToken(int Id, TokenSource Source, string Text);

@@ -8,7 +8,7 @@ public sealed class NGramDraftTests
     {
         var proposal = new int[count];
         using IDraftSession session = model.CreateDraftSession(context.Length);
-        using DraftSampler sampler = TestSamplers.Greedy(1000, new int[context.Length + count], context.Length);
+        using DraftSampler sampler = DraftSampler.Create(context, 1000, speculativeOptions: new SpeculativeOptions { DraftTokens = count });
         int n = session.Propose(context, proposal, sampler);
         Assert.Equal(0, sampler.Count); // n-gram drafting proposes with certainty, without the sampler
         return proposal[..n];
@@ -104,11 +104,10 @@ public sealed class LanguageModelDraftTests
 
     private static int[] Propose(IDraftSession session, int[] context, int count)
     {
-        var buffer = new int[context.Length + count];
-        context.CopyTo(buffer, 0);
-        using DraftSampler sampler = TestSamplers.Greedy(Vocabulary, buffer, context.Length, count);
-        int n = session.Propose(context, buffer.AsSpan(context.Length, count), sampler);
+        var proposal = new int[count];
+        using DraftSampler sampler = DraftSampler.Create(context, Vocabulary, speculativeOptions: new SpeculativeOptions { DraftTokens = count });
+        int n = session.Propose(context, proposal, sampler);
         Assert.Equal(n, sampler.Count); // a model draft chooses every proposal through the sampler
-        return buffer[context.Length..(context.Length + n)];
+        return proposal[..n];
     }
 }

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Tests.Docs;

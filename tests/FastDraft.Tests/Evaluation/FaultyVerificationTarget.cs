@@ -22,7 +22,7 @@ internal sealed class FaultyVerificationTarget(ITargetModel inner, LogitsFault f
     public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
 
     /// <summary>Swaps the two most likely tokens: greedy verification then keeps the runner-up.</summary>
-    public static void SwapTopTwo(int index, Span<float> logits)
+    public static void SwapTopTwo(int _, Span<float> logits)
     {
         int first = 0, second = -1;
         for (int i = 1; i < logits.Length; i++)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Tests.Onnx;

@@ -137,15 +137,3 @@ internal sealed class ScriptedDraft(Func<int[], int, int[]> propose, int? vocabu
         }
     }
 }
-
-/// <summary>Draft samplers for tests that call <see cref="IDraftSession.Propose"/> directly.</summary>
-internal static class TestSamplers
-{
-    /// <summary>A greedy sampler over a context buffer of <paramref name="capacity"/> tokens; the caller copies the context in.</summary>
-    public static DraftSampler Greedy(int vocabulary, int[] contextBuffer, int length, int maxProposals = 8)
-    {
-        var sampler = new DraftSampler(new FastDraft.Sampling.TokenSampler(GenerationOptions.Default, vocabulary), contextBuffer, vocabulary, maxProposals);
-        sampler.Begin(length);
-        return sampler;
-    }
-}

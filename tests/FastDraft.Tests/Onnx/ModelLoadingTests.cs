@@ -1,4 +1,3 @@
-using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.OnnxRuntime.Graph;
 using FastDraft.Tests.Infrastructure;

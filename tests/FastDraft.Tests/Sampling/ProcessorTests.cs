@@ -86,7 +86,7 @@ public sealed class ProcessorTests
         var random = new Random(3);
         for (int trial = 0; trial < 400; trial++)
         {
-            float[] values = [.. Enumerable.Range(0, random.Next(1, 2000)).Select(_ => (float)random.Next(-20, 20) + (trial % 2 == 0 ? 0 : (float)random.NextDouble()))];
+            float[] values = [.. Enumerable.Range(0, random.Next(1, 2000)).Select(_ => random.Next(-20, 20) + (trial % 2 == 0 ? 0 : (float)random.NextDouble()))];
             int k = random.Next(values.Length);
             float expected = values.OrderByDescending(v => v).ElementAt(k);
             Assert.Equal(expected, Selection.KthLargest(values.ToArray(), k));

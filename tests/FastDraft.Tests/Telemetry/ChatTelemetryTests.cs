@@ -5,7 +5,6 @@ using System.Text;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 

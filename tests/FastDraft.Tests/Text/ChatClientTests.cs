@@ -2,7 +2,6 @@ using System.Text;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Tests.Text;

@@ -2,7 +2,6 @@ using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Tests.Text;
@@ -147,7 +146,7 @@ public sealed class ChatContextTests
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "models", "target"); // the committed demo target: no chat_template
         ModelTokenizer tokenizer = ModelTokenizer.Load(folder);
-        Assert.Null(tokenizer.ChatTemplate);
+        Assert.Null(tokenizer.ChatTemplateSource);
         var generator = new SpeculativeGenerator(LoadedModels.Get(folder), null, null, tokenizer);
 
         var client = (SpeculativeChatClient)generator.AsChatClient();

@@ -1,6 +1,5 @@
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Chat;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Tests.Text;

@@ -1,4 +1,3 @@
-using System.Text;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
 
