@@ -151,7 +151,7 @@ public sealed class CompetingLoad : IDisposable
         var until = DateTime.UtcNow.AddHours(1);
         for (int i = 0; i < threads; i++)
         {
-            new Thread(() =>
+            var spinner = new Thread(() =>
             {
                 double x = 1;
                 while (DateTime.UtcNow < until)
@@ -163,7 +163,9 @@ public sealed class CompetingLoad : IDisposable
                 }
 
                 GC.KeepAlive(x);
-            }) { IsBackground = true }.Start();
+            });
+            spinner.IsBackground = true;
+            spinner.Start();
         }
 
         Thread.Sleep(TimeSpan.FromHours(1));
