@@ -121,7 +121,15 @@ public sealed class CompetingLoad : IDisposable
         {
             for (int i = 0; i < threads; i++)
             {
-                var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+                // Under coreutils' timeout where there is one, so a spinner outlives a crashed runner by an hour at most.
+                bool bounded = File.Exists("/usr/bin/timeout");
+                var start = new ProcessStartInfo(bounded ? "/usr/bin/timeout" : "/bin/sh") { UseShellExecute = false };
+                if (bounded)
+                {
+                    start.ArgumentList.Add("3600");
+                    start.ArgumentList.Add("/bin/sh");
+                }
+
                 start.ArgumentList.Add("-c");
                 start.ArgumentList.Add("while :; do :; done");
                 processes.Add(Process.Start(start) ?? throw new InvalidOperationException("Could not start the competing load."));
