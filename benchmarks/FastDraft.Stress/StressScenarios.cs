@@ -140,15 +140,7 @@ public static class StressScenarios
 
         using (var fresh = new StressPair(targetFolder, draftFolder))
         {
-            foreach (StressRequest request in requests.DistinctBy(r => r.Kind))
-            {
-                int[] ids = await fresh.RunAsync(request, cancellationToken).ConfigureAwait(false);
-                Tally(outcomes, "afterwards, fresh pair");
-                if (!ids.AsSpan().SequenceEqual(references[request]))
-                {
-                    failures.Add($"after disposal, request {request.Index} ({request.Kind}): {Describe(ids, references[request])}");
-                }
-            }
+            await CheckEveryKindAsync(fresh, requests, references, "afterwards, fresh pair", "after disposal", outcomes, failures, cancellationToken).ConfigureAwait(false);
         }
 
         return new ScenarioReport(
@@ -185,19 +177,27 @@ public static class StressScenarios
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        foreach (StressRequest request in requests.DistinctBy(r => r.Kind))
-        {
-            int[] ids = await pair.RunAsync(request, cancellationToken).ConfigureAwait(false);
-            Tally(outcomes, "afterwards, same pair");
-            if (!ids.AsSpan().SequenceEqual(references[request]))
-            {
-                failures.Add($"after the cancellations, request {request.Index} ({request.Kind}): {Describe(ids, references[request])}");
-            }
-        }
+        await CheckEveryKindAsync(pair, requests, references, "afterwards, same pair", "after the cancellations", outcomes, failures, cancellationToken).ConfigureAwait(false);
 
         return new ScenarioReport(
             "cancellations at random points", count, outcomes.Values.Sum(),
             failures.Count(f => f.Contains("differs", StringComparison.Ordinal)), clock.Elapsed, outcomes, [], [.. failures]);
+    }
+
+    /// <summary>Runs one request of each kind on <paramref name="pair"/> after a scenario: each must still produce its reference.</summary>
+    private static async Task CheckEveryKindAsync(
+        StressPair pair, IReadOnlyList<StressRequest> requests, IReadOnlyDictionary<StressRequest, int[]> references,
+        string outcome, string after, ConcurrentDictionary<string, int> outcomes, ConcurrentBag<string> failures, CancellationToken cancellationToken)
+    {
+        foreach (StressRequest request in requests.DistinctBy(r => r.Kind))
+        {
+            int[] ids = await pair.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            Tally(outcomes, outcome);
+            if (!ids.AsSpan().SequenceEqual(references[request]))
+            {
+                failures.Add($"{after}, request {request.Index} ({request.Kind}): {Describe(ids, references[request])}");
+            }
+        }
     }
 
     /// <summary>
