@@ -65,7 +65,7 @@ internal sealed class DraftLengthController
     public double Acceptance => _acceptances / _trials;
 
     /// <summary>Gets the cost of one more token in a target pass, relative to a one-token pass (β).</summary>
-    public double PassSlope => _slope.Count >= 3 ? Math.Max(0, _slope.Median()) : PriorSlope;
+    public double PassSlope => _slope.Count >= 3 ? Math.Max(0, _slope.Median) : PriorSlope;
 
     /// <summary>Records the draft's and the target's prompt passes (timestamp ticks of the generator's time provider): the first guess at the draft's cost.</summary>
     public void RecordPromptPasses(long draftTicks, long targetTicks) =>
@@ -85,7 +85,7 @@ internal sealed class DraftLengthController
         }
 
         // Drafting must beat a plain step by a margin: a noisy win of a few percent is a likely loss.
-        double g = _draftCost.Count == 0 ? 0 : _draftCost.Median();
+        double g = _draftCost.Count == 0 ? 0 : _draftCost.Median;
         double slope = PassSlope;
         int best = 0;
         double bestGain = 1 + Margin;
@@ -163,7 +163,10 @@ internal sealed class DraftLengthController
         return (1 - Math.Pow(alpha, k + 1)) / (1 - alpha);
     }
 
-    /// <summary>The median of the last few samples: one outlier (a preemption, a page fault) moves nothing.</summary>
+    /// <summary>
+    /// The median of the last few samples: one outlier (a preemption, a page fault) moves nothing. It is
+    /// recomputed when a sample arrives (once per round), so reading it costs nothing.
+    /// </summary>
     private sealed class MedianWindow(int capacity)
     {
         private readonly double[] _samples = new double[capacity];
@@ -171,19 +174,17 @@ internal sealed class DraftLengthController
 
         public int Count { get; private set; }
 
+        public double Median { get; private set; }
+
         public void Add(double sample)
         {
             _samples[_next] = sample;
             _next = (_next + 1) % _samples.Length;
             Count = Math.Min(Count + 1, _samples.Length);
-        }
-
-        public double Median()
-        {
             Span<double> sorted = stackalloc double[Count];
             _samples.AsSpan(0, Count).CopyTo(sorted);
             sorted.Sort();
-            return Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
+            Median = Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
         }
     }
 
@@ -234,8 +235,8 @@ internal sealed class DraftLengthController
             }
 
             double scale = Math.Min(1, RememberedTrials / controller._trials);
-            double draftCost = controller._draftCost.Median();
-            double slope = controller._slope.Count >= 3 ? controller._slope.Median() : double.NaN;
+            double draftCost = controller._draftCost.Median;
+            double slope = controller._slope.Count >= 3 ? controller._slope.Median : double.NaN;
             lock (_gate)
             {
                 (_acceptances, _trials) = (controller._acceptances * scale, controller._trials * scale);
