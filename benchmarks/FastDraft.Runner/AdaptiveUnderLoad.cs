@@ -18,7 +18,7 @@ public sealed record AdaptiveLoadResult(string Condition, string Draft, string M
 /// Adaptive drafting against every fixed K and against target-only decoding, on a quiet machine and
 /// with another process spinning on every core: the conditions alternate repetition by repetition, and
 /// within each the modes run interleaved and counterbalanced (the shared <see cref="InterleavedSchedule"/>).
-/// A useless draft (random weights, the target's vocabulary, the draft's shape) checks that adaptive
+/// A useless draft (random weights, the target's vocabulary, a small fixed shape: 2 layers of width 128, as the demo draft) checks that adaptive
 /// drafting falls back to target-only speed.
 /// </summary>
 public static class AdaptiveUnderLoad
@@ -88,7 +88,7 @@ public static class AdaptiveUnderLoad
         return md.ToString();
     }
 
-    /// <summary>A draft with random weights, the target's vocabulary and the trained draft's shape: what a useless draft costs.</summary>
+    /// <summary>A draft with random weights, the target's vocabulary and a small fixed shape (2 layers of width 128, as the demo draft): what a useless draft costs.</summary>
     private static string UselessDraft(AdaptiveLoadSettings settings, ModelInfo draft, int vocabulary, TextWriter log)
     {
         string folder = Path.Combine(settings.Cache, $"useless-draft-v{vocabulary}");
