@@ -31,6 +31,7 @@ internal static class Showcase
 
         output.WriteLine("A small Python code model (target) and its FastDraft draft, both trained on CPU by this repository's");
         output.WriteLine("own pipeline (fastdraft train-model / train-draft, see samples/FastDraft.Demo/models/README.md). Greedy decoding.");
+        output.WriteLine($"ONNX Runtime: {target.IntraOpThreads} intra-op threads ({Environment.ProcessorCount} processors available).");
         bool color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
             && Environment.GetEnvironmentVariable("NO_COLOR") is null && Environment.GetEnvironmentVariable("TERM") != "dumb";
         output.WriteLine(color

@@ -44,9 +44,12 @@ public static class ModelPerturber
         }
 
         string modelFile = Path.Combine(destinationDirectory, ModelFileName(sourceDirectory));
-        foreach (FloatTensor tensor in FloatTensor.ReadAll(modelFile))
+        foreach (OnnxFloatInitializer tensor in OnnxFloatInitializer.ReadAll(modelFile))
         {
-            tensor.AddNoise(destinationDirectory, modelFile, scale, seed);
+            if (tensor.Elements >= MinimumElements)
+            {
+                AddNoise(tensor, destinationDirectory, modelFile, scale, seed);
+            }
         }
     }
 
@@ -69,163 +72,44 @@ public static class ModelPerturber
         return models.Length == 1 ? Path.GetFileName(models[0]) : "model.onnx";
     }
 
-    /// <summary>Where a floating-point initializer's values are stored.</summary>
-    private sealed record FloatTensor(string Name, int DataType, long Elements, string? ExternalFile, long Offset, long Length)
+    private static void AddNoise(OnnxFloatInitializer tensor, string directory, string modelFile, float scale, ulong seed)
     {
-        public static List<FloatTensor> ReadAll(string modelFile)
+        if (scale == 0)
         {
-            var tensors = new List<FloatTensor>();
-            using FileStream stream = File.OpenRead(modelFile);
-            var reader = new ProtoReader(stream);
-            while (reader.TryReadField(stream.Length, out int field, out WireType wire))
-            {
-                if (field != OnnxField.ModelGraph || wire != WireType.LengthDelimited)
-                {
-                    reader.Skip(wire);
-                    continue;
-                }
-
-                long graphEnd = reader.ReadLengthEnd();
-                while (reader.TryReadField(graphEnd, out int graphField, out WireType graphWire))
-                {
-                    if (graphField == OnnxField.GraphInitializer && graphWire == WireType.LengthDelimited)
-                    {
-                        long end = reader.ReadLengthEnd();
-                        if (Read(reader, end) is { } tensor)
-                        {
-                            tensors.Add(tensor);
-                        }
-
-                        reader.Seek(end);
-                    }
-                    else
-                    {
-                        reader.Skip(graphWire);
-                    }
-                }
-            }
-
-            return tensors;
+            return;
         }
 
-        public void AddNoise(string directory, string modelFile, float scale, ulong seed)
+        float[] values = tensor.ReadValues(directory, modelFile);
+        double sumOfSquares = 0;
+        foreach (float value in values)
         {
-            if (scale == 0)
-            {
-                return;
-            }
+            sumOfSquares += (double)value * value;
+        }
 
-            string path = ExternalFile is null ? modelFile : Path.Combine(directory, ExternalFile);
-            var bytes = new byte[Length];
-            using FileStream stream = new(path, FileMode.Open, FileAccess.ReadWrite);
-            stream.Position = Offset;
-            stream.ReadExactly(bytes);
-            float[] values = DataType == OnnxDataType.Float16
-                ? [.. MemoryMarshal.Cast<byte, Half>(bytes).ToArray().Select(h => (float)h)]
-                : MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        double std = scale * Math.Sqrt(sumOfSquares / values.Length);
+        var random = new SeededRandom(seed, tensor.Name);
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] += random.NextCentered(std);
+        }
 
-            double sumOfSquares = 0;
-            foreach (float value in values)
-            {
-                sumOfSquares += (double)value * value;
-            }
-
-            double std = scale * Math.Sqrt(sumOfSquares / values.Length);
-            var random = new SeededRandom(seed, Name);
+        var bytes = new byte[tensor.Length];
+        if (tensor.DataType == OnnxDataType.Float16)
+        {
+            Span<Half> halves = MemoryMarshal.Cast<byte, Half>(bytes.AsSpan());
             for (int i = 0; i < values.Length; i++)
             {
-                values[i] += random.NextCentered(std);
+                halves[i] = (Half)values[i];
             }
-
-            if (DataType == OnnxDataType.Float16)
-            {
-                Span<Half> halves = MemoryMarshal.Cast<byte, Half>(bytes.AsSpan());
-                for (int i = 0; i < values.Length; i++)
-                {
-                    halves[i] = (Half)values[i];
-                }
-            }
-            else
-            {
-                MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes);
-            }
-
-            stream.Position = Offset;
-            stream.Write(bytes);
         }
-
-        private static FloatTensor? Read(ProtoReader reader, long end)
+        else
         {
-            var dims = new List<long>();
-            int dataType = 0;
-            string name = string.Empty;
-            long rawOffset = -1;
-            long rawLength = 0;
-            var external = new Dictionary<string, string>();
-            while (reader.TryReadField(end, out int field, out WireType wire))
-            {
-                switch (field)
-                {
-                    case OnnxField.TensorDims:
-                        reader.ReadInt64s(wire, dims);
-                        break;
-                    case OnnxField.TensorDataType when wire == WireType.Varint:
-                        dataType = (int)reader.ReadVarint();
-                        break;
-                    case OnnxField.TensorName when wire == WireType.LengthDelimited:
-                        name = reader.ReadString();
-                        break;
-                    case OnnxField.TensorRawData or OnnxField.TensorFloatData when wire == WireType.LengthDelimited:
-                        long dataEnd = reader.ReadLengthEnd();
-                        rawOffset = reader.Position;
-                        rawLength = dataEnd - rawOffset;
-                        reader.Seek(dataEnd);
-                        break;
-                    case OnnxField.TensorExternalData when wire == WireType.LengthDelimited:
-                        long entryEnd = reader.ReadLengthEnd();
-                        string key = string.Empty;
-                        string value = string.Empty;
-                        while (reader.TryReadField(entryEnd, out int entryField, out WireType entryWire))
-                        {
-                            if (entryField == OnnxField.StringEntryKey)
-                            {
-                                key = reader.ReadString();
-                            }
-                            else if (entryField == OnnxField.StringEntryValue)
-                            {
-                                value = reader.ReadString();
-                            }
-                            else
-                            {
-                                reader.Skip(entryWire);
-                            }
-                        }
-
-                        external[key] = value;
-                        break;
-                    default:
-                        reader.Skip(wire);
-                        break;
-                }
-            }
-
-            long elements = dims.Aggregate(1L, (a, b) => a * b);
-            if (dataType is not (OnnxDataType.Float or OnnxDataType.Float16) || elements < MinimumElements)
-            {
-                return null;
-            }
-
-            int elementSize = dataType == OnnxDataType.Float ? 4 : 2;
-            if (external.TryGetValue("location", out string? location))
-            {
-                long offset = external.TryGetValue("offset", out string? o) ? long.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0;
-                return new FloatTensor(name, dataType, elements, location, offset, elements * elementSize);
-            }
-
-            // float16 values in the repeated int32 field are varint-encoded and cannot be patched in place.
-            return rawOffset >= 0 && rawLength == elements * elementSize
-                ? new FloatTensor(name, dataType, elements, null, rawOffset, rawLength)
-                : null;
+            MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes);
         }
+
+        string path = tensor.ExternalFile is null ? modelFile : Path.Combine(directory, tensor.ExternalFile);
+        using FileStream stream = new(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = tensor.Offset;
+        stream.Write(bytes);
     }
 }

@@ -64,6 +64,13 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <summary>Gets the options the model was loaded with.</summary>
     public OnnxModelOptions Options { get; }
 
+    /// <summary>
+    /// Gets the intra-op threads this model's operators run on: the shared pool's size when the model joined it, else
+    /// its own pool's (set by <see cref="OnnxModelOptions.IntraOpThreads"/>, the configuration or
+    /// <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>). <see cref="OnnxModelOptions.ConfigureSessionOptions"/> may have changed it unseen.
+    /// </summary>
+    public int IntraOpThreads { get; private init; }
+
     /// <summary>Gets a value indicating whether the cache is one buffer per layer shared by past and present (no copies, free roll-back).</summary>
     public bool UsesSharedKvBuffer => _capabilities.SharedBuffer;
 
@@ -100,10 +107,11 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 
         (string folder, string modelFile, ModelFolderConfig config) = Locate(path);
         InferenceSession session;
+        int threads;
         try
         {
             // The file's intra_op_num_threads is honoured (bounded when read) unless the options set one.
-            session = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
+            (session, threads) = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
         }
         catch (OnnxRuntimeException ex) when (ex.Message.Contains("Protobuf parsing failed", StringComparison.Ordinal))
         {
@@ -127,7 +135,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
                 BeginningOfSequenceTokenId = config.BeginningOfSequenceId,
                 PaddingTokenId = config.PaddingId,
             };
-            var model = new OnnxCausalLM(modelFile, options, session, layout, info);
+            var model = new OnnxCausalLM(modelFile, options, session, layout, info) { IntraOpThreads = threads };
             model.Probe();
             CacheRoundTrip.Verify(model, model._capabilities, config.ConfigPath);
             return model;

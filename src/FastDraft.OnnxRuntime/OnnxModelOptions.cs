@@ -24,11 +24,11 @@ public enum OnnxThreading
     /// loads the first model; if something else created the environment first (managed code, or native
     /// code such as ONNX Runtime GenAI, noticed when the first session is created), models fall back to
     /// <see cref="PerSession"/>. Its size is the first such model's <see cref="OnnxModelOptions.IntraOpThreads"/>
-    /// (default: one thread per physical core).
+    /// (default: <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>).
     /// </summary>
     SharedPool,
 
-    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (ONNX Runtime's default when unset).</summary>
+    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (<see cref="OnnxModelOptions.DefaultIntraOpThreads"/> when unset).</summary>
     PerSession,
 }
 
@@ -42,8 +42,15 @@ public enum OnnxThreading
 /// </remarks>
 public sealed record OnnxModelOptions
 {
-    /// <summary>Gets the default options: CPU, ONNX Runtime's default threading.</summary>
+    /// <summary>Gets the default options: CPU, a shared pool of <see cref="DefaultIntraOpThreads"/> threads.</summary>
     public static OnnxModelOptions Default { get; } = new();
+
+    /// <summary>
+    /// Gets the intra-op threads used when neither the options nor the configuration set a count: the processors
+    /// available to this process (<see cref="Environment.ProcessorCount"/>, which follows the affinity mask and a
+    /// container's CPU limit). Set explicitly because ONNX Runtime's own default counted one core on some virtual machines.
+    /// </summary>
+    public static int DefaultIntraOpThreads => Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Gets the execution provider; default <see cref="ExecutionProvider.Cpu"/>. The providers named in <c>genai_config.json</c> are not applied: the provider is chosen here, per model.</summary>
     public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
@@ -56,7 +63,8 @@ public sealed record OnnxModelOptions
 
     /// <summary>
     /// Gets the number of intra-op threads; <see langword="null"/> for the configuration's value
-    /// (<c>decoder.session_options.intra_op_num_threads</c>) or else ONNX Runtime's default (one per physical core).
+    /// (<c>decoder.session_options.intra_op_num_threads</c>) or else <see cref="DefaultIntraOpThreads"/>; the model's
+    /// <see cref="OnnxCausalLM.IntraOpThreads"/> says what it got.
     /// With <see cref="OnnxThreading.SharedPool"/> it sizes the pool only if this model is the one that creates it.
     /// At most four per logical core (at least 16, at most 256), here and in the configuration: ONNX Runtime creates
     /// every thread at load, so a value such as 100000 would make loading appear to hang.

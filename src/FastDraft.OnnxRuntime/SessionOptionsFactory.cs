@@ -6,27 +6,31 @@ namespace FastDraft.OnnxRuntime;
 internal static class SessionOptionsFactory
 {
     /// <summary>Creates the inference session, on the shared thread pool when the options ask for it and the process allows it.</summary>
-    public static InferenceSession CreateSession(OnnxModelOptions options, int? configuredThreads, string modelFile)
+    /// <returns>The session and the intra-op threads its operators run on.</returns>
+    public static (InferenceSession Session, int Threads) CreateSession(OnnxModelOptions options, int? configuredThreads, string modelFile)
     {
+        // Set explicitly: ONNX Runtime's own default ("one per physical core") came to one thread on a 2-core
+        // virtual machine, so both the library and the tool ran on half the machine.
+        int threads = options.IntraOpThreads ?? configuredThreads ?? OnnxModelOptions.DefaultIntraOpThreads;
+
         // Before anything else: creating session options creates the ONNX Runtime environment.
-        int? threads = options.IntraOpThreads ?? configuredThreads;
-        bool sharedPool = options.Threading == OnnxThreading.SharedPool && SharedThreadPool.TryUse(threads);
+        int? poolThreads = options.Threading == OnnxThreading.SharedPool ? SharedThreadPool.TryUse(threads) : null;
         try
         {
-            using SessionOptions sessionOptions = Create(options, threads, sharedPool, modelFile);
-            return new InferenceSession(modelFile, sessionOptions);
+            using SessionOptions sessionOptions = Create(options, threads, poolThreads is not null, modelFile);
+            return (new InferenceSession(modelFile, sessionOptions), poolThreads ?? threads);
         }
-        catch (OnnxRuntimeException ex) when (sharedPool && ex.Message.Contains("EnvCreatedWithGlobalThreadPools", StringComparison.Ordinal))
+        catch (OnnxRuntimeException ex) when (poolThreads is not null && ex.Message.Contains("EnvCreatedWithGlobalThreadPools", StringComparison.Ordinal))
         {
             // Native code in the process (ONNX Runtime GenAI, say) created the environment before us,
             // without global pools, where the managed API cannot see it: fall back to pools per model.
             SharedThreadPool.Disable();
             using SessionOptions sessionOptions = Create(options, threads, sharedPool: false, modelFile);
-            return new InferenceSession(modelFile, sessionOptions);
+            return (new InferenceSession(modelFile, sessionOptions), threads);
         }
     }
 
-    private static SessionOptions Create(OnnxModelOptions options, int? threads, bool sharedPool, string modelFile)
+    private static SessionOptions Create(OnnxModelOptions options, int threads, bool sharedPool, string modelFile)
     {
         var sessionOptions = new SessionOptions
         {
@@ -40,9 +44,9 @@ internal static class SessionOptionsFactory
             {
                 sessionOptions.DisablePerSessionThreads();
             }
-            else if (threads is int count)
+            else
             {
-                sessionOptions.IntraOpNumThreads = count;
+                sessionOptions.IntraOpNumThreads = threads;
             }
 
             switch (options.ExecutionProvider)
@@ -99,36 +103,40 @@ internal static class SessionOptionsFactory
     {
         private static readonly Lock Gate = new();
         private static OrtThreadingOptions? s_threading;
+        private static int s_threads;
         private static bool s_disabled;
 
-        public static bool TryUse(int? threads)
+        /// <summary>Joins (or creates) the shared pool.</summary>
+        /// <returns>The pool's size, or <see langword="null"/> when there is no shared pool to join.</returns>
+        public static int? TryUse(int threads)
         {
             lock (Gate)
             {
                 if (s_disabled)
                 {
-                    return false;
+                    return null;
                 }
 
                 if (s_threading is not null)
                 {
-                    return true;
+                    return s_threads;
                 }
 
                 if (OrtEnv.IsCreated)
                 {
-                    return false;
+                    return null;
                 }
 
                 var threading = new OrtThreadingOptions
                 {
-                    GlobalIntraOpNumThreads = threads ?? 0, // 0: one per physical core
+                    GlobalIntraOpNumThreads = threads,
                     GlobalSpinControl = true,
                 };
                 var environment = new EnvironmentCreationOptions { threadOptions = threading };
                 OrtEnv.CreateInstanceWithOptions(ref environment);
                 s_threading = threading; // kept alive with the environment
-                return true;
+                s_threads = threads;
+                return threads;
             }
         }
 

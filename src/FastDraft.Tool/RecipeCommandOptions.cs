@@ -20,10 +20,10 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
     private readonly Option<string> _include = new("--include") { Description = "File-name pattern for a corpus folder.", DefaultValueFactory = _ => "*.py" };
     private readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, initialisation, data order and sampling.", DefaultValueFactory = _ => 1234 };
     private readonly Option<int> _topK = new("--top-k") { Description = "Target distribution entries kept per generated position for the KL term (0: cross-entropy only).", DefaultValueFactory = _ => 8 };
-    private readonly Option<int> _batch = new("--batch-size") { Description = "Sequences per optimizer step.", DefaultValueFactory = _ => 16 };
-    private readonly Option<int> _sequence = new("--sequence-length") { Description = "Tokens per training sequence.", DefaultValueFactory = _ => 256 };
+    private readonly Option<int?> _batch = new("--batch-size") { Description = "Sequences per optimizer step (default: 4,096 tokens per step)." };
+    private readonly Option<int?> _sequence = new("--sequence-length") { Description = "Tokens per training sequence (default: the target's context, at most 4,096; a draft is only trained for the positions its windows reach)." };
     private readonly Option<int> _prompts = new("--measure-prompts") { Description = "Held-out prompts α is measured on.", DefaultValueFactory = _ => 64 };
-    private readonly Option<int?> _threads = new("--threads") { Description = "ONNX Runtime intra-op threads for training (default: one per core)." };
+    private readonly Option<int?> _threads = new("--threads") { Description = $"ONNX Runtime intra-op threads for training (default: the processors available, {Environment.ProcessorCount} here)." };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object as the last line (alpha_pretrained, alpha_aligned, alpha_control, seconds per stage, ...)." };
 
@@ -46,9 +46,17 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
 
     public DraftRecipeOptions Read(ParseResult parsed)
     {
-        foreach (Option<int> positive in new[] { _layers, _hidden, _heads, _kvHeads, _intermediate, _batch, _sequence, _prompts })
+        foreach (Option<int> positive in new[] { _layers, _hidden, _heads, _kvHeads, _intermediate, _prompts })
         {
             if (parsed.GetValue(positive) < 1)
+            {
+                throw new ArgumentException($"{positive.Name} must be at least 1; got {parsed.GetValue(positive)}.");
+            }
+        }
+
+        foreach (Option<int?> positive in new[] { _batch, _sequence })
+        {
+            if (parsed.GetValue(positive) is < 1)
             {
                 throw new ArgumentException($"{positive.Name} must be at least 1; got {parsed.GetValue(positive)}.");
             }

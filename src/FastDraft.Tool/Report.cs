@@ -11,12 +11,26 @@ internal static class Report
     {
         if (result.Drafts.Count > 0)
         {
-            output.WriteLine($"Held-out acceptance ({options.MeasurementPrompts} prompts × {options.MeasurementLength} tokens, teacher-forced on the target's greedy continuations):");
+            output.WriteLine($"Held-out acceptance ({options.MeasurementPrompts} prompts of lengths spread across the context, each continued by {options.MeasurementLength} tokens; teacher-forced on the target's greedy continuations):");
             output.WriteLine("draft        alpha   alpha@32  tok/pass K=2  K=4   K=8   held-out bits/token");
             foreach (DraftMeasurement draft in result.Drafts)
             {
                 AcceptanceReport a = draft.Acceptance;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{draft.Name,-12} {a.Alpha,6:F3}  {a.AlphaFirst32,6:F3}    {a.TokensPerTargetPass[2],5:F2}    {a.TokensPerTargetPass[4],5:F2} {a.TokensPerTargetPass[8],5:F2}  {draft.HeldOutBitsPerToken,6:F3}"));
+            }
+
+            output.WriteLine("alpha by context position: " + string.Join("  ", result.Drafts[0].Acceptance.ByContextPosition.Select(b => $"{b.Start}-{b.End}")));
+            foreach (DraftMeasurement draft in result.Drafts)
+            {
+                output.WriteLine($"{draft.Name,-12} " + string.Join("  ", draft.Acceptance.ByContextPosition.Select(b => b.Alpha.ToString("F3", CultureInfo.InvariantCulture))));
+            }
+
+            foreach (DraftMeasurement draft in result.Drafts)
+            {
+                if (draft.Acceptance.LateContextWarning is { } warning)
+                {
+                    output.WriteLine($"Warning ({draft.Name}): {warning}");
+                }
             }
         }
 
@@ -26,6 +40,7 @@ internal static class Report
         }
 
         output.WriteLine("Seconds: " + string.Join(", ", result.StageSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F0}"))));
+        output.WriteLine($"CPU time ÷ wall time ({Environment.ProcessorCount} processors): " + string.Join(", ", result.CpuUtilization.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F2}"))) + $"; training windows of {result.SequenceLength} tokens.");
         if (result.Drafts.Any(d => d.Name == "aligned"))
         {
             output.WriteLine($"Aligned draft: {options.Output}");
@@ -39,6 +54,12 @@ internal static class Report
                 document[$"alpha_{draft.Name}"] = draft.Acceptance.Alpha;
             }
 
+            document["alpha_by_context_position"] = result.Drafts.ToDictionary(
+                d => d.Name,
+                d => d.Acceptance.ByContextPosition.Select(b => new Dictionary<string, object?> { ["start"] = b.Start, ["end"] = b.End, ["positions"] = b.Positions, ["alpha"] = b.Positions == 0 ? null : b.Alpha }).ToArray());
+            document["late_context_warnings"] = result.Drafts.Where(d => d.Acceptance.LateContextWarning is not null).ToDictionary(d => d.Name, d => d.Acceptance.LateContextWarning);
+            document["cpu_utilization"] = result.CpuUtilization;
+            document["sequence_length"] = result.SequenceLength;
             document["tokens_per_target_pass"] = result.Drafts.ToDictionary(d => d.Name, d => d.Acceptance.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value));
             document["heldout_bits_per_token"] = result.Drafts.ToDictionary(d => d.Name, d => d.HeldOutBitsPerToken);
             document["seconds"] = result.StageSeconds;

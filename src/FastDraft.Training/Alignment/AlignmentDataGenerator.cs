@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace FastDraft.Training;
 
@@ -8,8 +9,16 @@ public sealed record AlignmentDataOptions
     /// <summary>Gets how many sequences to generate in all (a resumed run counts those already in the file); default 1,280.</summary>
     public int Sequences { get; init; } = 1280;
 
-    /// <summary>Gets the prompt length in tokens; default 128.</summary>
-    public int PromptLength { get; init; } = 128;
+    /// <summary>
+    /// Gets the longest prompt in tokens; <see langword="null"/> (default) for the target's context minus
+    /// <see cref="ContinuationLength"/>. Prompt lengths spread evenly (seeded, per record) between
+    /// <see cref="MinimumPromptLength"/> and this, so the continuations cover every position of the context: a draft
+    /// trained only on short prompts stops agreeing with the target beyond the positions it saw.
+    /// </summary>
+    public int? PromptLength { get; init; }
+
+    /// <summary>Gets the shortest prompt in tokens; default 16 (capped at <see cref="PromptLength"/>).</summary>
+    public int MinimumPromptLength { get; init; } = 16;
 
     /// <summary>Gets the continuation length in tokens; default 128.</summary>
     public int ContinuationLength { get; init; } = 128;
@@ -29,11 +38,28 @@ public sealed record AlignmentDataOptions
     /// <summary>Gets a wall-clock budget after which generation stops early (the file stays usable); <see langword="null"/> for none.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
+    /// <summary>Gets the longest prompt for a target: <see cref="PromptLength"/> or the context minus the continuation.</summary>
+    internal int MaximumPromptLength(ModelInfo target) => PromptLength ?? (target.ContextLength - ContinuationLength);
+
+    /// <summary>Gets the prompt length of record <paramref name="index"/>: the same in every run with the same seed.</summary>
+    internal int PromptLengthOf(ModelInfo target, int index)
+    {
+        int longest = MaximumPromptLength(target);
+        int shortest = Math.Min(MinimumPromptLength, longest);
+        return shortest + (int)(AlignmentDataGenerator.Mix(Seed ^ 0x1E46, (ulong)index) % (ulong)(longest - shortest + 1));
+    }
+
     internal void Validate(ITargetModel target, int corpusTokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Sequences, 1, nameof(Sequences));
-        ArgumentOutOfRangeException.ThrowIfLessThan(PromptLength, 1, nameof(PromptLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(ContinuationLength, 1, nameof(ContinuationLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinimumPromptLength, 1, nameof(MinimumPromptLength));
+        int promptLength = MaximumPromptLength(target.Info);
+        if (promptLength < 1)
+        {
+            throw new ArgumentException($"The longest prompt ({promptLength}: PromptLength, or the target's context {target.Info.ContextLength} minus ContinuationLength {ContinuationLength}) must be at least 1.");
+        }
+
         if (GreedyShare is < 0 or > 1 || double.IsNaN(GreedyShare))
         {
             throw new ArgumentException($"GreedyShare ({GreedyShare}) must lie in [0, 1].");
@@ -49,14 +75,14 @@ public sealed record AlignmentDataOptions
             throw new ArgumentException($"TopK ({TopK}) must lie in [0, {target.Info.VocabularySize}] (the target's vocabulary).");
         }
 
-        if (PromptLength + ContinuationLength > target.Info.ContextLength)
+        if (promptLength + ContinuationLength > target.Info.ContextLength)
         {
-            throw new ArgumentException($"PromptLength ({PromptLength}) + ContinuationLength ({ContinuationLength}) exceeds the target's context ({target.Info.ContextLength}).");
+            throw new ArgumentException($"PromptLength ({promptLength}) + ContinuationLength ({ContinuationLength}) exceeds the target's context ({target.Info.ContextLength}).");
         }
 
-        if (corpusTokens <= PromptLength)
+        if (corpusTokens <= promptLength)
         {
-            throw new ArgumentException($"The training corpus holds {corpusTokens} tokens; prompts of {PromptLength} need more.");
+            throw new ArgumentException($"The training corpus holds {corpusTokens} tokens; prompts of {promptLength} need more.");
         }
     }
 }
@@ -82,9 +108,14 @@ public static class AlignmentDataGenerator
     /// <param name="path">The alignment-data file, created or resumed.</param>
     /// <param name="options">What to generate.</param>
     /// <param name="progress">Receives progress after every sequence; may be <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Stops after the sequence in progress is dropped; the file keeps every finished sequence.</param>
+    /// <param name="cancellationToken">Stops; the file keeps every sequence finished in record order.</param>
     /// <returns>The number of sequences in the file.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; the file stays resumable.</exception>
+    /// <remarks>
+    /// One generation per available processor runs at a time (a small target's decode step is too small to keep
+    /// several cores busy on its own); records are still appended in index order, so record i is the same whatever
+    /// the number of workers.
+    /// </remarks>
     public static async Task<int> GenerateAsync(
         ITargetModel target,
         TokenCorpus trainingTokens,
@@ -101,48 +132,114 @@ public static class AlignmentDataGenerator
 
         using FileStream file = AlignmentDataFile.OpenForAppend(path, target.Info.VocabularySize, options.TopK, out int done);
         var generator = new SpeculativeGenerator(target);
-        int sequenceLength = options.PromptLength + options.ContinuationLength;
-        int[] tokens = new int[sequenceLength];
-        int[] topIds = new int[options.ContinuationLength * options.TopK];
-        float[] topProbabilities = new float[topIds.Length];
         var clock = Stopwatch.StartNew();
         long generated = 0;
         int startedWith = done;
-        while (done < options.Sequences && !(clock.Elapsed > options.TimeBudget))
+        int next = done;
+        var finished = new Dictionary<int, GeneratedSequence>();
+        var gate = new Lock();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        async Task WorkAsync()
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int index = done;
-            int start = (int)(Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - options.PromptLength));
-            trainingTokens.CopyTo(start, tokens.AsSpan(0, options.PromptLength));
-            bool greedy = Math.Floor((index + 1) * options.GreedyShare) > Math.Floor(index * options.GreedyShare);
-            var request = new GenerationOptions
+            try
             {
-                MaxNewTokens = options.ContinuationLength,
-                IgnoreEndOfSequence = true,
-                Temperature = greedy ? 0 : options.Temperature,
-                Seed = (long)(Mix(options.Seed ^ 0x5EED, (ulong)index) >> 1),
-            };
-
-            int produced = options.PromptLength;
-            await foreach (GeneratedToken token in generator.GenerateAsync(tokens.AsMemory(0, options.PromptLength), request, null, cancellationToken).ConfigureAwait(false))
-            {
-                tokens[produced++] = token.Id;
+                await WorkUntilDoneAsync().ConfigureAwait(false);
             }
-
-            if (options.TopK > 0)
+            catch
             {
-                KeepTopDistribution(target, tokens, produced, options.PromptLength, options.TopK, topIds, topProbabilities, cancellationToken);
+                // One failure stops the other workers; the file keeps what was appended in order.
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
             }
-
-            AlignmentDataFile.Append(file, tokens.AsSpan(0, produced), options.PromptLength, greedy ? ContinuationKind.Greedy : ContinuationKind.Sampled, topIds, topProbabilities, options.TopK);
-            done++;
-            generated += produced - options.PromptLength;
-            double rate = generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            double perSequence = clock.Elapsed.TotalSeconds / (done - startedWith);
-            progress?.Report(new AlignmentDataProgress(done, options.Sequences, generated, rate, clock.Elapsed, TimeSpan.FromSeconds(perSequence * (options.Sequences - done))));
         }
 
+        async Task WorkUntilDoneAsync()
+        {
+            while (true)
+            {
+                int index;
+                lock (gate)
+                {
+                    if (next >= options.Sequences || clock.Elapsed > options.TimeBudget)
+                    {
+                        return;
+                    }
+
+                    index = next++;
+                }
+
+                GeneratedSequence sequence = await GenerateOneAsync(generator, target, trainingTokens, options, index, stop.Token).ConfigureAwait(false);
+                lock (gate)
+                {
+                    finished[index] = sequence;
+
+                    // Appended in record order: a record's content depends on its index only.
+                    while (finished.Remove(done, out GeneratedSequence? ready))
+                    {
+                        AlignmentDataFile.Append(file, ready.Tokens, ready.PromptLength, ready.Kind, ready.TopIds, ready.TopProbabilities, options.TopK);
+                        done++;
+                        generated += ready.Tokens.Length - ready.PromptLength;
+                        double rate = generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        double perSequence = clock.Elapsed.TotalSeconds / (done - startedWith);
+                        progress?.Report(new AlignmentDataProgress(done, options.Sequences, generated, rate, clock.Elapsed, TimeSpan.FromSeconds(perSequence * (options.Sequences - done))));
+                    }
+                }
+            }
+        }
+
+        int workers = Math.Clamp(Environment.ProcessorCount, 1, 16);
+        Task[] running = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync, CancellationToken.None))];
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A worker's failure cancelled the others: report the failure, not their cancellation.
+            Exception? failure = running.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+            }
+
+            throw;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         return done;
+    }
+
+    /// <summary>Generates record <paramref name="index"/>: its prompt, continuation kind and sampling seed come from the index.</summary>
+    private static async Task<GeneratedSequence> GenerateOneAsync(SpeculativeGenerator generator, ITargetModel target, TokenCorpus trainingTokens, AlignmentDataOptions options, int index, CancellationToken cancellationToken)
+    {
+        int promptLength = options.PromptLengthOf(target.Info, index);
+        int[] tokens = new int[promptLength + options.ContinuationLength];
+        int start = (int)(Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - promptLength));
+        trainingTokens.CopyTo(start, tokens.AsSpan(0, promptLength));
+        bool greedy = Math.Floor((index + 1) * options.GreedyShare) > Math.Floor(index * options.GreedyShare);
+        var request = new GenerationOptions
+        {
+            MaxNewTokens = options.ContinuationLength,
+            IgnoreEndOfSequence = true,
+            Temperature = greedy ? 0 : options.Temperature,
+            Seed = (long)(Mix(options.Seed ^ 0x5EED, (ulong)index) >> 1),
+        };
+
+        int produced = promptLength;
+        await foreach (GeneratedToken token in generator.GenerateAsync(tokens.AsMemory(0, promptLength), request, null, cancellationToken).ConfigureAwait(false))
+        {
+            tokens[produced++] = token.Id;
+        }
+
+        int[] topIds = new int[options.ContinuationLength * options.TopK];
+        float[] topProbabilities = new float[topIds.Length];
+        if (options.TopK > 0)
+        {
+            KeepTopDistribution(target, tokens, produced, promptLength, options.TopK, topIds, topProbabilities, cancellationToken);
+        }
+
+        return new GeneratedSequence(tokens[..produced], promptLength, greedy ? ContinuationKind.Greedy : ContinuationKind.Sampled, topIds, topProbabilities);
     }
 
     /// <summary>Runs the target along the sequence and keeps its top-k distribution at every continuation position.</summary>
@@ -162,7 +259,7 @@ public static class AlignmentDataGenerator
             cancellationToken);
     }
 
-    private static ulong Mix(ulong seed, ulong index)
+    internal static ulong Mix(ulong seed, ulong index)
     {
         // SplitMix64 finaliser over seed and index: a stable, well-spread choice per record.
         ulong z = seed + ((index + 1) * 0x9E3779B97F4A7C15UL);
@@ -171,3 +268,6 @@ public static class AlignmentDataGenerator
         return z ^ (z >> 31);
     }
 }
+
+/// <summary>One generated record, held until the records before it are written.</summary>
+internal sealed record GeneratedSequence(int[] Tokens, int PromptLength, ContinuationKind Kind, int[] TopIds, float[] TopProbabilities);

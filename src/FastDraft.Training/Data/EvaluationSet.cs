@@ -35,7 +35,13 @@ public sealed class EvaluationSet
         int available = (corpus.TokenCount - 1) / sequenceLength;
         if (available == 0)
         {
-            throw new ArgumentException($"The corpus has {corpus.TokenCount} tokens; a window of {sequenceLength} needs at least {sequenceLength + 1}.", nameof(corpus));
+            if (corpus.TokenCount < 2)
+            {
+                throw new ArgumentException($"The corpus has {corpus.TokenCount} tokens; held-out evaluation needs at least 2.", nameof(corpus));
+            }
+
+            // A held-out part shorter than one training window (windows as long as a large context) is one partial window.
+            return new EvaluationSet(corpus, sequenceLength, [0]);
         }
 
         int count = Math.Min(available, maxSequences);
@@ -66,9 +72,13 @@ public sealed class EvaluationSet
         {
             for (int row = 0; row < batch.BatchSize; row++)
             {
-                if (first + row < _starts.Length)
+                if (first + row < _starts.Length && _corpus.TokenCount > _starts[first + row] + SequenceLength)
                 {
                     BatchSourceExtensions.WriteWindow(batch, row, _corpus, _starts[first + row]);
+                }
+                else if (first + row < _starts.Length)
+                {
+                    WritePartialWindow(batch, row, _starts[first + row]);
                 }
                 else
                 {
@@ -86,5 +96,24 @@ public sealed class EvaluationSet
         }
 
         return counted == 0 ? double.NaN : nats / counted / Math.Log(2);
+    }
+
+    /// <summary>Writes the window that starts at <paramref name="start"/> as far as the corpus reaches; the rest of the row is masked.</summary>
+    private void WritePartialWindow(TrainingBatch batch, int row, int start)
+    {
+        int offset = row * SequenceLength;
+        int valid = _corpus.TokenCount - 1 - start;
+        int[] tokens = new int[valid + 1];
+        _corpus.CopyTo(start, tokens);
+        batch.InputIds.AsSpan(offset, SequenceLength).Clear();
+        batch.TargetIds.AsSpan(offset, SequenceLength).Clear();
+        batch.LossMask.AsSpan(offset, SequenceLength).Clear();
+        BatchSourceExtensions.ClearSoftTargets(batch, row);
+        for (int j = 0; j < valid; j++)
+        {
+            batch.InputIds[offset + j] = tokens[j];
+            batch.TargetIds[offset + j] = tokens[j + 1];
+            batch.LossMask[offset + j] = 1f;
+        }
     }
 }

@@ -93,6 +93,35 @@ internal static class DecoderParameters
             : throw new ArgumentException($"The layout has no tensor '{name}'.", nameof(layout)));
     }
 
+    /// <summary>
+    /// Reads the parameters of a decoder this layout exported (<see cref="Export"/>) back from its model folder, so a
+    /// finished model can be trained further: every tensor of the layout must be an initializer of the same size.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has another size (a model of another shape).</exception>
+    public static float[] Import(ParameterLayout layout, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        string modelFile = Path.Combine(folder, "model.onnx");
+        if (!File.Exists(modelFile))
+        {
+            throw new FileNotFoundException($"'{folder}' holds no model.onnx to continue from.", modelFile);
+        }
+
+        var byName = OnnxFloatInitializer.ReadAll(modelFile).ToDictionary(t => t.Name);
+        float[] parameters = new float[layout.TotalCount];
+        foreach (ParameterTensor tensor in layout.Tensors)
+        {
+            if (!byName.TryGetValue(tensor.Name, out OnnxFloatInitializer? initializer) || initializer.Elements != tensor.Count)
+            {
+                throw new InvalidDataException($"'{modelFile}' is not a model of this shape: {(initializer is null ? "it has no" : $"its {initializer.Elements:N0}-value")} '{tensor.Name}' {(initializer is null ? string.Empty : $"is not the {tensor.Count:N0} values expected")}.");
+            }
+
+            initializer.ReadValues(folder, modelFile).CopyTo(parameters.AsSpan((int)tensor.Offset, (int)tensor.Count));
+        }
+
+        return parameters;
+    }
+
     private static void FillNormal(Span<float> values, double std, SeededRandom random)
     {
         // Box-Muller, two values per pair of uniforms.

@@ -13,7 +13,7 @@ internal sealed record OnnxGradientSourceOptions
     /// <summary>Gets the weight of the KL term when the graph has soft targets; default 1.</summary>
     public float KlWeight { get; init; } = 1f;
 
-    /// <summary>Gets ONNX Runtime's intra-op threads; null for its default (one per core).</summary>
+    /// <summary>Gets ONNX Runtime's intra-op threads; null for <see cref="FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads"/> (every available processor).</summary>
     public int? IntraOpThreads { get; init; }
 
     /// <summary>Gets the graph optimization level; default all.</summary>
@@ -73,10 +73,8 @@ internal sealed class OnnxGradientSource : IGradientSource
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        if (options.IntraOpThreads is int threads)
-        {
-            sessionOptions.IntraOpNumThreads = threads;
-        }
+        // Always set: ONNX Runtime's own default counted one core of two on a 2-core virtual machine.
+        sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads;
 
         options.ConfigureSession?.Invoke(sessionOptions);
         _session = new InferenceSession(path, sessionOptions);

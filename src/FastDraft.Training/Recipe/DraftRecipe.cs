@@ -31,6 +31,7 @@ public static class DraftRecipe
         RecipeStages stages = options.Stages;
         var total = Stopwatch.StartNew();
         var seconds = new Dictionary<string, double>();
+        var utilization = new Dictionary<string, double>();
         string work = Directory.CreateDirectory(options.Work).FullName;
 
         // Shares of the budget by stage; the stages run split the budget in these proportions, measurement takes what is left.
@@ -42,10 +43,13 @@ public static class DraftRecipe
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
         DecoderSpec spec = options.Shape.ToSpec(target.Info);
         var watch = Stopwatch.StartNew();
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
         (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, separator, options.HeldOutFraction, options.Seed, work, progress);
-        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 32);
-        seconds["corpus"] = Lap(watch);
+        int sequenceLength = options.SequenceLengthFor(target.Info);
+        int batchSize = options.BatchSizeFor(sequenceLength);
+        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 32);
+        Lap("corpus", watch, ref cpu, seconds, utilization);
 
         // 1. Alignment data: the target continues prompts from the training files.
         string dataPath = Path.Combine(work, "alignment.fdad");
@@ -60,16 +64,16 @@ public static class DraftRecipe
                 options.AlignmentData with { Seed = options.Seed, TimeBudget = budget },
                 progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
                 cancellationToken).ConfigureAwait(false);
-            seconds["data"] = Lap(watch);
+            Lap("data", watch, ref cpu, seconds, utilization);
         }
 
-        var stage = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
-            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, Budget(RecipeStages.Pretrain), null, null).ConfigureAwait(false)
+            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, Budget(RecipeStages.Pretrain), null, null).ConfigureAwait(false)
             : stage.Finished("pretrain");
-        seconds["pretrain"] = Lap(watch);
+        Lap("pretrain", watch, ref cpu, seconds, utilization);
 
         // 3. Alignment: the target's continuations (loss on the continuation, KL towards its kept distribution) mixed with corpus windows.
         StageResult? aligned = stage.Finished("align");
@@ -85,12 +89,12 @@ public static class DraftRecipe
             sequences = generated.Count;
             var mixed = new MixedBatchSource(
                 [
-                    (new AlignmentBatchSource(generated, topK, options.SequenceLength, options.Seed + 1), 1 - options.CorpusShareInAlignment),
-                    (new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed + 2), options.CorpusShareInAlignment),
+                    (new AlignmentBatchSource(generated, topK, sequenceLength, options.Seed + 1), 1 - options.CorpusShareInAlignment),
+                    (new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed + 2), options.CorpusShareInAlignment),
                 ],
                 options.Seed + 3);
             aligned = await stage.TrainAsync("align", mixed, topK, options.AlignLearningRate, Budget(RecipeStages.Align), null, start.Parameters).ConfigureAwait(false);
-            seconds["align"] = Lap(watch);
+            Lap("align", watch, ref cpu, seconds, utilization);
         }
 
         // 4. The equal-compute control: as many steps of the same shape as alignment took, on real data only.
@@ -99,8 +103,8 @@ public static class DraftRecipe
         {
             StageResult start = pretrained ?? throw Missing("control", "pretrain");
             long steps = (aligned ?? throw Missing("control", "align")).Steps;
-            controlled = await stage.TrainAsync("control", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed + 4), 0, options.AlignLearningRate, null, steps, start.Parameters).ConfigureAwait(false);
-            seconds["control"] = Lap(watch);
+            controlled = await stage.TrainAsync("control", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed + 4), 0, options.AlignLearningRate, null, steps, start.Parameters).ConfigureAwait(false);
+            Lap("control", watch, ref cpu, seconds, utilization);
         }
 
         // 5. Export and measure every finished draft.
@@ -117,7 +121,7 @@ public static class DraftRecipe
                 ("control", controlled, Path.Combine(work, "control")),
             };
             ParameterLayout layout = DecoderParameters.Layout(spec);
-            List<int[]> prompts = HeldOutPrompts(heldOut, options.MeasurementPrompts, options.MeasurementLength, options.Seed);
+            IReadOnlyList<int[]> prompts = HeldOutPrompts(heldOut, options.MeasurementPrompts, target.Info.ContextLength, options.MeasurementLength, options.Seed);
             IReadOnlyList<ReferenceContinuation> references = measure
                 ? await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, options.MeasurementLength, cancellationToken).ConfigureAwait(false)
                 : [];
@@ -140,35 +144,25 @@ public static class DraftRecipe
                 progress?.Report(new RecipeProgress("measure", $"{name}: alpha {acceptance.Alpha:F3}", measurements.Count / 3.0, TimeSpan.Zero));
                 if (name == "aligned" && options.MeasureSpeedup)
                 {
-                    speedup = await SpeedupMeasurement.MeasureAsync(target, draft, prompts.Take(8).ToList(), options.MeasurementLength, 2, null, cancellationToken).ConfigureAwait(false);
+                    // Every eighth prompt: eight prompts whose lengths still span the context.
+                    List<int[]> timed = [.. prompts.Where((_, i) => i % Math.Max(1, prompts.Count / 8) == 0).Take(8)];
+                    speedup = await SpeedupMeasurement.MeasureAsync(target, draft, timed, options.MeasurementLength, 2, null, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            seconds["measure"] = Lap(watch);
+            Lap("measure", watch, ref cpu, seconds, utilization);
         }
 
         seconds["total"] = total.Elapsed.TotalSeconds;
-        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount);
+        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength };
     }
 
-    /// <summary>Held-out prompts at seeded positions of the held-out token stream.</summary>
-    internal static List<int[]> HeldOutPrompts(TokenCorpus heldOut, int count, int length, ulong seed)
+    /// <summary>Held-out prompts of lengths spread across the context (see <see cref="AcceptanceEvaluator.SpreadPrompts"/>).</summary>
+    internal static IReadOnlyList<int[]> HeldOutPrompts(TokenCorpus heldOut, int count, int contextLength, int continuationLength, ulong seed)
     {
-        if (heldOut.TokenCount <= length + 1)
-        {
-            throw new InvalidOperationException($"The held-out files hold {heldOut.TokenCount} tokens; measurement prompts of {length} need more. Hold out a larger share of the corpus.");
-        }
-
-        var random = new SplitMix64(seed, "held-out-prompts");
-        var prompts = new List<int[]>(count);
-        while (prompts.Count < count)
-        {
-            int[] prompt = new int[length];
-            heldOut.CopyTo(random.NextInt(heldOut.TokenCount - length), prompt);
-            prompts.Add(prompt);
-        }
-
-        return prompts;
+        int[] tokens = new int[heldOut.TokenCount];
+        heldOut.CopyTo(0, tokens);
+        return AcceptanceEvaluator.SpreadPrompts(tokens, count, contextLength, continuationLength, seed);
     }
 
     private static void Export(DecoderSpec spec, ParameterLayout layout, float[] parameters, string folder, string tokenizerFolder)
@@ -185,5 +179,15 @@ public static class DraftRecipe
         double elapsed = watch.Elapsed.TotalSeconds;
         watch.Restart();
         return elapsed;
+    }
+
+    /// <summary>Records a stage's wall time, and its CPU time ÷ wall time since the last lap.</summary>
+    private static void Lap(string stage, Stopwatch watch, ref TimeSpan cpu, Dictionary<string, double> seconds, Dictionary<string, double> utilization)
+    {
+        TimeSpan now = Process.GetCurrentProcess().TotalProcessorTime;
+        double elapsed = Lap(watch);
+        seconds[stage] = elapsed;
+        utilization[stage] = (now - cpu).TotalSeconds / Math.Max(elapsed, 1e-9);
+        cpu = now;
     }
 }

@@ -38,11 +38,14 @@ public sealed record ModelTrainingOptions
     /// <summary>Gets the seed; default 1234.</summary>
     public ulong Seed { get; init; } = 1234;
 
-    /// <summary>Gets the sequence length; default 256.</summary>
-    public int SequenceLength { get; init; } = 256;
+    /// <summary>
+    /// Gets the sequence length; <see langword="null"/> (default) for the shape's context length (at most
+    /// <see cref="DraftRecipeOptions.MaxDefaultSequenceLength"/>): positions beyond the training windows are not learnt.
+    /// </summary>
+    public int? SequenceLength { get; init; }
 
-    /// <summary>Gets the sequences per step; default 16 (4,096 tokens at length 256).</summary>
-    public int BatchSize { get; init; } = 16;
+    /// <summary>Gets the sequences per step; <see langword="null"/> (default) for 4,096 tokens per step.</summary>
+    public int? BatchSize { get; init; }
 
     /// <summary>Gets the peak learning rate; default 2e-3.</summary>
     public double LearningRate { get; init; } = 2e-3;
@@ -54,8 +57,9 @@ public sealed record ModelTrainingOptions
     public int? Threads { get; init; }
 
     /// <summary>
-    /// Gets a finished training run to continue from (its work folder's <c>model.params</c>), with a fresh schedule; the
-    /// shape must be the same. <see langword="null"/> (default) starts from the seeded initialisation.
+    /// Gets a finished training run to continue from (its work folder's <c>model.params</c>, or a model folder this
+    /// trainer exported), with a fresh schedule; the shape must be the same. <see langword="null"/> (default) starts
+    /// from the seeded initialisation.
     /// </summary>
     public string? ContinueFrom { get; init; }
 }
@@ -69,7 +73,20 @@ public sealed record ModelTrainingOptions
 /// <param name="TrainFiles">Files trained on.</param>
 /// <param name="HeldOutFiles">Files held out.</param>
 /// <param name="Seconds">Wall time in all.</param>
-public sealed record ModelTrainingResult(long Steps, double TokensPerSecond, double HeldOutBitsPerToken, IReadOnlyList<(TimeSpan Elapsed, double BitsPerToken)> Curve, long Parameters, int TrainFiles, int HeldOutFiles, double Seconds);
+public sealed record ModelTrainingResult(long Steps, double TokensPerSecond, double HeldOutBitsPerToken, IReadOnlyList<(TimeSpan Elapsed, double BitsPerToken)> Curve, long Parameters, int TrainFiles, int HeldOutFiles, double Seconds)
+{
+    /// <summary>Gets the exported model's held-out bits per token in eight equal ranges of context positions.</summary>
+    public IReadOnlyList<double> BitsByContextPosition { get; init; } = [];
+
+    /// <summary>Gets the same for the model continued from (empty when training started from scratch).</summary>
+    public IReadOnlyList<double> StartBitsByContextPosition { get; init; } = [];
+
+    /// <summary>Gets the training sequence length used.</summary>
+    public int SequenceLength { get; init; }
+
+    /// <summary>Gets CPU time ÷ wall time of the process over the run (how many cores were kept busy).</summary>
+    public double CpuUtilization { get; init; }
+}
 
 /// <summary>Pretrains a decoder from scratch on a corpus and exports it as an ONNX Runtime GenAI folder.</summary>
 public static class ModelTraining
@@ -101,20 +118,47 @@ public static class ModelTraining
         };
         spec.Validate();
         (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress);
-        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
-        var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
+        int sequenceLength = options.SequenceLength ?? Math.Min(spec.ContextLength, DraftRecipeOptions.MaxDefaultSequenceLength);
+        int batchSize = options.BatchSize ?? Math.Max(1, 4096 / sequenceLength);
+        EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 16);
+        var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
+        ParameterLayout layout = DecoderParameters.Layout(spec);
         float[]? start = null;
+        double[] startByPosition = [];
         if (options.ContinueFrom is { } previous)
         {
-            string file = Directory.Exists(previous) ? Path.Combine(previous, "model.params") : previous;
-            start = (StageResult.TryRead(file) ?? throw new FileNotFoundException($"No finished training run to continue from at '{file}'.", file)).Parameters;
+            if (File.Exists(Path.Combine(previous, "model.onnx")))
+            {
+                start = DecoderParameters.Import(layout, previous);
+                using var startModel = OnnxRuntime.OnnxCausalLM.Load(previous);
+                startByPosition = PositionLoss.BitsByPosition(startModel, heldOut, 16, cancellationToken);
+            }
+            else
+            {
+                string file = Directory.Exists(previous) ? Path.Combine(previous, "model.params") : previous;
+                start = (StageResult.TryRead(file) ?? throw new FileNotFoundException($"No finished training run to continue from at '{file}'.", file)).Parameters;
+            }
         }
 
-        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, options.SequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, start).ConfigureAwait(false);
-        ParameterLayout layout = DecoderParameters.Layout(spec);
+        TimeSpan cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var trainingClock = Stopwatch.StartNew();
+        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, start).ConfigureAwait(false);
+        double utilization = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds / Math.Max(trainingClock.Elapsed.TotalSeconds, 1e-9);
         DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
         TokenizerFiles.Copy(tokenizerFolder, options.Output);
-        return new ModelTrainingResult(result.Steps, result.TokensPerSecond, result.HeldOutBitsPerToken, [.. runner.Curve], layout.TotalCount, train.FileCount, heldOut.FileCount, clock.Elapsed.TotalSeconds);
+        double[] byPosition;
+        using (var exported = OnnxRuntime.OnnxCausalLM.Load(options.Output))
+        {
+            byPosition = PositionLoss.BitsByPosition(exported, heldOut, 16, cancellationToken);
+        }
+
+        return new ModelTrainingResult(result.Steps, result.TokensPerSecond, result.HeldOutBitsPerToken, [.. runner.Curve], layout.TotalCount, train.FileCount, heldOut.FileCount, clock.Elapsed.TotalSeconds)
+        {
+            BitsByContextPosition = byPosition,
+            StartBitsByContextPosition = startByPosition,
+            SequenceLength = sequenceLength,
+            CpuUtilization = utilization,
+        };
     }
 }
 

@@ -84,7 +84,7 @@ public sealed record TrainingOptions
     /// <summary>Gets the weight of the KL term towards the soft targets when <see cref="SoftTopK"/> &gt; 0; default 1.</summary>
     public float KlWeight { get; init; } = 1f;
 
-    /// <summary>Gets ONNX Runtime's intra-op threads for the training graph; <see langword="null"/> (default) for one per core.</summary>
+    /// <summary>Gets ONNX Runtime's intra-op threads for the training graph; <see langword="null"/> (default) for every processor available to the process.</summary>
     public int? IntraOpThreads { get; init; }
 
     /// <summary>Throws when an option is out of range, naming it.</summary>

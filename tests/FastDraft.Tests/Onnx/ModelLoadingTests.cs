@@ -189,4 +189,15 @@ public sealed class ConcurrencyTests
             Assert.Equal(expected[i % 8], results[i].Ids);
         }
     }
+
+    [Fact]
+    public void Load_WithoutAThreadCount_RunsOnEveryAvailableProcessor()
+    {
+        using OnnxCausalLM unset = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = OnnxThreading.PerSession });
+        using OnnxCausalLM one = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = OnnxThreading.PerSession, IntraOpThreads = 1 });
+
+        Assert.Equal(Environment.ProcessorCount, OnnxModelOptions.DefaultIntraOpThreads);
+        Assert.Equal(Environment.ProcessorCount, unset.IntraOpThreads);
+        Assert.Equal(1, one.IntraOpThreads);
+    }
 }

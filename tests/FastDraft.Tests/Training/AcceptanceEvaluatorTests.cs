@@ -61,4 +61,68 @@ public sealed class AcceptanceEvaluatorTests
         Assert.True(report.Alpha < 0.5, $"alpha {report.Alpha}");
         Assert.True(report.TokensPerTargetPass[2] >= 1 && report.TokensPerTargetPass[2] < 2);
     }
+
+    [Fact]
+    public async Task Measure_ByContextPosition_PlacesEveryPositionInItsBucket()
+    {
+        using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
+        using var draft = OnnxCausalLM.Load(TestModels.UnrelatedDraft);
+        int context = target.Info.ContextLength; // 512: buckets of 64
+        var random = new Random(5);
+        int[][] prompts = [[.. Enumerable.Range(0, 10).Select(_ => random.Next(96))], [.. Enumerable.Range(0, 300).Select(_ => random.Next(96))]];
+        var references = await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, 60);
+
+        AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references);
+        int[] expectedPositions = new int[8];
+        int[] expectedMatches = new int[8];
+        foreach (var reference in references)
+        {
+            bool[] match = AcceptanceEvaluator.Matches(draft, reference, CancellationToken.None);
+            for (int i = 0; i < match.Length; i++)
+            {
+                expectedPositions[(reference.Prompt.Length + i) / 64]++;
+                expectedMatches[(reference.Prompt.Length + i) / 64] += match[i] ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(context, report.ContextLength);
+        Assert.Equal([0, 64, 128, 192, 256, 320, 384, 448], report.ByContextPosition.Select(b => b.Start));
+        Assert.Equal(expectedPositions, report.ByContextPosition.Select(b => b.Positions));
+        Assert.Equal(expectedMatches, report.ByContextPosition.Select(b => b.Matches));
+        Assert.Equal(report.Positions, report.ByContextPosition.Sum(b => b.Positions));
+        Assert.True(double.IsNaN(report.ByContextPosition[7].Alpha), "no position was measured in the last bucket");
+    }
+
+    [Theory]
+    [InlineData(90, 84, false)] // 0.90 to 0.84: a fall of 0.06 warns
+    [InlineData(90, 86, true)] // a fall of 0.04 does not
+    [InlineData(80, 95, true)] // rising late is fine
+    public void LateContextWarning_WarnsWhenTheLastQuarterFallsMoreThanFivePointsBelowTheFirstHalf(int earlyMatches, int lateMatches, bool quiet)
+    {
+        ContextPositionAlpha[] buckets =
+        [
+            new(0, 128, 100, earlyMatches), new(128, 256, 100, earlyMatches), new(256, 384, 100, 10), new(384, 512, 100, lateMatches),
+        ];
+        var report = new AcceptanceReport(0.5, 0.5, 400, new Dictionary<int, double>(), buckets, 512);
+
+        Assert.Equal(earlyMatches / 100.0, report.AlphaFirstHalf, 12);
+        Assert.Equal(lateMatches / 100.0, report.AlphaLastQuarter, 12);
+        Assert.Equal(quiet, report.LateContextWarning is null);
+    }
+
+    [Fact]
+    public void SpreadPrompts_SpanShortToContextMinusContinuation_AsSlicesOfTheStream()
+    {
+        int[] stream = [.. Enumerable.Range(0, 5_000)];
+
+        IReadOnlyList<int[]> prompts = AcceptanceEvaluator.SpreadPrompts(stream, 9, 512, 128, seed: 3);
+
+        Assert.Equal(9, prompts.Count);
+        Assert.Equal(16, prompts[0].Length);
+        Assert.Equal(384, prompts[^1].Length);
+        Assert.Equal([16, 62, 108, 154, 200, 246, 292, 338, 384], prompts.Select(p => p.Length));
+        Assert.All(prompts, p => Assert.Equal(Enumerable.Range(p[0], p.Length), p)); // contiguous windows
+        Assert.Equal(299, AcceptanceEvaluator.SpreadPrompts(stream.AsSpan(0, 300), 4, 512, 128, 3)[^1].Length); // capped by a short stream
+        Assert.Throws<ArgumentException>(() => AcceptanceEvaluator.SpreadPrompts(stream.AsSpan(0, 1), 4, 512, 128, 3));
+    }
 }

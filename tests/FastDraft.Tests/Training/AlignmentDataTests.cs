@@ -62,6 +62,32 @@ public sealed class AlignmentDataTests
     }
 
     [Fact]
+    public async Task Generate_DefaultPromptLengths_SpreadUpToTheContextMinusTheContinuation()
+    {
+        using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
+        (TokenCorpus corpus, int[] stream) = Corpus(3_000, target.Info.VocabularySize, 6);
+        string path = Path.Combine(TestModels.Scratch("align-lengths"), "data.fdad");
+        var options = new AlignmentDataOptions { Sequences = 8, ContinuationLength = 4, MinimumPromptLength = 4, GreedyShare = 1, Seed = 11 };
+
+        await AlignmentDataGenerator.GenerateAsync(target, corpus, path, options);
+
+        List<AlignmentSequence> sequences = AlignmentDataFile.ReadAll(path).Sequences;
+        int longest = target.Info.ContextLength - 4;
+        Assert.All(sequences, s => Assert.InRange(s.PromptLength, 4, longest));
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => options.PromptLengthOf(target.Info, i)), sequences.Select(s => s.PromptLength));
+        Assert.True(sequences.Select(s => s.PromptLength).Distinct().Count() >= 6, "prompt lengths vary");
+        Assert.Contains(sequences, s => s.PromptLength > longest / 2);
+        var generator = new SpeculativeGenerator(target);
+        foreach (AlignmentSequence sequence in sequences)
+        {
+            int[] prompt = sequence.Tokens[..sequence.PromptLength];
+            Assert.True(stream.AsSpan().IndexOf(prompt) >= 0, "every prompt is a window of the training corpus");
+            GenerationResult reference = await generator.GenerateToListAsync(prompt, new GenerationOptions { MaxNewTokens = 4, IgnoreEndOfSequence = true });
+            Assert.Equal(reference.Ids, sequence.Tokens[sequence.PromptLength..]);
+        }
+    }
+
+    [Fact]
     public async Task Generate_ResumedAfterATornRecord_EqualsAnUninterruptedRun()
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);

@@ -71,6 +71,38 @@ public sealed class ExportTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Import_AnExportedModel_GivesBackEveryParameterBitForBit(bool tied)
+    {
+        DecoderSpec spec = Tiny with { TiedEmbeddings = tied };
+        ParameterLayout layout = DecoderParameters.Layout(spec);
+        float[] parameters = new float[layout.TotalCount];
+        DecoderParameters.Initialize(spec, layout, parameters, seed: 71);
+        string folder = TestModels.Scratch("import");
+        DecoderParameters.Export(spec, layout, parameters, folder);
+
+        float[] imported = DecoderParameters.Import(layout, folder);
+
+        Assert.Equal(parameters, imported);
+    }
+
+    [Fact]
+    public void Import_AModelOfAnotherShape_IsRefusedNamingTheTensor()
+    {
+        DecoderSpec spec = Tiny;
+        ParameterLayout layout = DecoderParameters.Layout(spec);
+        string folder = TestModels.Scratch("import-other");
+        DecoderSpec wider = spec with { IntermediateSize = spec.IntermediateSize * 2 };
+        ParameterLayout widerLayout = DecoderParameters.Layout(wider);
+        DecoderParameters.Export(wider, widerLayout, new float[widerLayout.TotalCount], folder);
+
+        var error = Assert.Throws<InvalidDataException>(() => DecoderParameters.Import(layout, folder));
+
+        Assert.Contains("mlp.gate_proj.weight", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TiedSpec_HasNoHeadTensor_AndCountsTheEmbeddingOnce()
     {
