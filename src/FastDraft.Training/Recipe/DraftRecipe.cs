@@ -63,7 +63,7 @@ public static class DraftRecipe
             seconds["data"] = Lap(watch);
         }
 
-        var stage = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)

@@ -102,7 +102,7 @@ public static class ModelTraining
         spec.Validate();
         (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
-        var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
+        var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
         float[]? start = null;
         if (options.ContinueFrom is { } previous)
         {
