@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using FastDraft.Tests.Infrastructure;
+using FastDraft.Tests.Tool;
 using FastDraft.Training;
 
 namespace FastDraft.Tests.Training;
@@ -106,5 +108,49 @@ public sealed class AlignmentDataSealTests
         InvalidDataException refused = Assert.Throws<InvalidDataException>(() => resumed.RestoreState(made.SaveState()));
 
         Assert.Contains("other alignment data", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recipe_RerunAfterAlignIsCancelled_NeitherAppendsDataNorFailsToResume()
+    {
+        string work = Path.Combine(TestModels.Scratch("recipe"), "work");
+        var options = new DraftRecipeOptions
+        {
+            Target = TestModels.TextModel,
+            Corpus = ToolRuns.Corpus,
+            Output = Path.Combine(work, "aligned"),
+            WorkFolder = work,
+            Stages = RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align,
+            Budget = TimeSpan.FromSeconds(8),
+            Shape = new DraftShape { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
+            AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { Sequences = 3, PromptLength = 16, ContinuationLength = 16, TopK = 2 },
+            BatchSize = 2,
+            SequenceLength = 32,
+        };
+        using var stop = new CancellationTokenSource();
+        var cancelInAlign = new SyncProgress(p =>
+        {
+            if (p.Stage == "align" && p.Message.StartsWith("step", StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DraftRecipe.RunAsync(options, cancelInAlign, stop.Token));
+        string data = Path.Combine(work, "alignment.fdad");
+        byte[] sealedData = SHA256.HashData(File.ReadAllBytes(data));
+        var reports = new List<RecipeProgress>();
+        DraftRecipeResult result = await DraftRecipe.RunAsync(options, new SyncProgress(reports.Add));
+
+        Assert.Equal(sealedData, SHA256.HashData(File.ReadAllBytes(data)));
+        Assert.Contains(reports, p => p.Stage == "data" && p.Message.Contains("sealed", StringComparison.Ordinal));
+        Assert.Equal(AlignmentDataFile.ReadAll(data).Sequences.Count, result.AlignmentSequences);
+        Assert.True(File.Exists(Path.Combine(work, "align.params")));
+    }
+
+    /// <summary>Reports on the caller's thread, at once (Progress&lt;T&gt; posts to the pool, too late to cancel a given step).</summary>
+    private sealed class SyncProgress(Action<RecipeProgress> report) : IProgress<RecipeProgress>
+    {
+        public void Report(RecipeProgress value) => report(value);
     }
 }
