@@ -32,9 +32,10 @@ internal static class AcceptanceCommand
                 throw new ArgumentException($"--tokens must be at least 1; got {length}.");
             }
 
+            // The prompts first: a malformed file is refused before the models are loaded.
             string targetFolder = parsed.GetValue(target)!;
-            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder);
             List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
+            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder);
             IReadOnlyList<ReferenceContinuation> references = await AcceptanceEvaluator.CreateReferencesAsync(model, promptIds, length, cancellationToken).ConfigureAwait(false);
             var results = new Dictionary<string, object>();
             output.WriteLine($"{promptIds.Count} prompts × {length} tokens, teacher-forced on the target's greedy continuations:");

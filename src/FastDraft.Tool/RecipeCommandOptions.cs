@@ -24,12 +24,14 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
     private readonly Option<int?> _sequence = new("--sequence-length") { Description = "Tokens per training sequence (default: the target's context, at most 4,096; a draft is only trained for the positions its windows reach)." };
     private readonly Option<int> _prompts = new("--measure-prompts") { Description = "Held-out prompts α is measured on.", DefaultValueFactory = _ => 64 };
     private readonly Option<int?> _threads = new("--threads") { Description = $"ONNX Runtime intra-op threads for training (default: the processors available, {Environment.ProcessorCount} here)." };
+    private readonly Option<bool> _force = new("--force") { Description = "Overwrite an --out folder that already holds files (without it such a folder is refused, unless it holds this work folder's own earlier export)." };
+    private readonly Option<bool> _restart = new("--restart") { Description = "Delete the work folder's stage files (data, checkpoints, finished stages, run.json) and start over; without it a work folder made by another run (target, corpus, seed, shape, ...) is refused." };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object as the last line (alpha_pretrained, alpha_aligned, alpha_control, seconds per stage, ...)." };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _target, _corpus, _out, _work, _minutes, _layers, _hidden, _heads, _kvHeads, _intermediate, _control, _include, _seed, _topK, _batch, _sequence, _prompts, _threads, Json })
+        foreach (Option option in new Option[] { _target, _corpus, _out, _work, _minutes, _layers, _hidden, _heads, _kvHeads, _intermediate, _control, _include, _seed, _topK, _batch, _sequence, _prompts, _threads, _force, _restart, Json })
         {
             command.Options.Add(option);
         }
@@ -46,22 +48,22 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
 
     public DraftRecipeOptions Read(ParseResult parsed)
     {
-        foreach (Option<int> positive in new[] { _layers, _hidden, _heads, _kvHeads, _intermediate, _prompts })
+        // Every number is checked here, by the option's name, before the recipe loads the target or reads the corpus.
+        foreach ((Option<int> option, int least, int most) in new[] { (_layers, 1, 64), (_hidden, 16, 8192), (_heads, 1, 256), (_kvHeads, 1, 256), (_intermediate, 1, 65536), (_prompts, 1, 100_000), (_topK, 0, 256) })
         {
-            if (parsed.GetValue(positive) < 1)
+            ToolArguments.InRange(parsed.GetValue(option), least, most, option.Name);
+        }
+
+        foreach ((Option<int?> option, int least, int most) in new[] { (_batch, 1, 4096), (_sequence, 8, 65536) })
+        {
+            if (parsed.GetValue(option) is int value)
             {
-                throw new ArgumentException($"{positive.Name} must be at least 1; got {parsed.GetValue(positive)}.");
+                ToolArguments.InRange(value, least, most, option.Name);
             }
         }
 
-        foreach (Option<int?> positive in new[] { _batch, _sequence })
-        {
-            if (parsed.GetValue(positive) is < 1)
-            {
-                throw new ArgumentException($"{positive.Name} must be at least 1; got {parsed.GetValue(positive)}.");
-            }
-        }
-
+        ToolArguments.CheckHeads(parsed.GetValue(_hidden), parsed.GetValue(_heads), parsed.GetValue(_kvHeads));
+        int? threads = ToolArguments.Threads(parsed.GetValue(_threads));
         TimeSpan budget = ToolArguments.Budget(parsed.GetValue(_minutes));
         string? output = parsed.GetValue(_out);
         string work = parsed.GetValue(_work) ?? output!.TrimEnd('/', '\\') + ".work";
@@ -93,7 +95,9 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             BatchSize = parsed.GetValue(_batch),
             SequenceLength = parsed.GetValue(_sequence),
             MeasurementPrompts = parsed.GetValue(_prompts),
-            TrainingThreads = parsed.GetValue(_threads),
+            TrainingThreads = threads,
+            OverwriteOutput = parsed.GetValue(_force),
+            Restart = parsed.GetValue(_restart),
         };
     }
 }

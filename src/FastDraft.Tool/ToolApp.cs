@@ -7,6 +7,9 @@ namespace FastDraft.Tool;
 /// <summary>The <c>fastdraft</c> command line: the FastDraft recipe's stages as commands, and the whole recipe as <c>train-draft</c>.</summary>
 internal static class ToolApp
 {
+    /// <summary>Exit code for an unexpected failure (one line on stderr naming the exception; a bug to report).</summary>
+    public const int InternalError = 1;
+
     /// <summary>Exit code for bad arguments or unusable inputs (one line on stderr).</summary>
     public const int UsageError = 2;
 
@@ -30,18 +33,46 @@ internal static class ToolApp
             var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromMinutes(1) };
             return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception thrown)
         {
-            bool resumable = parsed.CommandResult.Command.Name is not ("eval" or "acceptance");
-            await error.WriteLineAsync(resumable ? "stopped: run the same command again to resume from the work folder." : "stopped.").ConfigureAwait(false);
-            return Cancelled;
-        }
-        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or InvalidModelException or ModelNotSupportedException or JsonException)
-        {
-            await error.WriteLineAsync($"error: {ex.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);
-            return UsageError;
+            // Parallel work (corpus tokenization) reports its failure wrapped; the one inside is what the user must hear.
+            Exception ex = Unwrap(thrown);
+            if (ex is OperationCanceledException)
+            {
+                bool resumable = parsed.CommandResult.Command.Name is not ("eval" or "acceptance");
+                await error.WriteLineAsync(resumable ? "stopped: run the same command again to resume from the work folder." : "stopped.").ConfigureAwait(false);
+                return Cancelled;
+            }
+
+            if (ex is ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or NotSupportedException or InvalidModelException or ModelNotSupportedException or JsonException or FormatException or OverflowException)
+            {
+                await error.WriteLineAsync($"error: {FirstLine(ex.Message)}").ConfigureAwait(false);
+                return UsageError;
+            }
+
+            // Anything else is a fault of the tool, not of the input; still one line, never a stack trace.
+            await error.WriteLineAsync($"internal error ({ex.GetType().Name}): {FirstLine(ex.Message)}").ConfigureAwait(false);
+            return InternalError;
         }
     }
+
+    /// <summary>Unwraps aggregates that hold a single failure (nested ones included), so it is reported as itself.</summary>
+    internal static Exception Unwrap(Exception ex)
+    {
+        while (ex is AggregateException aggregate && aggregate.InnerExceptions.Count == 1)
+        {
+            ex = aggregate.InnerExceptions[0];
+        }
+
+        if (ex is AggregateException many && many.InnerExceptions.Select(Unwrap).ToList() is { Count: > 0 } inner && inner.All(e => e.GetType() == inner[0].GetType()))
+        {
+            return inner[0]; // several files failed the same way: the first names one of them
+        }
+
+        return ex;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     private static RootCommand BuildCommands(TextWriter output, TextWriter error)
     {

@@ -60,7 +60,7 @@ internal static class TrainModelCommand
                 BatchSize = parsed.GetValue(batch),
                 SequenceLength = parsed.GetValue(sequence),
                 LearningRate = parsed.GetValue(rate),
-                Threads = parsed.GetValue(threads),
+                Threads = ToolArguments.Threads(parsed.GetValue(threads)),
                 ContinueFrom = parsed.GetValue(continueFrom),
             };
             using ProgressDisplay display = ProgressDisplay.For(error);

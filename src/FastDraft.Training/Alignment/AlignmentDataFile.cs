@@ -40,6 +40,8 @@ public sealed record AlignmentSequence(int[] Tokens, int PromptLength, Continuat
 /// P + C token ids (int32 each), then for each of the C positions k ids (int32) followed by k probabilities (float32).</para>
 /// <para>A record whose end marker is missing or differs (a run stopped mid-write) ends the file: opening it for
 /// appending cuts it there. The file is a plain append-only log, so a reader needs nothing but this description.</para>
+/// <para>When generation finishes, the recipe seals the file with a 40-byte trailer that starts with the int32 −1
+/// (so a reader stops there as at an incomplete record): a sealed file is never appended to again.</para>
 /// </remarks>
 public static class AlignmentDataFile
 {
@@ -71,6 +73,12 @@ public static class AlignmentDataFile
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         try
         {
+            // Sealed data is what a checkpoint was made on; appending would shift it under the checkpoint.
+            if (AlignmentDataSeal.IsSealed(stream))
+            {
+                throw new InvalidOperationException($"'{path}' is sealed (its generation finished), and a sealed file is never appended to; delete it (or run the recipe with --restart) to generate new data.");
+            }
+
             if (stream.Length == 0)
             {
                 Span<byte> header = stackalloc byte[HeaderSize];
@@ -144,7 +152,7 @@ public static class AlignmentDataFile
         stream.Flush(flushToDisk: true);
     }
 
-    private static (int Vocabulary, int TopK) ReadHeader(Stream stream, string path)
+    internal static (int Vocabulary, int TopK) ReadHeader(Stream stream, string path)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
         if (stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize || !header[..4].SequenceEqual(Magic))
@@ -163,7 +171,7 @@ public static class AlignmentDataFile
         return (vocabulary, topK);
     }
 
-    private static AlignmentSequence? ReadRecord(Stream stream, string path, int vocabulary, int topK)
+    internal static AlignmentSequence? ReadRecord(Stream stream, string path, int vocabulary, int topK)
     {
         Span<byte> lengthBytes = stackalloc byte[4];
         long start = stream.Position;

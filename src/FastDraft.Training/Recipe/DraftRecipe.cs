@@ -15,6 +15,9 @@ namespace FastDraft.Training;
 /// Every stage keeps its state in the work folder (alignment data appended as it is generated, trainer checkpoints,
 /// a file per finished stage), so a run stopped with Ctrl-C or a crash resumes where it stopped when started again
 /// with the same options, and stages can run in separate invocations. The budget is shared among the stages run.
+/// The work folder records the run that made it (<c>run.json</c>: target, corpus, seed, shape, ...) and is refused to
+/// any other, is locked for the length of a run, and its alignment data is sealed once generated, so a resumed
+/// alignment trains on exactly the data it started on.
 /// </remarks>
 public static class DraftRecipe
 {
@@ -32,7 +35,11 @@ public static class DraftRecipe
         var total = Stopwatch.StartNew();
         var seconds = new Dictionary<string, double>();
         var utilization = new Dictionary<string, double>();
-        string work = Directory.CreateDirectory(options.Work).FullName;
+
+        // Before anything is loaded: the folders checked against the target and the output, the work folder locked, and
+        // its recorded run compared with this one (WorkFolderGuard, RunFingerprint).
+        using RecipeWorkFolder workFolder = RecipeWorkFolder.Open(options, progress);
+        string work = workFolder.Path;
 
         // Shares of the budget by stage; the stages run split the budget in these proportions, measurement takes what is left.
         var shares = new Dictionary<RecipeStages, double> { [RecipeStages.Data] = 0.22, [RecipeStages.Pretrain] = 0.36, [RecipeStages.Align] = 0.2, [RecipeStages.Control] = 0.17, [RecipeStages.Measure] = 0.05, [RecipeStages.Export] = 0.01 };
@@ -54,7 +61,7 @@ public static class DraftRecipe
         // 1. Alignment data: the target continues prompts from the training files.
         string dataPath = Path.Combine(work, "alignment.fdad");
         int sequences = 0;
-        if (stages.HasFlag(RecipeStages.Data))
+        if (stages.HasFlag(RecipeStages.Data) && !workFolder.HasSealedData(dataPath, progress, out sequences))
         {
             TimeSpan budget = Budget(RecipeStages.Data);
             sequences = await AlignmentDataGenerator.GenerateAsync(
@@ -64,10 +71,15 @@ public static class DraftRecipe
                 options.AlignmentData with { Seed = options.Seed, TimeBudget = budget },
                 progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
                 cancellationToken).ConfigureAwait(false);
+            sequences = workFolder.SealData(dataPath, sequences);
             Lap("data", watch, ref cpu, seconds, utilization);
         }
+        else if (stages.HasFlag(RecipeStages.Data))
+        {
+            Lap("data", watch, ref cpu, seconds, utilization); // sealed by an earlier run: nothing to generate
+        }
 
-        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
@@ -85,7 +97,7 @@ public static class DraftRecipe
                 throw Missing("align", "generate-data");
             }
 
-            (_, int topK, List<AlignmentSequence> generated) = AlignmentDataFile.ReadAll(dataPath);
+            (int topK, List<AlignmentSequence> generated, AlignmentDataSeal seal) = workFolder.ReadSealedData(dataPath);
             sequences = generated.Count;
             var mixed = new MixedBatchSource(
                 [
@@ -93,7 +105,7 @@ public static class DraftRecipe
                     (new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed + 2), options.CorpusShareInAlignment),
                 ],
                 options.Seed + 3);
-            aligned = await stage.TrainAsync("align", mixed, topK, options.AlignLearningRate, Budget(RecipeStages.Align), null, start.Parameters).ConfigureAwait(false);
+            aligned = await stage.TrainAsync("align", new StampedBatchSource(mixed, seal.Stamp()), topK, options.AlignLearningRate, Budget(RecipeStages.Align), null, start.Parameters).ConfigureAwait(false);
             Lap("align", watch, ref cpu, seconds, utilization);
         }
 
@@ -113,6 +125,11 @@ public static class DraftRecipe
         bool measure = stages.HasFlag(RecipeStages.Measure);
         if (measure || stages.HasFlag(RecipeStages.Export))
         {
+            if (pretrained is null && aligned is null && controlled is null)
+            {
+                throw RecipeWorkFolder.NothingToExport(work);
+            }
+
             progress?.Report(new RecipeProgress("measure", measure ? "exporting and measuring" : "exporting", 0, TimeSpan.Zero));
             var drafts = new List<(string Name, StageResult? Stage, string Folder)>
             {
@@ -132,7 +149,13 @@ public static class DraftRecipe
                     continue;
                 }
 
+                if (name == "aligned")
+                {
+                    workFolder.RecordExport(folder); // before writing: a run stopped mid-export may overwrite its own partial export
+                }
+
                 Export(spec, layout, result.Parameters, folder, options.Target);
+
                 if (!measure)
                 {
                     continue;

@@ -151,6 +151,19 @@ public sealed record DraftRecipeOptions
     /// <summary>Gets ONNX Runtime's intra-op threads for training; null for every processor available to the process.</summary>
     public int? TrainingThreads { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether an output folder that already holds files (not this work folder's own earlier
+    /// export) may be overwritten; default <see langword="false"/>, which refuses it before any work.
+    /// </summary>
+    public bool OverwriteOutput { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether to delete the work folder's stage files (alignment data, checkpoints, finished
+    /// stages, run record) and start over; default <see langword="false"/>, which resumes, and refuses a work folder
+    /// whose recorded run (target, corpus, seed, shape, ...) differs from this one.
+    /// </summary>
+    public bool Restart { get; init; }
+
     internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
 
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>

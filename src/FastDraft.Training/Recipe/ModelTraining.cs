@@ -121,7 +121,7 @@ public static class ModelTraining
         int sequenceLength = options.SequenceLength ?? Math.Min(spec.ContextLength, DraftRecipeOptions.MaxDefaultSequenceLength);
         int batchSize = options.BatchSize ?? Math.Max(1, 4096 / sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 16);
-        var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
+        var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
         ParameterLayout layout = DecoderParameters.Layout(spec);
         float[]? start = null;
         double[] startByPosition = [];

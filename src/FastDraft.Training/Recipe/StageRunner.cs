@@ -7,14 +7,15 @@ internal sealed record StageSettings(int BatchSize, int SequenceLength, ulong Se
 
 /// <summary>
 /// Runs one training stage over a spec, with a checkpoint (resumed after an interruption) and a finished-stage file in
-/// the work folder, so a rerun skips a finished stage.
+/// the work folder, so a rerun skips a finished stage. The finished-stage file records the run's fingerprint
+/// (<see cref="StageResult.NoFingerprint"/> when the run records none), and one from another run is refused.
 /// </summary>
-internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, string work, EvaluationSet evaluation, IProgress<RecipeProgress>? progress, CancellationToken cancellationToken)
+internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, string work, byte[] fingerprint, EvaluationSet evaluation, IProgress<RecipeProgress>? progress, CancellationToken cancellationToken)
 {
     /// <summary>Gets the held-out bits per token reported during the last stage run here, with their elapsed training time.</summary>
     public List<(TimeSpan Elapsed, double BitsPerToken)> Curve { get; } = [];
 
-    public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"));
+    public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"), fingerprint);
 
     public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start)
     {
@@ -61,7 +62,7 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
             cancellationToken).ConfigureAwait(false);
         double finalBits = result.HeldOutBitsPerToken ?? trainer.EvaluateBitsPerToken(evaluation);
         Curve.Add((result.Elapsed, finalBits));
-        var done = new StageResult(trainer.Parameters.ToArray(), result.Steps, finalBits) { TokensPerSecond = result.TokensSeen / Math.Max(result.Elapsed.TotalSeconds, 1e-9) };
+        var done = new StageResult(trainer.Parameters.ToArray(), result.Steps, finalBits) { TokensPerSecond = result.TokensSeen / Math.Max(result.Elapsed.TotalSeconds, 1e-9), Fingerprint = fingerprint };
         done.Write(Path.Combine(work, $"{stage}.params"));
         return done;
     }

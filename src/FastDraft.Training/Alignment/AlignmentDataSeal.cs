@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+
+namespace FastDraft.Training;
+
+/// <summary>
+/// The trailer that seals a finished alignment-data file: after it, the file is never appended to, and training reads
+/// exactly the sequences it was sealed with. Generation that was interrupted leaves the file unsealed (and resumable);
+/// alignment refuses unsealed data, so a checkpoint is never made on data that a rerun would still extend.
+/// </summary>
+/// <remarks>
+/// Trailer, 40 bytes, little-endian, right after the last record: int32 −1 (never a record length, so readers of the
+/// plain format stop there), ASCII <c>SEAL</c>, the sequence count (int32), the length in bytes of everything before
+/// the trailer (int64), the fingerprint of the run that made the data (16 bytes, see <see cref="RunFingerprint"/>),
+/// and the CRC-32C of everything before the trailer (uint32).
+/// </remarks>
+/// <param name="Sequences">The sequences in the file.</param>
+/// <param name="DataLength">The bytes before the trailer.</param>
+/// <param name="Checksum">Their CRC-32C.</param>
+/// <param name="Fingerprint">The fingerprint of the run that generated the data.</param>
+internal sealed record AlignmentDataSeal(int Sequences, long DataLength, uint Checksum, byte[] Fingerprint)
+{
+    public const int Size = 40;
+    private const int FingerprintSize = 16;
+    private static readonly byte[] Magic = "SEAL"u8.ToArray();
+
+    /// <summary>Reads and verifies a file's seal, or returns <see langword="null"/> when the file is missing or not sealed.</summary>
+    /// <exception cref="InvalidDataException">The file is sealed but its contents no longer match the seal.</exception>
+    public static AlignmentDataSeal? TryRead(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (ReadTrailer(stream) is not { } seal)
+        {
+            return null;
+        }
+
+        if (seal.DataLength != stream.Length - Size)
+        {
+            throw Damaged(path, $"the seal records {seal.DataLength} bytes of data, the file holds {stream.Length - Size}");
+        }
+
+        stream.Position = 0;
+        if (ComputeChecksum(stream, seal.DataLength) != seal.Checksum)
+        {
+            throw Damaged(path, "its contents do not match the seal's checksum");
+        }
+
+        return seal;
+    }
+
+    /// <summary>Gets a value indicating whether an open file ends with a seal (not verified); leaves the position at the start.</summary>
+    public static bool IsSealed(FileStream stream)
+    {
+        bool sealedFile = ReadTrailer(stream) is not null;
+        stream.Position = 0;
+        return sealedFile;
+    }
+
+    /// <summary>Seals a file: cuts an incomplete last record, then appends the trailer and flushes it to disk.</summary>
+    /// <param name="path">The alignment-data file.</param>
+    /// <param name="fingerprint">The run's fingerprint (16 bytes).</param>
+    /// <returns>The seal written.</returns>
+    /// <exception cref="InvalidOperationException">The file is sealed already.</exception>
+    public static AlignmentDataSeal Write(string path, byte[] fingerprint)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(fingerprint.Length, FingerprintSize, nameof(fingerprint));
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        if (IsSealed(stream))
+        {
+            throw new InvalidOperationException($"'{path}' is sealed already.");
+        }
+
+        (int vocabulary, int topK) = AlignmentDataFile.ReadHeader(stream, path);
+        int sequences = 0;
+        long end = stream.Position;
+        while (AlignmentDataFile.ReadRecord(stream, path, vocabulary, topK) is not null)
+        {
+            sequences++;
+            end = stream.Position;
+        }
+
+        stream.SetLength(end);
+        stream.Position = 0;
+        var seal = new AlignmentDataSeal(sequences, end, ComputeChecksum(stream, end), fingerprint);
+        byte[] trailer = new byte[Size];
+        BinaryPrimitives.WriteInt32LittleEndian(trailer, -1);
+        Magic.CopyTo(trailer, 4);
+        BinaryPrimitives.WriteInt32LittleEndian(trailer.AsSpan(8), seal.Sequences);
+        BinaryPrimitives.WriteInt64LittleEndian(trailer.AsSpan(12), seal.DataLength);
+        fingerprint.CopyTo(trailer, 20);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(36), seal.Checksum);
+        stream.Position = end;
+        stream.Write(trailer);
+        stream.Flush(flushToDisk: true);
+        return seal;
+    }
+
+    /// <summary>Reads the sequences of a sealed file made by a run with this fingerprint.</summary>
+    /// <exception cref="InvalidOperationException">The file is missing or not sealed (its generation did not finish).</exception>
+    /// <exception cref="InvalidDataException">The file is damaged or was generated by another run.</exception>
+    public static (int TopK, List<AlignmentSequence> Sequences, AlignmentDataSeal Seal) ReadSealed(string path, byte[] fingerprint)
+    {
+        AlignmentDataSeal seal = TryRead(path) ?? throw new InvalidOperationException(
+            $"The alignment data '{path}' is {(File.Exists(path) ? "not sealed: its generation did not finish" : "missing")}; run `fastdraft generate-data` (or train-draft) with the same --work to finish it before aligning.");
+        if (!seal.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+        {
+            throw new InvalidDataException($"The alignment data '{path}' was generated by another run (fingerprint {Convert.ToHexStringLower(seal.Fingerprint)}, this run {Convert.ToHexStringLower(fingerprint)}); use another --work, or --restart to start over.");
+        }
+
+        (_, int topK, List<AlignmentSequence> sequences) = AlignmentDataFile.ReadAll(path);
+        if (sequences.Count != seal.Sequences)
+        {
+            throw Damaged(path, $"the seal records {seal.Sequences} sequences, the file holds {sequences.Count}");
+        }
+
+        return (topK, sequences, seal);
+    }
+
+    /// <summary>The seal as bytes, to stamp a checkpoint made on this data with.</summary>
+    public byte[] Stamp()
+    {
+        byte[] stamp = new byte[16];
+        BinaryPrimitives.WriteInt32LittleEndian(stamp, Sequences);
+        BinaryPrimitives.WriteInt64LittleEndian(stamp.AsSpan(4), DataLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(stamp.AsSpan(12), Checksum);
+        return stamp;
+    }
+
+    private static AlignmentDataSeal? ReadTrailer(FileStream stream)
+    {
+        if (stream.Length < 16 + Size)
+        {
+            return null;
+        }
+
+        Span<byte> trailer = stackalloc byte[Size];
+        stream.Position = stream.Length - Size;
+        stream.ReadExactly(trailer);
+        if (BinaryPrimitives.ReadInt32LittleEndian(trailer) != -1 || !trailer.Slice(4, 4).SequenceEqual(Magic))
+        {
+            return null;
+        }
+
+        return new AlignmentDataSeal(
+            BinaryPrimitives.ReadInt32LittleEndian(trailer[8..]),
+            BinaryPrimitives.ReadInt64LittleEndian(trailer[12..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(trailer[36..]),
+            trailer.Slice(20, FingerprintSize).ToArray());
+    }
+
+    private static uint ComputeChecksum(Stream stream, long length)
+    {
+        byte[] buffer = new byte[1 << 16];
+        uint crc = 0;
+        while (length > 0)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, length));
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
+            length -= read;
+        }
+
+        return crc;
+    }
+
+    private static InvalidDataException Damaged(string path, string reason) =>
+        new($"The alignment data '{path}' is damaged ({reason}); delete it (or run with --restart) to generate it again.");
+}
