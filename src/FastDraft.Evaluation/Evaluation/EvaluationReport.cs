@@ -52,6 +52,19 @@ public sealed record ModeReport
     /// <summary>Gets α by draft position (index 0: the first proposal of a round); NaN where nothing was judged.</summary>
     public IReadOnlyList<double> AlphaByPosition { get; init; } = [];
 
+    /// <summary>
+    /// Gets α by where in the context the proposals sat: <see cref="ContextPositionCounts.Buckets"/> equal ranges of the
+    /// target's context (<see cref="ContextBucketWidth"/> positions each); NaN where nothing was judged. A draft trained
+    /// on windows shorter than the context shows here as α falling in the later buckets.
+    /// </summary>
+    public IReadOnlyList<double> AlphaByContextPosition { get; init; } = [];
+
+    /// <summary>Gets the judged proposals in each bucket of <see cref="AlphaByContextPosition"/>.</summary>
+    public IReadOnlyList<int> JudgedByContextPosition { get; init; } = [];
+
+    /// <summary>Gets the positions per bucket of <see cref="AlphaByContextPosition"/>.</summary>
+    public int ContextBucketWidth { get; init; }
+
     /// <summary>Gets the mean number of proposals accepted per round that had a proposal.</summary>
     public double MeanAcceptedLength { get; init; }
 

@@ -31,6 +31,10 @@ public static class GenerationMeter
         var stats = new GenerationStats();
         int[]? tokens = keepTokens ? new int[options.MaxNewTokens] : null;
         int count = 0;
+        int context = generator.Target.Info.ContextLength;
+        int bucketWidth = ContextPositionCounts.BucketWidth(context);
+        int[] acceptedByContext = new int[ContextPositionCounts.Buckets];
+        int[] evaluatedByContext = new int[ContextPositionCounts.Buckets];
         TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         long started = Stopwatch.GetTimestamp();
@@ -39,9 +43,18 @@ public static class GenerationMeter
         {
             while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
             {
+                GeneratedToken token = stream.Current;
                 if (tokens is not null && count < tokens.Length)
                 {
-                    tokens[count] = stream.Current.Id;
+                    tokens[count] = token.Id;
+                }
+
+                // An accepted proposal, or the target's correction of a rejected one, at its place in the context.
+                if (token.Source is TokenSource.Draft or TokenSource.Correction)
+                {
+                    int bucket = Math.Min((prompt.Length + count) / bucketWidth, ContextPositionCounts.Buckets - 1);
+                    evaluatedByContext[bucket]++;
+                    acceptedByContext[bucket] += token.Source == TokenSource.Draft ? 1 : 0;
                 }
 
                 count++;
@@ -73,6 +86,9 @@ public static class GenerationMeter
             AcceptedTokens = stats.AcceptedTokens,
             AcceptedByPosition = [.. stats.AcceptedByPosition],
             EvaluatedByPosition = [.. stats.EvaluatedByPosition],
+            ContextLength = context,
+            AcceptedByContextPosition = acceptedByContext,
+            EvaluatedByContextPosition = evaluatedByContext,
             DraftTime = stats.DraftTime,
         };
     }

@@ -59,6 +59,18 @@ public sealed record GenerationSample
     /// <summary>Gets the judged proposals by draft position.</summary>
     public IReadOnlyList<int> EvaluatedByPosition { get; init; } = [];
 
+    /// <summary>Gets the target's context length, which <see cref="AcceptedByContextPosition"/> divides into equal buckets.</summary>
+    public int ContextLength { get; init; }
+
+    /// <summary>
+    /// Gets the accepted proposals by where in the context they sit, in <see cref="ContextPositionCounts.Buckets"/> equal
+    /// ranges of <see cref="ContextLength"/> (empty when the system does not report per-token provenance).
+    /// </summary>
+    public IReadOnlyList<int> AcceptedByContextPosition { get; init; } = [];
+
+    /// <summary>Gets the judged proposals (accepted, plus each round's rejected one) by where in the context they sit.</summary>
+    public IReadOnlyList<int> EvaluatedByContextPosition { get; init; } = [];
+
     /// <summary>Gets the time spent proposing.</summary>
     public TimeSpan DraftTime { get; init; }
 

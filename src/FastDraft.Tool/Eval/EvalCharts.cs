@@ -3,12 +3,13 @@ using ScottPlot;
 
 namespace FastDraft.Tool;
 
-/// <summary>The evaluation's charts (ScottPlot): speed-up by mode across prompts, the K sweep against the prediction, α by draft position.</summary>
+/// <summary>The evaluation's charts (ScottPlot): speed-up by mode across prompts, the K sweep against the prediction, α by draft position and by context position.</summary>
 internal static class EvalCharts
 {
     public const string SpeedupChart = "speedup-by-mode.png";
     public const string SweepChart = "k-sweep.png";
     public const string AlphaChart = "alpha-by-position.png";
+    public const string ContextChart = "alpha-by-context-position.png";
 
     /// <summary>Writes the three charts into <paramref name="folder"/>, titled with <paramref name="title"/> (the pair's name).</summary>
     public static void Write(EvaluationReport report, string title, string folder)
@@ -17,6 +18,7 @@ internal static class EvalCharts
         Speedups(title, speculative).SavePng(Path.Combine(folder, SpeedupChart), Math.Max(900, 70 * speculative.Length), 520);
         Sweep(report, title).SavePng(Path.Combine(folder, SweepChart), 900, 520);
         Alphas(report, title).SavePng(Path.Combine(folder, AlphaChart), 900, 520);
+        ContextAlphas(report, title).SavePng(Path.Combine(folder, ContextChart), 900, 520);
     }
 
     private static Plot Speedups(string target, ModeReport[] modes)
@@ -84,6 +86,28 @@ internal static class EvalCharts
         plot.Axes.SetLimitsY(0, 1.05);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.Title($"{title}: α by draft position");
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot;
+    }
+
+    private static Plot ContextAlphas(EvaluationReport report, string title)
+    {
+        var plot = new Plot();
+        foreach (ModeReport mode in report.Modes.Where(m => m.Proposer is not null && (m.Adaptive || m.DraftTokens == report.Options.DraftTokens)))
+        {
+            // Each bucket plotted at its middle position.
+            double[] middles = [.. mode.AlphaByContextPosition.Select((a, b) => (b + 0.5) * mode.ContextBucketWidth).Where((_, b) => !double.IsNaN(mode.AlphaByContextPosition[b]))];
+            double[] alphas = [.. mode.AlphaByContextPosition.Where(a => !double.IsNaN(a))];
+            if (middles.Length > 0)
+            {
+                plot.Add.Scatter(middles, alphas).LegendText = mode.Name;
+            }
+        }
+
+        plot.Axes.Bottom.Label.Text = "position in the target's context";
+        plot.Axes.Left.Label.Text = "α (accepted ÷ judged)";
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Title($"{title}: α by context position");
         plot.ShowLegend(Alignment.LowerLeft);
         return plot;
     }

@@ -14,7 +14,7 @@ namespace FastDraft.Tool;
 internal static class EvalCommand
 {
     /// <summary>The report's files, written into <c>--out</c>.</summary>
-    public static readonly string[] Files = ["eval.md", "eval.json", EvalCharts.SpeedupChart, EvalCharts.SweepChart, EvalCharts.AlphaChart];
+    public static readonly string[] Files = ["eval.md", "eval.json", EvalCharts.SpeedupChart, EvalCharts.SweepChart, EvalCharts.AlphaChart, EvalCharts.ContextChart];
 
     public static Command Create(TextWriter output, TextWriter error)
     {

@@ -78,6 +78,13 @@ internal static class EvalJson
         ["adaptive"] = m.Adaptive,
         ["alpha"] = Number(m.Alpha),
         ["alpha_by_position"] = new JsonArray([.. m.AlphaByPosition.Select(Number)]),
+        ["alpha_by_context_position"] = new JsonArray([.. m.AlphaByContextPosition.Select((a, b) => (JsonNode)new JsonObject
+        {
+            ["start"] = b * m.ContextBucketWidth,
+            ["end"] = (b + 1) * m.ContextBucketWidth,
+            ["judged"] = m.JudgedByContextPosition[b],
+            ["alpha"] = Number(a),
+        })]),
         ["mean_accepted_length"] = Number(m.MeanAcceptedLength),
         ["target_passes_per_token"] = Number(m.TargetPassesPerToken),
         ["tokens_per_second"] = Number(m.DecodeTokensPerSecond),

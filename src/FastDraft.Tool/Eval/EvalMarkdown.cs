@@ -24,11 +24,12 @@ internal static class EvalMarkdown
         md.AppendLine();
         Modes(md, report);
         Positions(md, report);
+        ContextPositions(md, report);
         Sweep(md, report);
         PerPrompt(md, report);
         md.AppendLine("## Charts");
         md.AppendLine();
-        md.AppendLine(F($"![speed-up by mode]({EvalCharts.SpeedupChart}) ![K sweep]({EvalCharts.SweepChart}) ![α by draft position]({EvalCharts.AlphaChart})"));
+        md.AppendLine(F($"![speed-up by mode]({EvalCharts.SpeedupChart}) ![K sweep]({EvalCharts.SweepChart}) ![α by draft position]({EvalCharts.AlphaChart}) ![α by context position]({EvalCharts.ContextChart})"));
         md.AppendLine();
         md.AppendLine("Definitions. α: accepted ÷ judged proposals (a rejected round judges one token past the accepted ones). Accepted/round: accepted proposals per round that had one. Decode tok/s: per repetition, all prompts' tokens after the first over their decode time, then the median [least–greatest repetition]. Speed-up: ÷ target-only's rate in the same repetition, then the median [least–greatest repetition]; across prompts: each prompt's median ratio, then p10/median/p90 over the prompts. TTFT includes the prompt pass; TPOT is the decode time over the tokens after the first, per generation. CPU: the process's core-seconds (every thread) per 1,000 generated tokens; cost at the given price of a core-hour; saving against target-only. Predicted: E(α,K)/(K·c + v(K)) with α of that mode and c, v timed in every repetition (see the step costs), the median over repetitions.");
         return md.ToString();
@@ -118,6 +119,30 @@ internal static class EvalMarkdown
         foreach (ModeReport m in drafting)
         {
             md.AppendLine(F($"| {m.Name} | ") + string.Join(" | ", Enumerable.Range(0, positions).Select(i => i < m.AlphaByPosition.Count && !double.IsNaN(m.AlphaByPosition[i]) ? m.AlphaByPosition[i].ToString("F3", CultureInfo.InvariantCulture) : "–")) + " |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void ContextPositions(StringBuilder md, EvaluationReport report)
+    {
+        ModeReport[] drafting = [.. report.Modes.Where(m => m.JudgedByContextPosition.Sum() > 0)];
+        if (drafting.Length == 0)
+        {
+            return;
+        }
+
+        int width = drafting[0].ContextBucketWidth;
+        int buckets = drafting[0].AlphaByContextPosition.Count;
+        md.AppendLine("## α by context position");
+        md.AppendLine();
+        md.AppendLine("Where in the target's context the judged proposals sat (prompt length + generated tokens); – where none was judged.");
+        md.AppendLine();
+        md.AppendLine("| mode | " + string.Join(" | ", Enumerable.Range(0, buckets).Select(b => F($"{b * width}–{(b + 1) * width}"))) + " |");
+        md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", buckets)));
+        foreach (ModeReport m in drafting)
+        {
+            md.AppendLine(F($"| {m.Name} | ") + string.Join(" | ", m.AlphaByContextPosition.Select(a => double.IsNaN(a) ? "–" : a.ToString("F3", CultureInfo.InvariantCulture))) + " |");
         }
 
         md.AppendLine();

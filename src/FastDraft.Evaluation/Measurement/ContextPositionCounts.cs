@@ -1,0 +1,36 @@
+namespace FastDraft.Evaluation;
+
+/// <summary>
+/// How acceptance by context position is bucketed: the context divided into eight equal ranges, the same buckets
+/// the training recipe's teacher-forced α by context position uses, so the two can be read side by side.
+/// </summary>
+public static class ContextPositionCounts
+{
+    /// <summary>The number of buckets.</summary>
+    public const int Buckets = 8;
+
+    /// <summary>Returns the width of a bucket for a context length.</summary>
+    /// <param name="contextLength">The target's context length.</param>
+    /// <returns>The positions per bucket (at least 1).</returns>
+    public static int BucketWidth(int contextLength) => Math.Max(1, (contextLength + Buckets - 1) / Buckets);
+
+    /// <summary>Sums the per-sample counts and returns accepted ÷ judged per bucket (NaN where nothing was judged).</summary>
+    /// <param name="samples">The samples of one mode.</param>
+    /// <returns>The acceptance per bucket, and the judged proposals per bucket.</returns>
+    public static (double[] Alpha, int[] Evaluated) Acceptance(IEnumerable<GenerationSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        long[] accepted = new long[Buckets];
+        int[] evaluated = new int[Buckets];
+        foreach (GenerationSample sample in samples)
+        {
+            for (int b = 0; b < Math.Min(Buckets, sample.EvaluatedByContextPosition.Count); b++)
+            {
+                accepted[b] += sample.AcceptedByContextPosition[b];
+                evaluated[b] += sample.EvaluatedByContextPosition[b];
+            }
+        }
+
+        return ([.. accepted.Select((a, b) => evaluated[b] == 0 ? double.NaN : (double)a / evaluated[b])], evaluated);
+    }
+}
