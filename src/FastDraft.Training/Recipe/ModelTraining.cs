@@ -100,7 +100,8 @@ public static class ModelTraining
             PaddingTokenId = endOfText,
         };
         spec.Validate();
-        (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress);
+        CorpusLoad corpus = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress, cancellationToken);
+        (TokenCorpus train, TokenCorpus heldOut) = (corpus.Train, corpus.HeldOut);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, options.SequenceLength, 16);
         var runner = new StageRunner(spec, new StageSettings(options.BatchSize, options.SequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, evaluation, progress, cancellationToken);
         float[]? start = null;
