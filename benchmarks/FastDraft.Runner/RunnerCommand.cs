@@ -137,7 +137,8 @@ public static class RunnerCommand
         var settings = new RunnerSettings { SharedModels = RunnerSettings.FindSharedModels() };
         if (parsed.GetValue(o.Quick))
         {
-            settings = settings with { Quick = true, Tokens = 12, Repetitions = 1, DraftTokenSweep = [1, 2] };
+            // A quick run's figures are a smoke test: they go to a scratch folder, never over the committed results the README shows.
+            settings = settings with { Quick = true, Tokens = 12, Repetitions = 1, DraftTokenSweep = [1, 2], Output = RunnerSettings.QuickOutput(RepositoryRoot()) };
         }
 
         int Positive(int value, string name, int least = 1) => value >= least ? value : throw new ArgumentException($"{name} must be at least {least}; got {value}.");
@@ -164,8 +165,8 @@ public static class RunnerCommand
     /// <summary>The options, created once per command (an option belongs to the command it is added to).</summary>
     private sealed class CommandOptions
     {
-        public readonly Option<bool> Quick = new("--quick") { Description = "A tiny synthetic pair, 12 tokens, 1 repetition, K sweep 1 and 2 (explicit options still apply); skips the shared codepair." };
-        public readonly Option<string?> Out = new("--out") { Description = "Where benchmark.md, benchmark.json and the charts go (default benchmarks/results)." };
+        public readonly Option<bool> Quick = new("--quick") { Description = "A tiny synthetic pair, 12 tokens, 1 repetition, K sweep 1 and 2 (explicit options still apply); skips the shared codepair; writes to artifacts/quick unless --out is given." };
+        public readonly Option<string?> Out = new("--out") { Description = "Where benchmark.md, benchmark.json and the charts go (default benchmarks/results; with --quick, artifacts/quick)." };
         public readonly Option<string?> Cache = new("--cache") { Description = "Where the written synthetic models and GenAI's composite configurations are kept (default $FASTDRAFT_CACHE/bench-v1 or the local application data folder)." };
         public readonly Option<string?> Shared = new("--shared") { Description = "The shared models folder holding codepair-dev (default ../shared/models beside the repository)." };
         public readonly Option<bool> NoShared = new("--no-shared") { Description = "Skip the shared codepair." };

@@ -30,6 +30,9 @@ public sealed record RunnerSettings
     /// <summary>Reads settings from a command line; throws <see cref="ArgumentException"/> with the first problem (for tests and scripts).</summary>
     public static RunnerSettings Parse(string[] args) => RunnerCommand.Parse(args);
 
+    /// <summary>Where a <c>--quick</c> run writes without <c>--out</c>: <c>artifacts/quick</c> under the repository (git-ignored), not the committed results.</summary>
+    internal static string QuickOutput(string repositoryRoot) => Path.Combine(repositoryRoot, "artifacts", "quick");
+
     internal static string DefaultCache() =>
         Environment.GetEnvironmentVariable("FASTDRAFT_CACHE") is { Length: > 0 } cache
             ? Path.Combine(cache, "bench-v1")

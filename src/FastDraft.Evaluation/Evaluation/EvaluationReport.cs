@@ -29,6 +29,16 @@ public sealed record EvaluationReport
 
     /// <summary>Gets the wall time of the evaluation.</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Gets the machine's logical CPUs and its load averages at the start and the end of the run.</summary>
+    public MachineLoad Machine { get; init; } = new(Environment.ProcessorCount, null, null);
+
+    /// <summary>
+    /// Gets what makes the figures less certain than they look, one sentence each: modes whose repetition ranges overlap
+    /// the recommended one's, decode rates that rank the modes differently from the speed-ups, a busy machine, a single
+    /// repetition. Empty when none applies.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>One mode's figures over every prompt and repetition.</summary>

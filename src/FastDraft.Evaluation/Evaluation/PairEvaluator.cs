@@ -38,6 +38,7 @@ public static class PairEvaluator
         options ??= new EvaluationOptions();
         Validate(target, proposers, prompts, options);
         var clock = Stopwatch.StartNew();
+        LoadAverage? loadAtStart = LoadAverage.Read();
         List<ModePlan> plans = Plan(target, proposers, options);
         ModePlan baseline = plans[0];
 
@@ -69,6 +70,8 @@ public static class PairEvaluator
         IReadOnlyList<IReadOnlyList<GenerationSample>> baselineRuns = set.For(baseline.Mode);
         ModeReport[] modes = [.. plans.Select(plan => ModeSummarizer.Summarize(plan, set.For(plan.Mode), baselineRuns, options.PricePerCoreHour))];
         Dictionary<string, StepCosts> medians = costs.ToDictionary(c => c.Key, c => StepCosts.Median(c.Value));
+        Recommendation recommendation = Recommender.Choose(modes, quality);
+        var machine = new MachineLoad(Environment.ProcessorCount, loadAtStart, LoadAverage.Read());
         return new EvaluationReport
         {
             Target = target.Info.Name,
@@ -78,8 +81,10 @@ public static class PairEvaluator
             Quality = quality,
             Sweep = Sweep(plans, modes, set, costs),
             StepCosts = medians,
-            Recommendation = Recommender.Choose(modes, quality),
+            Recommendation = recommendation,
             Elapsed = clock.Elapsed,
+            Machine = machine,
+            Warnings = ReliabilityCheck.Warnings(modes, recommendation, machine, options.Repetitions),
         };
     }
 

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace FastDraft.Evaluation;
 
-/// <summary>Chooses the mode to deploy from measured speed-ups, and says why.</summary>
+/// <summary>
+/// Chooses the mode to deploy from measured speed-ups (<see cref="ModeReport.Speedup"/>: the paired statistic the speed-up
+/// chart shows too), and says why; <see cref="ReliabilityCheck"/> says when the run cannot separate the modes.
+/// </summary>
 internal static class Recommender
 {
     /// <summary>The speed-up a proposer must reach to be worth its CPU and memory: above the run-to-run noise of a busy machine.</summary>
@@ -42,12 +45,7 @@ internal static class Recommender
             .GroupBy(m => m.Proposer)
             .Select(g => g.MaxBy(m => m.Speedup)!)
             .Select(m => F($"; {m.Proposer} reached {m.Speedup:F2}× at best ({m.Name})")));
-        // The closest alternative (an adaptive choice already stands for its own proposer's fixed K values).
-        ModeReport? rival = speculative.Where(m => m != choice && !(choice.Adaptive && m.Proposer == choice.Proposer)).MaxBy(m => m.Speedup);
-        string noise = rival is not null && rival.Speedup >= choice.SpeedupMin
-            ? F($". Caution: {rival.Name} ({rival.Speedup:F2}×) lies within this run's repetition-to-repetition spread ({choice.SpeedupMin:F2}–{choice.SpeedupMax:F2}×); more --repetitions on a quieter machine would separate them")
-            : string.Empty;
-        return new Recommendation(choice.Name, $"{choice.Name}: {why}{spread}{cpu}{others}{noise}.");
+        return new Recommendation(choice.Name, $"{choice.Name}: {why}{spread}{cpu}{others}. Modes are ranked by that speed-up (paired by repetition), as in the speed-up chart.");
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using FastDraft.Text.Tokenizers;
@@ -26,6 +27,7 @@ public sealed class ModelTokenizer : ITextTokenizer
     private readonly TokenBytes _bytes;
     private readonly int _unknownId;
     private readonly int[]? _byteIds;
+    private readonly SearchValues<char>? _known;
 
     private ModelTokenizer(Tokenizer model, TokenizerDefinition? definition, AddedTokenMatcher added, TokenBytes bytes, int unknownId, int[]? byteIds, TokenizerConfig config, IReadOnlyDictionary<string, int> tokens)
     {
@@ -35,6 +37,9 @@ public sealed class ModelTokenizer : ITextTokenizer
         _bytes = bytes;
         _unknownId = unknownId;
         _byteIds = byteIds;
+
+        // With byte fallback, the characters that are tokens themselves never come out of the model as unknown.
+        _known = byteIds is null ? null : SearchValues.Create([.. tokens.Keys.Where(t => t.Length == 1 && !char.IsSurrogate(t[0])).Select(t => t[0])]);
         Tokens = tokens;
         VocabularySize = bytes.Count;
         ChatTemplateSource = config.ChatTemplateSource;
@@ -91,7 +96,15 @@ public sealed class ModelTokenizer : ITextTokenizer
     /// Metaspace, or a Sequence of them) are applied in order to every piece, and no text is dropped except
     /// what a Split with behaviour <c>Removed</c> removes.
     /// </remarks>
-    public static ModelTokenizer Load(string folder)
+    public static ModelTokenizer Load(string folder) => LoadFolder(folder, cutWhereNoMergeCrosses: true);
+
+    /// <summary>
+    /// Loads a tokenizer that does not cut pieces where no merge crosses (see <see cref="SplitPreTokenizer"/>): tests
+    /// compare it with <see cref="Load(string)"/> to show that the cut changes no id.
+    /// </summary>
+    internal static ModelTokenizer LoadUncut(string folder) => LoadFolder(folder, cutWhereNoMergeCrosses: false);
+
+    private static ModelTokenizer LoadFolder(string folder, bool cutWhereNoMergeCrosses)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         if (!Directory.Exists(folder))
@@ -104,7 +117,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         string sentencePiece = Path.Combine(folder, "tokenizer.model");
         if (File.Exists(json))
         {
-            return FromDefinition(TokenizerDefinition.Read(json), config);
+            return FromDefinition(TokenizerDefinition.Read(json), config, cutWhereNoMergeCrosses);
         }
 
         return File.Exists(sentencePiece)
@@ -179,6 +192,13 @@ public sealed class ModelTokenizer : ITextTokenizer
         }
 
         string normalized = Normalize(text, first, _definition);
+        if (_known is null || normalized.AsSpan().IndexOfAnyExcept(_known) < 0)
+        {
+            // Every character is in the vocabulary, so no unknown token needs its offsets: ids alone are cheaper.
+            ids.AddRange(_model.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false));
+            return;
+        }
+
         IReadOnlyList<EncodedToken> tokens = _model.EncodeToTokens(normalized, out _, considerPreTokenization: true, considerNormalization: false);
         for (int i = 0; i < tokens.Count; i++)
         {
@@ -234,7 +254,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         return text;
     }
 
-    private static ModelTokenizer FromDefinition(TokenizerDefinition definition, TokenizerConfig config)
+    private static ModelTokenizer FromDefinition(TokenizerDefinition definition, TokenizerConfig config, bool cutWhereNoMergeCrosses)
     {
         var options = new BpeOptions(definition.Vocabulary)
         {
@@ -242,7 +262,11 @@ public sealed class ModelTokenizer : ITextTokenizer
             UnknownToken = definition.UnknownToken,
             FuseUnknownTokens = false,
             ByteLevel = definition.ByteLevel,
-            PreTokenizer = new SplitPreTokenizer(definition.PreTokenizeSteps),
+            PreTokenizer = new SplitPreTokenizer(
+                definition.PreTokenizeSteps,
+                cutWhereNoMergeCrosses
+                    ? SplitPreTokenizer.JoinableCharacters(definition.Vocabulary.Select(p => p.Key), definition.ByteLevel, definition.ContinuingSubwordPrefix, definition.EndOfWordSuffix)
+                    : null),
             ContinuingSubwordPrefix = definition.ContinuingSubwordPrefix,
             EndOfWordSuffix = definition.EndOfWordSuffix,
         };

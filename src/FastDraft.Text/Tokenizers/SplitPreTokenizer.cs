@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
@@ -50,8 +51,14 @@ internal sealed record SplitStep(Regex Pattern, SplitBehavior Behavior, bool Inv
 /// text a pattern does not match stays in the output (only <see cref="SplitBehavior.Removed"/> drops
 /// text, the matches, by definition). With no steps the whole text is one piece.
 /// </summary>
-/// <remarks>Stateless and safe to share between threads.</remarks>
-internal sealed class SplitPreTokenizer(IReadOnlyList<SplitStep> steps) : PreTokenizer
+/// <remarks>
+/// Stateless and safe to share between threads. With <paramref name="joinable"/>, every piece is also cut around
+/// each character outside that set (see <see cref="JoinableCharacters"/>): such a character is in no vocabulary
+/// token longer than itself, so no merge crosses it and the cut changes no token, while the BPE model, whose cost
+/// grows faster than linearly with a piece's length, sees lines instead of whole files when a tokenizer has no
+/// pre-tokenizer (Llama 2's tokenizer.json: newline is such a character).
+/// </remarks>
+internal sealed class SplitPreTokenizer(IReadOnlyList<SplitStep> steps, SearchValues<char>? joinable = null) : PreTokenizer
 {
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => Split(text ?? string.Empty);
 
@@ -80,7 +87,67 @@ internal sealed class SplitPreTokenizer(IReadOnlyList<SplitStep> steps) : PreTok
             pieces = next;
         }
 
-        return pieces;
+        return joinable is null ? pieces : CutAtBarriers(text, pieces, joinable);
+    }
+
+    /// <summary>
+    /// The characters a BPE vocabulary can join with a neighbour: every character of every token longer than one
+    /// character, and every surrogate (a pair is never cut). <see langword="null"/> when a cut could change the
+    /// tokens: byte-level models (the model sees a byte alphabet, not these characters), and models that mark
+    /// word-internal or word-final pieces (a cut would add word boundaries).
+    /// </summary>
+    public static SearchValues<char>? JoinableCharacters(IEnumerable<string> vocabulary, bool byteLevel, string? continuingSubwordPrefix, string? endOfWordSuffix)
+    {
+        if (byteLevel || continuingSubwordPrefix is not null || endOfWordSuffix is not null)
+        {
+            return null;
+        }
+
+        var joinable = new HashSet<char>();
+        for (int c = 0xD800; c <= 0xDFFF; c++)
+        {
+            joinable.Add((char)c);
+        }
+
+        foreach (string token in vocabulary)
+        {
+            if (token.Length > 1)
+            {
+                joinable.UnionWith(token);
+            }
+        }
+
+        return SearchValues.Create([.. joinable]);
+    }
+
+    /// <summary>Cuts each piece before and after every character outside <paramref name="joinable"/>.</summary>
+    private static List<(int Offset, int Length)> CutAtBarriers(string text, List<(int Offset, int Length)> pieces, SearchValues<char> joinable)
+    {
+        var cut = new List<(int Offset, int Length)>(pieces.Count);
+        foreach ((int offset, int length) in pieces)
+        {
+            int start = offset;
+            int end = offset + length;
+            while (start < end)
+            {
+                int barrier = text.AsSpan(start, end - start).IndexOfAnyExcept(joinable);
+                if (barrier < 0)
+                {
+                    cut.Add((start, end - start));
+                    break;
+                }
+
+                if (barrier > 0)
+                {
+                    cut.Add((start, barrier));
+                }
+
+                cut.Add((start + barrier, 1));
+                start += barrier + 1;
+            }
+        }
+
+        return cut;
     }
 
     /// <summary>The piece cut into matches and the text between them, in order, covering it whole.</summary>

@@ -15,28 +15,37 @@ internal static class EvalCharts
     public static void Write(EvaluationReport report, string title, string folder)
     {
         ModeReport[] speculative = [.. report.Modes.Where(m => m.Proposer is not null)];
-        Speedups(title, speculative).SavePng(Path.Combine(folder, SpeedupChart), Math.Max(900, 70 * speculative.Length), 520);
+        Speedups(title, speculative, report.Recommendation.Mode).SavePng(Path.Combine(folder, SpeedupChart), Math.Max(900, 70 * speculative.Length), 520);
         Sweep(report, title).SavePng(Path.Combine(folder, SweepChart), 900, 520);
         Alphas(report, title).SavePng(Path.Combine(folder, AlphaChart), 900, 520);
         ContextAlphas(report, title).SavePng(Path.Combine(folder, ContextChart), 900, 520);
     }
 
-    private static Plot Speedups(string target, ModeReport[] modes)
+    /// <summary>
+    /// The speed-up the recommendation ranks by (each repetition's rate ÷ target-only's, then the median), with the least
+    /// and greatest repetition as the error bar: bars that overlap are modes this run cannot separate. The recommended
+    /// mode's bar is drawn in another colour.
+    /// </summary>
+    internal static Plot Speedups(string target, ModeReport[] modes, string recommended)
     {
         var plot = new Plot();
         double[] positions = [.. Enumerable.Range(0, modes.Length).Select(i => (double)i)];
-        var bars = plot.Add.Bars(positions, modes.Select(m => m.SpeedupAcrossPrompts.Median));
-        bars.Color = Colors.SteelBlue;
-        var spread = plot.Add.ErrorBar(positions, [.. modes.Select(m => m.SpeedupAcrossPrompts.Median)], [.. modes.Select(_ => 0.0)]);
-        spread.YErrorNegative = [.. modes.Select(m => m.SpeedupAcrossPrompts.Median - m.SpeedupAcrossPrompts.P10)];
-        spread.YErrorPositive = [.. modes.Select(m => m.SpeedupAcrossPrompts.P90 - m.SpeedupAcrossPrompts.Median)];
+        var bars = plot.Add.Bars(positions, modes.Select(m => m.Speedup));
+        for (int i = 0; i < modes.Length; i++)
+        {
+            bars.Bars[i].FillColor = modes[i].Name == recommended ? Colors.DarkOrange : Colors.SteelBlue;
+        }
+
+        var spread = plot.Add.ErrorBar(positions, [.. modes.Select(m => m.Speedup)], [.. modes.Select(_ => 0.0)]);
+        spread.YErrorNegative = [.. modes.Select(m => m.Speedup - m.SpeedupMin)];
+        spread.YErrorPositive = [.. modes.Select(m => m.SpeedupMax - m.Speedup)];
         spread.Color = Colors.Black;
         plot.Add.HorizontalLine(1, 1, Colors.Gray, LinePattern.Dotted);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. modes.Select((m, i) => new Tick(i, m.Name.Replace(' ', '\n')))]);
         plot.Axes.Bottom.TickLabelStyle.FontSize = 10;
-        plot.Axes.Left.Label.Text = "speed-up (median over prompts, p10–p90)";
+        plot.Axes.Left.Label.Text = "speed-up (median of repetitions; bar: least–greatest)";
         plot.Axes.Margins(bottom: 0);
-        plot.Title($"{target}: speed-up over target-only by mode");
+        plot.Title($"{target}: speed-up over target-only by mode (recommended in orange)");
         return plot;
     }
 

@@ -9,7 +9,7 @@ namespace FastDraft.Tool;
 
 /// <summary>
 /// The evaluation as one JSON object (the <c>eval.json</c> file, and with <c>--json</c> the last line printed).
-/// Fixed for scripts: <c>quality_gate_passed</c>, <c>recommendation</c>, and <c>modes</c>, an object by mode
+/// Fixed for scripts: <c>quality_gate_passed</c>, <c>recommendation</c>, <c>warnings</c> (sentences), and <c>modes</c>, an object by mode
 /// name whose entries hold at least <c>alpha</c>, <c>speedup_median</c>, <c>speedup_p10</c>, <c>speedup_p90</c>
 /// (across prompts) and <c>tokens_per_second</c>. Values that do not exist (α at a position never judged) are null.
 /// </summary>
@@ -32,6 +32,7 @@ internal static class EvalJson
         {
             ["quality_gate_passed"] = report.Quality.Passed,
             ["recommendation"] = new JsonObject { ["mode"] = report.Recommendation.Mode, ["reason"] = report.Recommendation.Reason },
+            ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode)w)]),
             ["modes"] = modes,
             ["quality_gate"] = Quality(report.Quality),
             ["k_sweep"] = new JsonArray([.. report.Sweep.Select(p => (JsonNode)new JsonObject
@@ -62,7 +63,10 @@ internal static class EvalJson
             ["elapsed_seconds"] = Math.Round(report.Elapsed.TotalSeconds, 1),
             ["machine"] = new JsonObject
             {
-                ["cpus"] = Environment.ProcessorCount,
+                ["cpus"] = report.Machine.ProcessorCount,
+                ["load_average_start"] = Load(report.Machine.AtStart),
+                ["load_average_end"] = Load(report.Machine.AtEnd),
+                ["busy"] = report.Machine.Busy,
                 ["os"] = RuntimeInformation.OSDescription,
                 ["dotnet"] = RuntimeInformation.FrameworkDescription,
                 ["date_utc"] = context.DateUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
@@ -141,6 +145,11 @@ internal static class EvalJson
             ["agrees"] = c.Agrees,
         })]),
     };
+
+    /// <summary>The 1-, 5- and 15-minute load averages, or null where the system does not report them.</summary>
+    private static JsonObject? Load(LoadAverage? load) => load is { } l
+        ? new JsonObject { ["one_minute"] = Number(l.OneMinute), ["five_minutes"] = Number(l.FiveMinutes), ["fifteen_minutes"] = Number(l.FifteenMinutes) }
+        : null;
 
     private static JsonObject Tail(Percentiles p) => new() { ["p50"] = Number(p.P50), ["p90"] = Number(p.P90), ["p99"] = Number(p.P99) };
 

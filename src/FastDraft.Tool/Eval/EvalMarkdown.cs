@@ -15,13 +15,25 @@ internal static class EvalMarkdown
         md.AppendLine(F($"# fastdraft eval: {context.Title}"));
         md.AppendLine();
         md.AppendLine(F($"Target `{context.Target}`; {(context.Drafts.Count == 0 ? "no draft model" : "drafts " + string.Join(", ", context.Drafts.Select(d => $"`{d}`")))}; prompts `{context.Prompts}` ({report.Prompts})."));
-        md.AppendLine(F($"{(o.Temperature > 0 ? $"Sampling at T = {o.Temperature}" : "Greedy")}, {o.MaxNewTokens} new tokens per prompt, {o.Repetitions} interleaved repetitions (odd ones in reverse order), K = {o.DraftTokens} unless stated; {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {context.DateUtc:yyyy-MM-dd HH:mm} UTC; the run took {report.Elapsed.TotalMinutes:F1} min."));
+        md.AppendLine(F($"{(o.Temperature > 0 ? $"Sampling at T = {o.Temperature}" : "Greedy")}, {o.MaxNewTokens} new tokens per prompt, {o.Repetitions} interleaved repetitions (odd ones in reverse order), K = {o.DraftTokens} unless stated; {Machine(report.Machine)}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {context.DateUtc:yyyy-MM-dd HH:mm} UTC; the run took {report.Elapsed.TotalMinutes:F1} min."));
         md.AppendLine();
         Quality(md, report.Quality);
         md.AppendLine("## Recommendation");
         md.AppendLine();
         md.AppendLine(F($"**{report.Recommendation.Mode}**. {report.Recommendation.Reason}"));
         md.AppendLine();
+        if (report.Warnings.Count > 0)
+        {
+            md.AppendLine("## Warnings");
+            md.AppendLine();
+            foreach (string warning in report.Warnings)
+            {
+                md.AppendLine("- " + warning);
+            }
+
+            md.AppendLine();
+        }
+
         Modes(md, report);
         Positions(md, report);
         ContextPositions(md, report);
@@ -47,7 +59,18 @@ internal static class EvalMarkdown
         }
 
         output.WriteLine(F($"Recommendation: {report.Recommendation.Reason}"));
+        foreach (string warning in report.Warnings)
+        {
+            output.WriteLine("Warning: " + warning);
+        }
+
+        output.WriteLine(F($"Machine: {Machine(report.Machine)}."));
     }
+
+    /// <summary>"2 CPUs, load average 5.12 at the start and 4.80 at the end (1 minute)", or the CPUs alone where the system gives no load.</summary>
+    internal static string Machine(MachineLoad machine) => machine.AtStart is { } start && machine.AtEnd is { } end
+        ? F($"{machine.ProcessorCount} CPUs, load average {start.OneMinute:F2} at the start and {end.OneMinute:F2} at the end (1 minute)")
+        : F($"{machine.ProcessorCount} CPUs");
 
     private static void Quality(StringBuilder md, QualityGateReport q)
     {
@@ -100,6 +123,8 @@ internal static class EvalMarkdown
             md.AppendLine(F($"| {m.Name} | {Alpha(m)} | {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture))} | {m.TargetPassesPerToken:F3} | **{m.DecodeTokensPerSecond:F1}** [{m.DecodeTokensPerSecondMin:F1}–{m.DecodeTokensPerSecondMax:F1}] | **{m.Speedup:F2}×** [{m.SpeedupMin:F2}–{m.SpeedupMax:F2}] | {s.P10:F2} / {s.Median:F2} / {s.P90:F2} | {ttft.P50:F2} / {ttft.P90:F2} / {ttft.P99:F2} | {tpot.P50:F3} / {tpot.P90:F3} / {tpot.P99:F3} | {m.CpuSecondsPerThousandTokens:F2} |{cost} {(m.Proposer is null ? "–" : m.CpuSaving.ToString("+0%;-0%", CultureInfo.InvariantCulture))} |"));
         }
 
+        md.AppendLine();
+        md.AppendLine("Modes are compared by speed-up (each repetition's rate ÷ target-only's in the same repetition, then the median), which the recommendation and the speed-up chart use; decode tok/s is each mode's own median over the repetitions and can order the modes differently when the machine's speed changes during the run.");
         md.AppendLine();
     }
 

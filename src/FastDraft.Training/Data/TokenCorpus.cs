@@ -33,6 +33,12 @@ public sealed class TokenCorpus
     /// <summary>Gets the files' paths relative to the corpus root (or as listed), in stream order.</summary>
     public IReadOnlyList<string> FileNames { get; }
 
+    /// <summary>
+    /// Gets the files left out because they are not UTF-8 text (a NUL byte, or bytes that are not UTF-8), which would
+    /// otherwise be trained on as replacement characters; empty for a corpus split from another.
+    /// </summary>
+    public IReadOnlyList<string> SkippedFiles { get; private set; } = [];
+
     /// <summary>Gets a value indicating whether the ids are stored in 16 bits.</summary>
     internal bool IsCompact => _narrow is not null;
 
@@ -46,61 +52,35 @@ public sealed class TokenCorpus
     /// <param name="includePattern">A file-name pattern such as <c>*.py</c>.</param>
     /// <param name="tokenizer">The model's tokenizer (text is encoded without special tokens).</param>
     /// <param name="separatorId">The id appended after each file (typically end-of-text).</param>
-    /// <returns>The corpus.</returns>
+    /// <returns>The corpus; files that are not UTF-8 text are left out and listed in <see cref="SkippedFiles"/>.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">No file matches.</exception>
+    /// <exception cref="InvalidDataException">No file matches, or none is UTF-8 text.</exception>
+    /// <remarks>Files are read and tokenized in parallel, one per logical core at most.</remarks>
     public static TokenCorpus FromFolder(string folder, string includePattern, ITextTokenizer tokenizer, int separatorId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(includePattern);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentOutOfRangeException.ThrowIfNegative(separatorId);
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Corpus folder '{folder}' does not exist.");
-        }
-
-        string root = Path.GetFullPath(folder);
-        string[] names = [.. Directory.EnumerateFiles(root, includePattern, SearchOption.AllDirectories)
-            .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal)];
-        if (names.Length == 0)
-        {
-            throw new InvalidDataException($"No file under '{folder}' matches '{includePattern}'.");
-        }
-
-        return Build(names, name => File.ReadAllText(Path.Combine(root, name)), tokenizer, separatorId);
+        CorpusFile[] files = CorpusFiles.InFolder(folder, includePattern);
+        return FromTokenized(CorpusTokenizer.Tokenize(files, null, tokenizer, null, null, CancellationToken.None), separatorId, $"'{folder}'");
     }
 
     /// <summary>Tokenizes the files named in a list file (one path per line; blank lines and lines starting with <c>#</c> are skipped; relative paths are relative to the list's folder).</summary>
     /// <param name="listFile">The list file.</param>
     /// <param name="tokenizer">The model's tokenizer (text is encoded without special tokens).</param>
     /// <param name="separatorId">The id appended after each file (typically end-of-text).</param>
-    /// <returns>The corpus, files in ordinal order of their paths as listed.</returns>
-    /// <exception cref="FileNotFoundException">The list or a listed file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The list names no file.</exception>
+    /// <returns>The corpus, files in ordinal order of their paths as listed; files that are not UTF-8 text are left out and listed in <see cref="SkippedFiles"/>.</returns>
+    /// <exception cref="FileNotFoundException">The list does not exist, or a line names a path that is not a file (the message names the first such line).</exception>
+    /// <exception cref="InvalidDataException">The list is not a text file (a binary file given as the list), names no file, or names no UTF-8 text file.</exception>
+    /// <remarks>Files are read and tokenized in parallel, one per logical core at most.</remarks>
     public static TokenCorpus FromFileList(string listFile, ITextTokenizer tokenizer, int separatorId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(listFile);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentOutOfRangeException.ThrowIfNegative(separatorId);
-        if (!File.Exists(listFile))
-        {
-            throw new FileNotFoundException($"Corpus list '{listFile}' does not exist.", listFile);
-        }
-
-        string baseFolder = Path.GetDirectoryName(Path.GetFullPath(listFile))!;
-        string[] names = [.. File.ReadLines(listFile)
-            .Select(line => line.Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith('#'))
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)];
-        if (names.Length == 0)
-        {
-            throw new InvalidDataException($"Corpus list '{listFile}' names no file.");
-        }
-
-        return Build(names, name => File.ReadAllText(Path.Combine(baseFolder, name)), tokenizer, separatorId);
+        CorpusFile[] files = CorpusFiles.InList(listFile);
+        return FromTokenized(CorpusTokenizer.Tokenize(files, listFile, tokenizer, null, null, CancellationToken.None), separatorId, $"list '{listFile}'");
     }
 
     /// <summary>
@@ -138,10 +118,33 @@ public sealed class TokenCorpus
     }
 
     /// <summary>Builds a corpus from named texts already in memory (tests, generated text).</summary>
-    internal static TokenCorpus FromTexts(IReadOnlyList<(string Name, string Text)> files, ITextTokenizer tokenizer, int separatorId)
+    internal static TokenCorpus FromTexts(IReadOnlyList<(string Name, string Text)> files, ITextTokenizer tokenizer, int separatorId) =>
+        FromTokenized(new TokenizedFiles([.. files.Select(f => f.Name)], [.. files.Select(f => tokenizer.Encode(f.Text, addSpecialTokens: false).ToArray())], [], 0, 0, TimeSpan.Zero), separatorId, "the texts");
+
+    /// <summary>Builds a corpus from tokenized files, keeping the list of those left out.</summary>
+    /// <exception cref="InvalidDataException">Every file was left out, or the stream would not fit in one array.</exception>
+    internal static TokenCorpus FromTokenized(TokenizedFiles files, int separatorId, string source)
     {
-        var texts = files.ToDictionary(f => f.Name, f => f.Text, StringComparer.Ordinal);
-        return Build([.. files.Select(f => f.Name)], name => texts[name], tokenizer, separatorId);
+        if (files.Names.Length == 0)
+        {
+            throw new InvalidDataException($"No file of {source} is UTF-8 text ({files.Skipped.Count} left out; the first, '{files.Skipped[0].Name}': {files.Skipped[0].Reason}).");
+        }
+
+        long total = files.Tokens.Sum(t => (long)t.Length + 1);
+        if (total > Array.MaxLength)
+        {
+            throw new InvalidDataException($"The corpus has {total} tokens; at most {Array.MaxLength} fit in memory as one stream.");
+        }
+
+        int max = separatorId;
+        foreach (int[] file in files.Tokens)
+        {
+            max = Math.Max(max, file.Length == 0 ? 0 : file.Max());
+        }
+
+        TokenCorpus corpus = Pack(files.Tokens, files.Names, max <= ushort.MaxValue, separatorId);
+        corpus.SkippedFiles = [.. files.Skipped.Select(f => f.Name)];
+        return corpus;
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length tokens starting at <paramref name="start"/>.</summary>
@@ -192,29 +195,6 @@ public sealed class TokenCorpus
         }
 
         return Pack([.. files.Select(f => f.Tokens)], [.. files.Select(f => f.Name)], max <= ushort.MaxValue, separatorId);
-    }
-
-    private static TokenCorpus Build(string[] names, Func<string, string> read, ITextTokenizer tokenizer, int separatorId)
-    {
-        // Files tokenize in parallel (the tokenizer is thread-safe); the stream keeps the names' order.
-        var tokens = new int[names.Length][];
-        Parallel.For(0, names.Length, i => tokens[i] = [.. tokenizer.Encode(read(names[i]), addSpecialTokens: false)]);
-        long total = tokens.Sum(t => (long)t.Length + 1);
-        if (total > Array.MaxLength)
-        {
-            throw new InvalidDataException($"The corpus has {total} tokens; at most {Array.MaxLength} fit in memory as one stream.");
-        }
-
-        int max = separatorId;
-        foreach (int[] file in tokens)
-        {
-            foreach (int id in file)
-            {
-                max = Math.Max(max, id);
-            }
-        }
-
-        return Pack(tokens, names, max <= ushort.MaxValue, separatorId);
     }
 
     private static TokenCorpus Pack(IReadOnlyList<int[]> files, string[] names, bool compact, int separatorId = -1)

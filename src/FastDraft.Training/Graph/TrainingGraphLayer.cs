@@ -62,12 +62,16 @@ internal sealed partial class TrainingGraphWriter
         gradients[s.Wo] = _o.Gemm(s.Context, dAfterAttention, transA: true, output: GradientName(s.Wo));
         string dContext = SplitHeads(_o.Gemm(dAfterAttention, s.Wo, transB: true));
         string dProbabilities = _o.MatMul(dContext, _o.Transpose(s.Values, 0, 1, 3, 2));
-        string dValues = _o.MatMul(_o.Transpose(s.Probabilities, 0, 1, 3, 2), dContext);
+        string probabilitiesByKey = _o.Transpose(s.Probabilities, 0, 1, 3, 2);
+        string dValues = _o.MatMul(probabilitiesByKey, dContext);
         // rowsum(dP ⊙ P) = rowsum(dC ⊙ C) since C = P·V and dP = dC·Vᵀ: computed on [G·T, d] instead of [G·T, T].
         string rowDot = _o.ReduceSum(_o.Mul(dContext, s.GroupedContext), true, -1);
         string dScores = Hook("softmax", _o.Mul(s.Probabilities, _o.Sub(dProbabilities, rowDot)), s.Probabilities, dProbabilities);
         string dQueries = _o.Mul(_o.MatMul(dScores, s.Keys), Scale());
-        string dKeys = _o.MatMul(_o.Transpose(dScores, 0, 1, 3, 2), s.Queries);
+        // Grouped-query attention: a key/value head's gradient sums over the G query heads that share it (the G·T rows).
+        string scoresByKey = _o.Transpose(dScores, 0, 1, 3, 2);
+        string dKeys = Hook("gqa", _o.MatMul(scoresByKey, s.Queries), scoresByKey, s.Queries);
+        dValues = Hook("gqa", dValues, probabilitiesByKey, dContext);
 
         // Back to [B, T, heads, d], through the rotary, to [B·T, width].
         string dq = _o.Reshape(RotaryBackward(_o.Reshape(MergeHeads(dQueries), _b, _t, _spec.Heads, _d)), _n, _spec.Heads * _d);
@@ -123,7 +127,8 @@ internal sealed partial class TrainingGraphWriter
         int half = _d / 2;
         string scaled = _o.Mul(dy, _sin!);
         string transposed = _o.Concat(-1, _o.SliceLast(scaled, half, _d), _o.Neg(_o.SliceLast(scaled, 0, half)));
-        return Hook("rotary", _o.Add(_o.Mul(dy, _cos!), transposed), dy);
+        string direct = _o.Mul(dy, _cos!);
+        return Hook("rotary", _o.Add(direct, transposed), dy, direct, transposed);
     }
 
     /// <summary>cos and sin of position × θ^(−2i/d), halves repeated, [T, 1, d]: the writer's table rows 0..T−1.</summary>

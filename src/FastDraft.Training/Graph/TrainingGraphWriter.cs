@@ -132,7 +132,11 @@ internal sealed partial class TrainingGraphWriter
         // Embedding lookup: scatter-add of the row gradients into a zero table.
         string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
         string embeddingGradient = GradientName(embedding);
-        string dEmbedding = _o.Named("ScatterND", [zeros, _o.Reshape(InputIds, _n, 1), dx], headEmbeddingGradient is null ? embeddingGradient : null, OnnxAttribute.Of("reduction", "add"));
+        string ids = _o.Reshape(InputIds, _n, 1);
+        string? named = headEmbeddingGradient is null ? embeddingGradient : null;
+        string dEmbedding = _options.BackwardHook is null
+            ? _o.Named("ScatterND", [zeros, ids, dx], named, OnnxAttribute.Of("reduction", "add"))
+            : HookedEmbedding(zeros, ids, dx, named); // tests only: the hooked rule, then named by a copy
         gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Named("Add", [dEmbedding, headEmbeddingGradient], embeddingGradient);
 
         // Every gradient output is produced by name by the last node of its rule (no copies).
@@ -224,6 +228,13 @@ internal sealed partial class TrainingGraphWriter
         }
 
         return dLogits;
+    }
+
+    /// <summary>The embedding's scatter-add passed through <see cref="TrainingGraphOptions.BackwardHook"/>, named by an Identity when it is a graph output.</summary>
+    private string HookedEmbedding(string zeros, string ids, string rows, string? output)
+    {
+        string scattered = Hook("embedding", _o.Node("ScatterND", [zeros, ids, rows], OnnxAttribute.Of("reduction", "add")), zeros, ids, rows);
+        return output is null ? scattered : _o.Named("Identity", [scattered], output);
     }
 
     /// <summary>A [N, V] tensor of zeros with <paramref name="updates"/> [N, M] added at columns <paramref name="ids"/> [N, M].</summary>

@@ -44,7 +44,8 @@ public static class DraftRecipe
         // Shares of the budget by stage; the stages run split the budget in these proportions, measurement takes what is left.
         var shares = new Dictionary<RecipeStages, double> { [RecipeStages.Data] = 0.22, [RecipeStages.Pretrain] = 0.36, [RecipeStages.Align] = 0.2, [RecipeStages.Control] = 0.17, [RecipeStages.Measure] = 0.05, [RecipeStages.Export] = 0.01 };
         double selected = shares.Where(s => stages.HasFlag(s.Key)).Sum(s => s.Value);
-        TimeSpan Budget(RecipeStages stage) => options.Budget * (shares[stage] / selected);
+        TimeSpan stagesBudget = options.Budget;
+        TimeSpan Budget(RecipeStages stage) => stagesBudget * (shares[stage] / selected);
 
         using OnnxCausalLM target = OnnxCausalLM.Load(options.Target);
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
@@ -52,7 +53,12 @@ public static class DraftRecipe
         var watch = Stopwatch.StartNew();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
-        (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, separator, options.HeldOutFraction, options.Seed, work, progress);
+        CorpusLoad corpus = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, separator, options.HeldOutFraction, options.Seed, work, progress, cancellationToken);
+        (TokenCorpus train, TokenCorpus heldOut) = (corpus.Train, corpus.HeldOut);
+
+        // --minutes is the whole run's length: loading the target and tokenizing the corpus come out of it (a twentieth
+        // of it is kept for the stages however long that took, so a slow first tokenization still trains something).
+        stagesBudget = options.Budget - total.Elapsed < options.Budget * 0.05 ? options.Budget * 0.05 : options.Budget - total.Elapsed;
         int sequenceLength = options.SequenceLengthFor(target.Info);
         int batchSize = options.BatchSizeFor(sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 32);

@@ -117,7 +117,8 @@ public static class ModelTraining
             PaddingTokenId = endOfText,
         };
         spec.Validate();
-        (TokenCorpus train, TokenCorpus heldOut) = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress);
+        CorpusLoad corpus = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress, cancellationToken);
+        (TokenCorpus train, TokenCorpus heldOut) = (corpus.Train, corpus.HeldOut);
         int sequenceLength = options.SequenceLength ?? Math.Min(spec.ContextLength, DraftRecipeOptions.MaxDefaultSequenceLength);
         int batchSize = options.BatchSize ?? Math.Max(1, 4096 / sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 16);

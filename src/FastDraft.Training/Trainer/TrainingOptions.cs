@@ -36,15 +36,20 @@ public sealed record TrainingOptions
     public int WarmupSteps { get; init; } = 100;
 
     /// <summary>
-    /// Gets the optimizer steps to train (the schedule's horizon). When <see langword="null"/>, <see cref="TimeBudget"/>
-    /// must be set and the horizon is estimated once, from the measured step time, after warm-up (or step 10 if later),
-    /// then kept (and checkpointed) so the schedule ends as the budget runs out.
+    /// Gets the optimizer steps to train (the schedule's horizon). Set, the run is reproducible: run again, or stopped and
+    /// resumed from its checkpoint, it gives the same losses and parameters bit for bit (same machine and
+    /// <see cref="IntraOpThreads"/>). When <see langword="null"/>, <see cref="TimeBudget"/> must be set and the horizon is
+    /// estimated from the measured step time once the run is past warm-up and 10 steps in, then re-estimated every 25
+    /// steps (and checkpointed), so that the schedule ends as the budget runs out; the learning rates then depend on
+    /// wall-clock timings, and such a run is neither reproducible nor identical after a resume.
     /// </summary>
     public int? TotalSteps { get; init; }
 
     /// <summary>
     /// Gets the training time after which the run stops with a checkpoint, counted over every resume of the run
-    /// (<see langword="null"/>: no limit). The stopping step depends on the machine's speed; losses per step do not.
+    /// (<see langword="null"/>: no limit). The stopping step depends on the machine's speed. With <see cref="TotalSteps"/>
+    /// set, the losses per step do not; without it, the schedule itself follows the measured step times (see
+    /// <see cref="TotalSteps"/>).
     /// </summary>
     public TimeSpan? TimeBudget { get; init; }
 

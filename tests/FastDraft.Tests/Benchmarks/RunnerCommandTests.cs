@@ -78,6 +78,18 @@ public sealed class RunnerCommandTests
     }
 
     [Fact]
+    public void Parse_QuickWithoutOut_WritesToTheScratchFolderNotTheCommittedResults()
+    {
+        RunnerSettings quick = RunnerSettings.Parse(["--quick"]);
+        RunnerSettings full = RunnerSettings.Parse([]);
+
+        string committed = Path.GetFullPath(Path.Combine("benchmarks", "results"));
+        Assert.Equal(committed, Path.GetFullPath(full.Output));
+        Assert.NotEqual(committed, Path.GetFullPath(quick.Output));
+        Assert.EndsWith(Path.Combine("artifacts", "quick"), quick.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_YourPair_ReadsTargetDraftsAndPrompts()
     {
         RunnerSettings settings = RunnerSettings.Parse(["--target", "t", "--draft", "d1", "--draft", "d2", "--prompts", "p.jsonl"]);

@@ -69,7 +69,14 @@ public sealed class EvalCommandTests
             Assert.Equal(1.0, modes.GetProperty("target-only").GetProperty("speedup_median").GetDouble());
             Assert.Equal(4, root.GetProperty("k_sweep").GetArrayLength()); // two proposers × K = 1, 2
             Assert.False(string.IsNullOrEmpty(root.GetProperty("recommendation").GetProperty("reason").GetString()));
+            Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("One repetition", StringComparison.Ordinal));
+            JsonElement machine = root.GetProperty("machine");
+            Assert.Equal(Environment.ProcessorCount, machine.GetProperty("cpus").GetInt32());
+            Assert.Equal(File.Exists("/proc/loadavg") ? JsonValueKind.Object : JsonValueKind.Null, machine.GetProperty("load_average_start").ValueKind);
         }
+
+        Assert.Contains("## Warnings", markdown, StringComparison.Ordinal);
+        Assert.Contains("Warning: One repetition", stdout.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

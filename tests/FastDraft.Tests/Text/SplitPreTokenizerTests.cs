@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FastDraft.ModelWriter;
@@ -17,6 +18,30 @@ public sealed class SplitPreTokenizerTests
         [.. new SplitPreTokenizer(steps).Split(text).Select(p => text.Substring(p.Offset, p.Length))];
 
     private static SplitStep Step(string pattern, SplitBehavior behavior, bool invert = false) => new(new Regex(pattern), behavior, invert);
+
+    [Fact]
+    public void Split_WithJoinableCharacters_CutsAroundEveryOtherCharacter()
+    {
+        var splitter = new SplitPreTokenizer([], SearchValues.Create("ab▁"));
+
+        string text = "ab\nba\n\n▁x";
+        string[] pieces = [.. splitter.Split(text).Select(p => text.Substring(p.Offset, p.Length))];
+
+        Assert.Equal(["ab", "\n", "ba", "\n", "\n", "▁", "x"], pieces);
+    }
+
+    [Fact]
+    public void JoinableCharacters_KeepSurrogatePairsWhole_AndAreNullWhereACutCouldChangeTokens()
+    {
+        SearchValues<char> joinable = SplitPreTokenizer.JoinableCharacters(["ab", "c"], byteLevel: false, null, null)!;
+        var splitter = new SplitPreTokenizer([], joinable);
+
+        Assert.Equal([(0, 4)], splitter.Split("a😀b"));
+        Assert.Equal([(0, 1), (1, 1)], splitter.Split("cc")); // c is a token, but no longer token holds it: no merge joins it
+        Assert.Null(SplitPreTokenizer.JoinableCharacters(["ab"], byteLevel: true, null, null));
+        Assert.Null(SplitPreTokenizer.JoinableCharacters(["ab"], byteLevel: false, "##", null));
+        Assert.Null(SplitPreTokenizer.JoinableCharacters(["ab"], byteLevel: false, null, "</w>"));
+    }
 
     // The examples of the Hugging Face documentation of SplitDelimiterBehavior.
     [Theory]

@@ -53,12 +53,109 @@ public sealed class GradientCheckTests
         Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2}");
     }
 
-    private static (double Worst, string Where) WorstRelativeError(DecoderSpec spec, int softTopK, BackwardRuleHook? hook)
+    /// <summary>The default draft's grouping: 4 query heads share 1 key/value head (GQA with G = 4).</summary>
+    private static readonly DecoderSpec DraftGrouping = Tiny with { Heads = 4, KeyValueHeads = 1 };
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 3)]
+    public void EveryParameterGradient_DefaultDraftGrouping_MatchesFiniteDifferences(bool tied, int softTopK)
+    {
+        (double worst, string where) = WorstRelativeError(DraftGrouping with { TiedEmbeddings = tied }, softTopK, hook: null);
+        Assert.True(worst <= Tolerance, $"worst relative error {worst:E2} at {where}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EmbeddingGradient_RepeatedIds_MatchesFiniteDifferencesOnEveryEntryOfTheirRows(bool tied)
+    {
+        // Ids 3 and 5 fill the batch: each of their rows sums the gradients of several positions (the scatter-add).
+        (double worst, string where) = WorstRelativeError(Tiny with { TiedEmbeddings = tied }, softTopK: 0, hook: null, RepeatedIdsBatch(), RepeatedRows);
+        Assert.True(worst <= Tolerance, $"worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithAnEmbeddingScatterThatOverwritesInsteadOfAdding()
+    {
+        // ScatterND without reduction: a repeated id keeps one position's row gradient instead of their sum.
+        static string Overwrite(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "embedding" ? graph.Node("ScatterND", [operands[0], operands[1], operands[2]]) : gradient;
+
+        (double worst, string where) = WorstRelativeError(Tiny, softTopK: 0, hook: Overwrite, RepeatedIdsBatch(), RepeatedRows);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithAWrongRotaryBackwardRule()
+    {
+        // Rotating the gradient forwards (R) instead of by the transpose (Rᵀ = −R): dx = dy ⊙ cos − Rᵀ(dy ⊙ sin).
+        static string WrongRotary(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "rotary" ? graph.Node("Sub", [operands[1], operands[2]]) : gradient;
+
+        (double worst, string where) = WorstRelativeError(DraftGrouping, softTopK: 0, hook: WrongRotary);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithAWrongSiluBackwardRule()
+    {
+        // Treating σ(a) as a constant: d silu/da = σ(a), missing a·σ(a)(1 − σ(a)).
+        static string WrongSilu(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "silu" ? graph.Node("Mul", [operands[2], operands[1]]) : gradient;
+
+        (double worst, string where) = WorstRelativeError(DraftGrouping, softTopK: 0, hook: WrongSilu);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithAGqaBackwardRuleThatDoesNotSumOverTheGroup()
+    {
+        // Each key/value head takes the gradient of the first query head of its group only, not the sum over all G.
+        int slices = 0;
+        string FirstQueryHeadOnly(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands)
+        {
+            if (rule != "gqa")
+            {
+                return gradient;
+            }
+
+            string Slice(string x, long axis) => graph.Node("Slice", [
+                x, graph.Vector($"gqa_fault_start_{slices}", 0), graph.Vector($"gqa_fault_end_{slices}", Sequence), graph.Vector($"gqa_fault_axis_{slices++}", axis)]);
+            return graph.Node("MatMul", [Slice(operands[0], 3), Slice(operands[1], 2)]);
+        }
+
+        (double worst, string where) = WorstRelativeError(DraftGrouping, softTopK: 0, hook: FirstQueryHeadOnly);
+        Assert.True(slices > 0, "the gqa rule was never offered to the hook");
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    /// <summary>Inputs and targets drawn from ids 3 and 5 only, every position counted.</summary>
+    private static TrainingBatch RepeatedIdsBatch()
+    {
+        TrainingBatch batch = MakeBatch(Tiny.VocabularySize, softTopK: 0, seed: 11);
+        for (int i = 0; i < Batch * Sequence; i++)
+        {
+            batch.InputIds[i] = i % 3 == 1 ? 5 : 3;
+            batch.TargetIds[i] = i % 2 == 0 ? 5 : 3;
+            batch.LossMask[i] = 1f;
+        }
+
+        return batch;
+    }
+
+    /// <summary>Every entry of the repeated ids' embedding rows; the usual sample elsewhere.</summary>
+    private static IEnumerable<int>? RepeatedRows(ParameterTensor tensor) => tensor.Name == DecoderParameters.Embedding
+        ? [.. Enumerable.Range(3 * Tiny.HiddenSize, Tiny.HiddenSize), .. Enumerable.Range(5 * Tiny.HiddenSize, Tiny.HiddenSize)]
+        : null;
+
+    private static (double Worst, string Where) WorstRelativeError(
+        DecoderSpec spec, int softTopK, BackwardRuleHook? hook, TrainingBatch? fixedBatch = null, Func<ParameterTensor, IEnumerable<int>?>? entries = null)
     {
         var options = new TrainingGraphOptions { BatchSize = Batch, SequenceLength = Sequence, SoftTopK = softTopK, DoublePrecision = true, BackwardHook = hook };
         using var runner = new GraphRunner(spec, options, TestModels.Scratch("gradcheck"));
         double[] parameters = Parameters(runner.Layout, seed: 7);
-        TrainingBatch batch = MakeBatch(spec.VocabularySize, softTopK, seed: 11);
+        TrainingBatch batch = fixedBatch ?? MakeBatch(spec.VocabularySize, softTopK, seed: 11);
         (double loss, _, double kl, double[] gradient, _) = runner.Run(parameters, batch);
         Assert.True(double.IsFinite(loss));
         Assert.Equal(softTopK > 0, kl != 0);
@@ -71,7 +168,7 @@ public sealed class GradientCheckTests
             int count = (int)tensor.Count;
             int largest = Enumerable.Range(0, count).MaxBy(i => Math.Abs(gradient[tensor.Offset + i]));
             Assert.True(Math.Abs(gradient[tensor.Offset + largest]) > Floor, $"{tensor.Name}: no gradient to check");
-            foreach (int entry in new[] { largest, random.Next(count), random.Next(count), random.Next(count) })
+            foreach (int entry in entries?.Invoke(tensor) ?? [largest, random.Next(count), random.Next(count), random.Next(count)])
             {
                 long index = tensor.Offset + entry;
                 double original = parameters[index];
