@@ -7,7 +7,8 @@ namespace FastDraft;
 /// target pass of n tokens relative to a pass of one, and g is the draft's cost per proposed token
 /// relative to that same one-token pass. K = 0 is a plain target step, which is what a draft that is
 /// never right earns; while at 0 it still probes K = 1 now and then (less often after each probe that
-/// leaves it at 0), so a draft that starts agreeing is noticed.
+/// leaves it at 0, but at least once every 64 rounds of the generator, however short its generations),
+/// so a draft that starts agreeing, or gets cheaper, is noticed.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,8 +22,9 @@ namespace FastDraft;
 /// </para>
 /// <para>
 /// A generator's generations share a <see cref="DraftLengthMemory"/>: each starts from what the last one
-/// that finished learnt (acceptance worth a few trials, the cost ratios, the probing interval), so a
-/// short request neither relearns that its draft is useless nor drafts blind in its first rounds.
+/// that finished learnt (acceptance worth a few trials, the cost ratios, the probing interval and how many
+/// rounds ago it last drafted), so a short request neither relearns that its draft is useless nor drafts
+/// blind in its first rounds, and the count to the next probe goes on across requests shorter than it.
 /// </para>
 /// <para>
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
@@ -37,6 +39,7 @@ internal sealed class DraftLengthController
     private const double Margin = 0.03;
     private const int FirstProbeInterval = 4;
     private const int MaxProbeInterval = 64;
+    private const int RobustSamples = 3;         // a median of fewer samples is one of them, or the mean of two: one slow round decides it
     private const int ExplorationInterval = 16;  // drafting rounds between two that draft one token fewer, to time a width pair
     private const double ExpensivePromptPassRatio = 0.5;
     private readonly int _max;
@@ -110,11 +113,15 @@ internal sealed class DraftLengthController
 
         // Not worth drafting by the estimates: probe with one token now and then to keep α current, less
         // often after each probe that did not change the verdict (a probe costs a draft catch-up), and
-        // rarely when the draft is too slow to pay off even if it were always right.
+        // rarely when the draft is too slow to pay off even if it were always right: but only once that
+        // verdict rests on a median of several rounds, or the prompt passes agree with it. A single slow
+        // round (a process's first call into a code path: 36 ms for 3 tokens against 0.3 ms a token on the
+        // trained pairs) would otherwise stop drafting for the longest interval on its own.
         if (++_roundsWithoutDraft >= _probeInterval)
         {
             _roundsWithoutDraft = 0;
-            _probeInterval = bestCaseGain <= 1 ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
+            bool hopeless = bestCaseGain <= 1 && (_draftCost.Count >= RobustSamples || _expensiveDraft);
+            _probeInterval = hopeless ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
             return 1;
         }
 
@@ -191,7 +198,10 @@ internal sealed class DraftLengthController
     /// <summary>
     /// What one generation learnt, for the next generations of the same generator: acceptance scaled to
     /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median cost
-    /// ratios, and the probing interval. Thread-safe: concurrent generations read and write it whole.
+    /// ratios, the probing interval, and the rounds since the last draft: the next generation goes on
+    /// counting from there, so that generations shorter than the interval still probe (each counting
+    /// from 0, none reached 64 rounds, and a draft judged useless once was never tried again).
+    /// Thread-safe: concurrent generations read and write it whole.
     /// </summary>
     internal sealed class DraftLengthMemory
     {
@@ -202,6 +212,7 @@ internal sealed class DraftLengthController
         private double _draftCost = double.NaN;
         private double _slope = double.NaN;
         private int _probeInterval = FirstProbeInterval;
+        private int _roundsWithoutDraft;
 
         public void Recall(DraftLengthController controller)
         {
@@ -224,6 +235,7 @@ internal sealed class DraftLengthController
                 }
 
                 controller._probeInterval = _probeInterval;
+                controller._roundsWithoutDraft = _roundsWithoutDraft;
             }
         }
 
@@ -240,7 +252,8 @@ internal sealed class DraftLengthController
             lock (_gate)
             {
                 (_acceptances, _trials) = (controller._acceptances * scale, controller._trials * scale);
-                (_draftCost, _slope, _probeInterval) = (draftCost, slope, controller._probeInterval);
+                (_draftCost, _slope) = (draftCost, slope);
+                (_probeInterval, _roundsWithoutDraft) = (controller._probeInterval, controller._roundsWithoutDraft);
             }
         }
     }
