@@ -22,9 +22,10 @@ namespace FastDraft;
 /// </para>
 /// <para>
 /// A generator's generations share a <see cref="DraftLengthMemory"/>: each starts from what the last one
-/// that finished learnt (acceptance worth a few trials, the cost ratios, the probing interval and how many
-/// rounds ago it last drafted), so a short request neither relearns that its draft is useless nor drafts
-/// blind in its first rounds, and the count to the next probe goes on across requests shorter than it.
+/// that finished learnt (acceptance worth a few trials, the draft's latest cost samples, the pass slope,
+/// the probing interval and how many rounds ago it last drafted), so a short request neither relearns
+/// that its draft is useless nor drafts blind in its first rounds, and the count to the next probe goes
+/// on across requests shorter than it.
 /// </para>
 /// <para>
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
@@ -193,15 +194,30 @@ internal sealed class DraftLengthController
             sorted.Sort();
             Median = Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
         }
+
+        /// <summary>Copies the latest samples (as many as fit, or all), oldest first; returns how many.</summary>
+        public int CopyLatest(Span<double> destination)
+        {
+            int count = Math.Min(Count, destination.Length);
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = _samples[(_next - count + i + _samples.Length) % _samples.Length];
+            }
+
+            return count;
+        }
     }
 
     /// <summary>
     /// What one generation learnt, for the next generations of the same generator: acceptance scaled to
-    /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median cost
-    /// ratios, the probing interval, and the rounds since the last draft: the next generation goes on
-    /// counting from there, so that generations shorter than the interval still probe (each counting
-    /// from 0, none reached 64 rounds, and a draft judged useless once was never tried again).
-    /// Thread-safe: concurrent generations read and write it whole.
+    /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median pass
+    /// slope, the probing interval, and, to go on from, the draft's latest cost samples and the rounds
+    /// since the last draft. The last <see cref="RobustSamples"/> samples, not their median handed on as
+    /// one sample: that kept a one-off slow round's weight for generations (each generation's probe only
+    /// halved it), where the next generation's first probe now outvotes it; and no more, so that samples
+    /// of a draft that has got cheaper soon outweigh them too. The count, so that generations shorter than
+    /// the interval still probe (each counting from 0, none reached 64 rounds, and a draft judged useless
+    /// once was never tried again). Thread-safe: concurrent generations read and write it whole.
     /// </summary>
     internal sealed class DraftLengthMemory
     {
@@ -209,7 +225,8 @@ internal sealed class DraftLengthController
         private readonly Lock _gate = new();
         private double _acceptances;
         private double _trials;
-        private double _draftCost = double.NaN;
+        private readonly double[] _draftCosts = new double[RobustSamples];
+        private int _draftCostCount;
         private double _slope = double.NaN;
         private int _probeInterval = FirstProbeInterval;
         private int _roundsWithoutDraft;
@@ -225,7 +242,11 @@ internal sealed class DraftLengthController
 
                 controller._acceptances = _acceptances;
                 controller._trials = _trials;
-                controller._draftCost.Add(_draftCost);
+                for (int i = 0; i < _draftCostCount; i++)
+                {
+                    controller._draftCost.Add(_draftCosts[i]);
+                }
+
                 if (!double.IsNaN(_slope))
                 {
                     for (int i = 0; i < 3; i++)
@@ -247,12 +268,11 @@ internal sealed class DraftLengthController
             }
 
             double scale = Math.Min(1, RememberedTrials / controller._trials);
-            double draftCost = controller._draftCost.Median;
             double slope = controller._slope.Count >= 3 ? controller._slope.Median : double.NaN;
             lock (_gate)
             {
                 (_acceptances, _trials) = (controller._acceptances * scale, controller._trials * scale);
-                (_draftCost, _slope) = (draftCost, slope);
+                (_draftCostCount, _slope) = (controller._draftCost.CopyLatest(_draftCosts), slope);
                 (_probeInterval, _roundsWithoutDraft) = (controller._probeInterval, controller._roundsWithoutDraft);
             }
         }

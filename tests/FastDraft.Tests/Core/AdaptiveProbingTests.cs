@@ -58,8 +58,34 @@ public sealed class AdaptiveProbingTests
             drafted.Add(sum);
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"tokens drafted per generation: {string.Join(",", drafted)}");
+
         Assert.True(drafted.Skip(4).Take(4).Sum() > 0, $"no probe in 80 rounds: tokens drafted per generation {string.Join(",", drafted)}");
         Assert.True(drafted.Skip(12).All(sum => sum >= 60), $"not drafting again: tokens drafted per generation {string.Join(",", drafted)}");
+    }
+
+    [Fact]
+    public void NextGeneration_DraftsAfterItsFirstProbe_WhenAShortOneEndedOnASlowRound()
+    {
+        // A short first generation (a benchmark's warm-up: 11 rounds) pays a one-off cost in its first round
+        // and ends after one probe; the next generation must outvote that round with its own first probe.
+        var memory = new DraftLengthController.DraftLengthMemory();
+        var lengths = new List<int>();
+        for (int generation = 0; generation < 2; generation++)
+        {
+            var controller = new DraftLengthController(maxDraftTokens: 4, adaptive: true, memory);
+            for (int round = 0; round < (generation == 0 ? 11 : 40); round++)
+            {
+                int k = controller.Next();
+                lengths.Add(generation == 0 ? -1 : k);
+                bool first = generation == 0 && round == 0;
+                controller.Record(k, accepted: k, draftTicks: (first ? FirstCallMicroseconds : 0) + (5 * k), verifyTicks: 100 + (2 * k));
+            }
+
+            controller.Remember();
+        }
+
+        Assert.True(lengths.Skip(11).Count(k => k == 0) <= 4, $"second generation: {string.Join(",", lengths.Skip(11))}");
     }
 
     [Fact]
@@ -103,6 +129,7 @@ public sealed class AdaptiveProbingTests
         int[] expected = Continue(model, Prompt, 64);
         Assert.All(results, result => Assert.Equal(expected, result.Ids));
         string summary = string.Join("; ", results.Select(r => $"drafted {r.Stats.DraftedTokens}, accepted {r.Stats.AcceptedTokens}, rounds by K {string.Join(",", r.Stats.RoundsByDraftLength)}"));
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
         Assert.All(results.Skip(1), result => Assert.True(result.Stats.AcceptedTokens >= 40 && result.Stats.AcceptanceRate > 0.9, summary));
     }
 
