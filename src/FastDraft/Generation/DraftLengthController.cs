@@ -31,6 +31,9 @@ namespace FastDraft;
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
 /// prompt in more than half the target's time drafts one token first (drafting the maximum at a target's
 /// cost lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
+/// Until three rounds have timed it, a verdict that the draft costs too much, which the prompt passes do
+/// not back, is checked by drafting one token again (three times at most): one slow round, a process's
+/// first call into a code path, stopped a good draft for good otherwise (issue 16).
 /// </para>
 /// </remarks>
 internal sealed class DraftLengthController
@@ -53,6 +56,7 @@ internal sealed class DraftLengthController
     private bool _expensiveDraft;
     private int _probeInterval = FirstProbeInterval;
     private int _roundsWithoutDraft;
+    private int _retimings;
     private int _draftingRounds;
     private int _lastWidth;
     private long _lastVerifyTicks;
@@ -112,12 +116,21 @@ internal sealed class DraftLengthController
             return best > 1 && ++_draftingRounds % ExplorationInterval == 0 ? best - 1 : best;
         }
 
+        // A verdict against a draft the acceptance says pays, resting on its cost as timed in one or two
+        // rounds (and not on prompt passes that found it expensive), is not trusted: a process's first call
+        // into a code path cost 36-75 ms for 3 tokens against 0.3 ms a token after. Draft one token to time
+        // it again, a few times at most (a draft that keeps declining its first token gives no time).
+        if (_draftCost.Count < RobustSamples && !_expensiveDraft && _retimings < RobustSamples && ExpectedTokens(1) / (1 + slope) > 1 + Margin)
+        {
+            _retimings++;
+            return 1;
+        }
+
         // Not worth drafting by the estimates: probe with one token now and then to keep α current, less
         // often after each probe that did not change the verdict (a probe costs a draft catch-up), and
         // rarely when the draft is too slow to pay off even if it were always right: but only once that
         // verdict rests on a median of several rounds, or the prompt passes agree with it. A single slow
-        // round (a process's first call into a code path: 36 ms for 3 tokens against 0.3 ms a token on the
-        // trained pairs) would otherwise stop drafting for the longest interval on its own.
+        // round (see above) would otherwise stop drafting for the longest interval on its own.
         if (++_roundsWithoutDraft >= _probeInterval)
         {
             _roundsWithoutDraft = 0;
