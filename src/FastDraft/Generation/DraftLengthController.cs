@@ -7,7 +7,8 @@ namespace FastDraft;
 /// target pass of n tokens relative to a pass of one, and g is the draft's cost per proposed token
 /// relative to that same one-token pass. K = 0 is a plain target step, which is what a draft that is
 /// never right earns; while at 0 it still probes K = 1 now and then (less often after each probe that
-/// leaves it at 0), so a draft that starts agreeing is noticed.
+/// leaves it at 0, but at least once every 64 rounds of the generator, however short its generations),
+/// so a draft that starts agreeing, or gets cheaper, is noticed.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,13 +22,18 @@ namespace FastDraft;
 /// </para>
 /// <para>
 /// A generator's generations share a <see cref="DraftLengthMemory"/>: each starts from what the last one
-/// that finished learnt (acceptance worth a few trials, the cost ratios, the probing interval), so a
-/// short request neither relearns that its draft is useless nor drafts blind in its first rounds.
+/// that finished learnt (acceptance worth a few trials, the draft's latest cost samples, the pass slope,
+/// the probing interval and how many rounds ago it last drafted), so a short request neither relearns
+/// that its draft is useless nor drafts blind in its first rounds, and the count to the next probe goes
+/// on across requests shorter than it.
 /// </para>
 /// <para>
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
 /// prompt in more than half the target's time drafts one token first (drafting the maximum at a target's
 /// cost lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
+/// Until three rounds have timed it, a verdict that the draft costs too much, which the prompt passes do
+/// not back, is checked by drafting one token again (three times at most): one slow round, a process's
+/// first call into a code path, stopped a good draft for good otherwise (issue 16).
 /// </para>
 /// </remarks>
 internal sealed class DraftLengthController
@@ -37,6 +43,7 @@ internal sealed class DraftLengthController
     private const double Margin = 0.03;
     private const int FirstProbeInterval = 4;
     private const int MaxProbeInterval = 64;
+    private const int RobustSamples = 3;         // a median of fewer samples is one of them, or the mean of two: one slow round decides it
     private const int ExplorationInterval = 16;  // drafting rounds between two that draft one token fewer, to time a width pair
     private const double ExpensivePromptPassRatio = 0.5;
     private readonly int _max;
@@ -49,6 +56,7 @@ internal sealed class DraftLengthController
     private bool _expensiveDraft;
     private int _probeInterval = FirstProbeInterval;
     private int _roundsWithoutDraft;
+    private int _retimings;
     private int _draftingRounds;
     private int _lastWidth;
     private long _lastVerifyTicks;
@@ -108,13 +116,26 @@ internal sealed class DraftLengthController
             return best > 1 && ++_draftingRounds % ExplorationInterval == 0 ? best - 1 : best;
         }
 
+        // A verdict against a draft the acceptance says pays, resting on its cost as timed in one or two
+        // rounds (and not on prompt passes that found it expensive), is not trusted: a process's first call
+        // into a code path cost 36-75 ms for 3 tokens against 0.3 ms a token after. Draft one token to time
+        // it again, a few times at most (a draft that keeps declining its first token gives no time).
+        if (_draftCost.Count < RobustSamples && !_expensiveDraft && _retimings < RobustSamples && ExpectedTokens(1) / (1 + slope) > 1 + Margin)
+        {
+            _retimings++;
+            return 1;
+        }
+
         // Not worth drafting by the estimates: probe with one token now and then to keep α current, less
         // often after each probe that did not change the verdict (a probe costs a draft catch-up), and
-        // rarely when the draft is too slow to pay off even if it were always right.
+        // rarely when the draft is too slow to pay off even if it were always right: but only once that
+        // verdict rests on a median of several rounds, or the prompt passes agree with it. A single slow
+        // round (see above) would otherwise stop drafting for the longest interval on its own.
         if (++_roundsWithoutDraft >= _probeInterval)
         {
             _roundsWithoutDraft = 0;
-            _probeInterval = bestCaseGain <= 1 ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
+            bool hopeless = bestCaseGain <= 1 && (_draftCost.Count >= RobustSamples || _expensiveDraft);
+            _probeInterval = hopeless ? MaxProbeInterval : Math.Min(_probeInterval * 2, MaxProbeInterval);
             return 1;
         }
 
@@ -186,12 +207,30 @@ internal sealed class DraftLengthController
             sorted.Sort();
             Median = Count % 2 == 1 ? sorted[Count / 2] : (sorted[(Count / 2) - 1] + sorted[Count / 2]) / 2;
         }
+
+        /// <summary>Copies the latest samples (as many as fit, or all), oldest first; returns how many.</summary>
+        public int CopyLatest(Span<double> destination)
+        {
+            int count = Math.Min(Count, destination.Length);
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = _samples[(_next - count + i + _samples.Length) % _samples.Length];
+            }
+
+            return count;
+        }
     }
 
     /// <summary>
     /// What one generation learnt, for the next generations of the same generator: acceptance scaled to
-    /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median cost
-    /// ratios, and the probing interval. Thread-safe: concurrent generations read and write it whole.
+    /// at most <see cref="RememberedTrials"/> trials (a new text soon outweighs it), the median pass
+    /// slope, the probing interval, and, to go on from, the draft's latest cost samples and the rounds
+    /// since the last draft. The last <see cref="RobustSamples"/> samples, not their median handed on as
+    /// one sample: that kept a one-off slow round's weight for generations (each generation's probe only
+    /// halved it), where the next generation's first probe now outvotes it; and no more, so that samples
+    /// of a draft that has got cheaper soon outweigh them too. The count, so that generations shorter than
+    /// the interval still probe (each counting from 0, none reached 64 rounds, and a draft judged useless
+    /// once was never tried again). Thread-safe: concurrent generations read and write it whole.
     /// </summary>
     internal sealed class DraftLengthMemory
     {
@@ -199,9 +238,11 @@ internal sealed class DraftLengthController
         private readonly Lock _gate = new();
         private double _acceptances;
         private double _trials;
-        private double _draftCost = double.NaN;
+        private readonly double[] _draftCosts = new double[RobustSamples];
+        private int _draftCostCount;
         private double _slope = double.NaN;
         private int _probeInterval = FirstProbeInterval;
+        private int _roundsWithoutDraft;
 
         public void Recall(DraftLengthController controller)
         {
@@ -214,7 +255,11 @@ internal sealed class DraftLengthController
 
                 controller._acceptances = _acceptances;
                 controller._trials = _trials;
-                controller._draftCost.Add(_draftCost);
+                for (int i = 0; i < _draftCostCount; i++)
+                {
+                    controller._draftCost.Add(_draftCosts[i]);
+                }
+
                 if (!double.IsNaN(_slope))
                 {
                     for (int i = 0; i < 3; i++)
@@ -224,6 +269,7 @@ internal sealed class DraftLengthController
                 }
 
                 controller._probeInterval = _probeInterval;
+                controller._roundsWithoutDraft = _roundsWithoutDraft;
             }
         }
 
@@ -235,12 +281,12 @@ internal sealed class DraftLengthController
             }
 
             double scale = Math.Min(1, RememberedTrials / controller._trials);
-            double draftCost = controller._draftCost.Median;
             double slope = controller._slope.Count >= 3 ? controller._slope.Median : double.NaN;
             lock (_gate)
             {
                 (_acceptances, _trials) = (controller._acceptances * scale, controller._trials * scale);
-                (_draftCost, _slope, _probeInterval) = (draftCost, slope, controller._probeInterval);
+                (_draftCostCount, _slope) = (controller._draftCost.CopyLatest(_draftCosts), slope);
+                (_probeInterval, _roundsWithoutDraft) = (controller._probeInterval, controller._roundsWithoutDraft);
             }
         }
     }

@@ -86,6 +86,14 @@ public sealed class GenerationStats
     /// number of rounds for which the generator chose to draft K tokens (what <see cref="SpeculativeOptions.AdaptiveDraftTokens"/>
     /// decided, before the remaining token budget or the draft itself proposed fewer). Empty without a draft.
     /// </summary>
+    /// <remarks>
+    /// A round is counted when its target pass has verified it, as <see cref="Rounds"/> counts it, so the counts add
+    /// up to <see cref="Rounds"/>. A round cancelled (or failed) while its draft proposed or its target pass ran is in
+    /// neither: its proposals are not in <see cref="DraftedTokens"/> either, though the rounds verified before it stay
+    /// recorded (and are reported to the <c>fastdraft.draft.length</c> histogram when the generation ends). A round in
+    /// which the draft proposed fewer tokens than chosen, or none (a confidence stop at its first token, see
+    /// <see cref="SpeculativeOptions.DraftConfidenceThreshold"/>), is counted at the length chosen.
+    /// </remarks>
     public IReadOnlyList<int> RoundsByDraftLength => _roundsByDraftLength;
 
     /// <summary>Gets the number of decoding rounds after the prompt pass (each is one target pass).</summary>

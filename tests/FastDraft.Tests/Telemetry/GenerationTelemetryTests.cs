@@ -133,6 +133,44 @@ public sealed class GenerationTelemetryTests
         Assert.Equal(3, capture.Generations.Length); // spans do not depend on the meter
     }
 
+    [Fact]
+    public async Task DraftLengthHistogram_LeavesOutARoundCancelledBeforeVerification()
+    {
+        // The third round is cancelled while its draft proposes: the target's pass then throws before it
+        // runs, and the round is in no count; the two verified rounds stay recorded.
+        using var cancellation = new CancellationTokenSource();
+        int rounds = 0;
+        var draft = new ScriptedDraft((context, k) =>
+        {
+            if (k > 0 && ++rounds == 3)
+            {
+                cancellation.Cancel();
+            }
+
+            var proposal = new List<int>(context);
+            for (int i = 0; i < k; i++)
+            {
+                proposal.Add(Next(proposal.ToArray()));
+            }
+
+            return [.. proposal.Skip(context.Length)];
+        });
+        var generator = new SpeculativeGenerator(new FunctionModel(Vocabulary, Next), draft, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false });
+        var stats = new GenerationStats();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (GeneratedToken token in generator.GenerateAsync(Prompt, new GenerationOptions { MaxNewTokens = MaxNewTokens }, stats, cancellation.Token))
+            {
+                Assert.True(token.Index < MaxNewTokens);
+            }
+        });
+
+        Assert.Equal(2, stats.Rounds);
+        Assert.Equal([0, 0, 0, 0, 2], stats.RoundsByDraftLength);
+        Assert.Equal(8, stats.DraftedTokens);
+    }
+
     private static (SpeculativeGenerator Generator, GenerationOptions Options) Setup(string mode, string ending, ManualTimeProvider clock, TestMeterFactory? meters)
     {
         var target = new FunctionModel(Vocabulary, Next) { OnPass = tokens => clock.AdvanceMicroseconds(TargetPassMicroseconds + (2 * tokens)) };
