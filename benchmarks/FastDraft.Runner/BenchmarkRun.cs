@@ -11,7 +11,8 @@ public sealed record ModeResult(
     double DecodeTokensPerSecond, double DecodeMin, double DecodeMax, double PrefillMilliseconds,
     double TargetCallsPerToken, double AcceptanceRate, double MeanAcceptedLength,
     double? OverheadFraction, double? BytesPerToken, double? BytesPerGeneration, double? RatioToGenAI, double? Speedup, double? PredictedSpeedup, double? Realization,
-    double[] DecodeByRepetition);
+    double[] DecodeByRepetition,
+    double? CpuPerWall);
 
 /// <summary>
 /// Step times measured in the run itself, for the predicted speedup E(α, K) / (K·c + v(K)), as ratios to
@@ -234,7 +235,8 @@ public static class BenchmarkRun
                 ours ? 1 - (all.Sum(s => s.ModelTime.TotalSeconds) / all.Sum(s => s.WallTime.TotalSeconds)) : null,
                 allocations.GetValueOrDefault(mode)?.BytesPerToken, allocations.GetValueOrDefault(mode)?.BytesPerGeneration,
                 !ours || peer is null ? null : Throughput.PairedSpeedup(rates[mode], rates[peer]),
-                speedup, predicted, realization, rates[mode]));
+                speedup, predicted, realization, rates[mode],
+                all.Sum(s => s.CpuTime.TotalSeconds) is > 0 and double cpu ? cpu / all.Sum(s => s.WallTime.TotalSeconds) : null));
         }
 
         return results;

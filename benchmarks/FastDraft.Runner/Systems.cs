@@ -83,6 +83,7 @@ public sealed class GenAIMode : Mode
         parameters.SetSearchOption("do_sample", false);
         _configure(parameters);
         using var generator = new GenAI.Generator(_model, parameters);
+        TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
         long started = Stopwatch.GetTimestamp();
         generator.AppendTokens(prompt);
         generator.GenerateNextToken();
@@ -101,6 +102,7 @@ public sealed class GenAIMode : Mode
             TimeToFirstToken = TimeSpan.FromSeconds(prefill),
             DecodeTime = TimeSpan.FromSeconds(wall - prefill),
             WallTime = TimeSpan.FromSeconds(wall),
+            CpuTime = Environment.CpuUsage.TotalTime - cpuBefore,
             TargetCalls = generated,
         };
         if (!_speculative)

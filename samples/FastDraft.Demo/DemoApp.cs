@@ -125,7 +125,6 @@ public static class DemoApp
                 ["mean_accepted_length"] = stats.MeanAcceptedLength,
                 ["tokens_per_second"] = stats.TokensPerSecond,
                 ["stop_reason"] = stats.StopReason.ToString(),
-                ["intra_op_threads"] = target.IntraOpThreads,
             };
             await output.WriteLineAsync(JsonSerializer.Serialize(json)).ConfigureAwait(false);
         }

@@ -216,7 +216,12 @@ public static class DraftRecipe
         TimeSpan now = Process.GetCurrentProcess().TotalProcessorTime;
         double elapsed = Lap(watch);
         seconds[stage] = elapsed;
-        utilization[stage] = (now - cpu).TotalSeconds / Math.Max(elapsed, 1e-9);
+        if (elapsed >= 1)
+        {
+            // A stage that only found its result in the work folder took no time worth a ratio.
+            utilization[stage] = (now - cpu).TotalSeconds / elapsed;
+        }
+
         cpu = now;
     }
 }

@@ -50,17 +50,20 @@ public sealed partial class DemoCommandLineTests
         }
     }
 
-    /// <summary>Output of the hand-written parser this command line replaced, captured before the change (tokens per second varies, so it is masked).</summary>
+    /// <summary>
+    /// Output of the hand-written parser this command line replaced, captured before the change (tokens per second varies,
+    /// so it is masked); the generated ids and counts were recaptured when the demo pair was retrained on 512-token windows.
+    /// </summary>
     public static TheoryData<string[], string> ScriptOutputs => new()
     {
         {
             ["generate", "--target", "{models}/target", "--prompt-ids", "1,2,3", "--max-new-tokens", "5", "--ignore-eos", "--draft-tokens", "2", "--json"],
-            """{"ids":[39,58,32,48,120],"stats":{"target_calls":5,"draft_calls":0,"drafted":0,"accepted":0,"acceptance_rate":0,"mean_accepted_length":0,"tokens_per_second":X,"stop_reason":"MaxNewTokens"}}"""
+            """{"ids":[58,10,32,32,32],"stats":{"target_calls":5,"draft_calls":0,"drafted":0,"accepted":0,"acceptance_rate":0,"mean_accepted_length":0,"tokens_per_second":X,"stop_reason":"MaxNewTokens"}}"""
         },
         {
             ["generate", "--target", "{models}/target", "--draft", "{models}/draft", "--prompt", "import os", "--max-new-tokens", "30",
              "--temperature", "0.8", "--top-k", "20", "--top-p", "0.9", "--min-p", "0.02", "--repetition-penalty", "1.1", "--seed", "7", "--json"],
-            """{"prompt_ids":[105,109,112,111,114,116,32,111,115],"text":".from_len()  # Turtle)\n\nimport","ids":[46,102,114,111,109,95,108,101,110,40,41,32,32,35,32,84,117,114,116,108,101,41,10,10,105,109,112,111,114,116],"stats":{"target_calls":10,"draft_calls":37,"drafted":36,"accepted":20,"acceptance_rate":0.5555555555555556,"mean_accepted_length":2.2222222222222223,"tokens_per_second":X,"stop_reason":"MaxNewTokens"}}"""
+            """{"prompt_ids":[105,109,112,111,114,116,32,111,115],"text":".close()\n\n    def _info:\n     ","ids":[46,99,108,111,115,101,40,41,10,10,32,32,32,32,100,101,102,32,95,105,110,102,111,58,10,32,32,32,32,32],"stats":{"target_calls":13,"draft_calls":45,"drafted":44,"accepted":17,"acceptance_rate":0.38636363636363635,"mean_accepted_length":1.5454545454545454,"tokens_per_second":X,"stop_reason":"MaxNewTokens"}}"""
         },
         {
             ["tokenize", "--model", "{models}/target", "--text", "def f(x): return 1", "--json"],
