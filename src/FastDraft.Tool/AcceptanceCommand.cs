@@ -45,10 +45,17 @@ internal static class AcceptanceCommand
                 using OnnxCausalLM draft = OnnxCausalLM.Load(folder);
                 AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references, cancellationToken);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Shorten(folder),-40} {report.Alpha,6:F3}  {report.AlphaFirst32,6:F3}    {report.TokensPerTargetPass[2],6:F2}  {report.TokensPerTargetPass[4],6:F2}  {report.TokensPerTargetPass[8],6:F2}"));
+                output.WriteLine("  α by context position: " + string.Join("  ", report.ByContextPosition.Where(b => b.Positions > 0).Select(b => string.Create(CultureInfo.InvariantCulture, $"{b.Start}–{b.End} {b.Alpha:F3}"))));
+                if (report.LateContextWarning is { } warning)
+                {
+                    output.WriteLine($"  Warning: {warning}");
+                }
+
                 results[folder] = new Dictionary<string, object>
                 {
                     ["alpha"] = report.Alpha,
                     ["alpha_first_32"] = report.AlphaFirst32,
+                    ["alpha_by_context_position"] = report.ByContextPosition.Select(b => new Dictionary<string, object?> { ["start"] = b.Start, ["end"] = b.End, ["positions"] = b.Positions, ["alpha"] = b.Positions == 0 ? null : b.Alpha }).ToArray(),
                     ["positions"] = report.Positions,
                     ["tokens_per_target_pass"] = report.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value),
                 };
