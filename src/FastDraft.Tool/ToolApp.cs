@@ -103,6 +103,13 @@ internal static class ToolApp
             DraftRecipeResult result = await DraftRecipe.RunAsync(recipe, display, cancellationToken).ConfigureAwait(false);
             display.Finish();
             Report.Write(result, recipe, json, output);
+            if (result.Speedup is { IdenticalOutputs: false })
+            {
+                // Speculative decoding must reproduce target-only's tokens: a difference is a failure, not a footnote.
+                await error.WriteLineAsync("error: the speed-up measurement's speculative tokens differ from target-only's; the draft was exported, but decoding with it was not exact.").ConfigureAwait(false);
+                return EvalCommand.QualityGateFailed;
+            }
+
             return 0;
         });
         return command;
