@@ -11,6 +11,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
     private readonly Option<string?> _out = new("--out") { Description = "Where the aligned draft goes (an ONNX Runtime GenAI folder with the target's tokenizer files).", Required = fixedInterface };
     private readonly Option<string?> _work = new("--work") { Description = "The folder for intermediate files (data, checkpoints, other drafts); default <out>.work. A rerun resumes from it." };
     private readonly Option<double> _minutes = new("--minutes") { Description = "Wall-clock budget in minutes, shared among the stages run.", DefaultValueFactory = _ => 20 };
+    private readonly Option<int?> _steps = new("--steps") { Description = "Train a fixed number of optimizer steps in pretraining and in alignment (the control takes as many) and generate every alignment sequence, instead of sharing --minutes: a run that reproduces its figures exactly when repeated or resumed on the same machine." };
     private readonly Option<int> _layers = new("--layers") { Description = "Draft layers.", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _hidden = new("--hidden") { Description = "Draft width.", DefaultValueFactory = _ => 128 };
     private readonly Option<int> _heads = new("--heads") { Description = "Draft query heads.", DefaultValueFactory = _ => 4 };
@@ -31,7 +32,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _target, _corpus, _out, _work, _minutes, _layers, _hidden, _heads, _kvHeads, _intermediate, _control, _include, _seed, _topK, _batch, _sequence, _prompts, _threads, _force, _restart, Json })
+        foreach (Option option in new Option[] { _target, _corpus, _out, _work, _minutes, _steps, _layers, _hidden, _heads, _kvHeads, _intermediate, _control, _include, _seed, _topK, _batch, _sequence, _prompts, _threads, _force, _restart, Json })
         {
             command.Options.Add(option);
         }
@@ -54,7 +55,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             ToolArguments.InRange(parsed.GetValue(option), least, most, option.Name);
         }
 
-        foreach ((Option<int?> option, int least, int most) in new[] { (_batch, 1, 4096), (_sequence, 8, 65536) })
+        foreach ((Option<int?> option, int least, int most) in new[] { (_batch, 1, 4096), (_sequence, 8, 65536), (_steps, 20, 10_000_000) })
         {
             if (parsed.GetValue(option) is int value)
             {
@@ -94,6 +95,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { TopK = parsed.GetValue(_topK) },
             BatchSize = parsed.GetValue(_batch),
             SequenceLength = parsed.GetValue(_sequence),
+            StageSteps = parsed.GetValue(_steps),
             MeasurementPrompts = parsed.GetValue(_prompts),
             TrainingThreads = threads,
             OverwriteOutput = parsed.GetValue(_force),

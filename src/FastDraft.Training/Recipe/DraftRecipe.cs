@@ -46,6 +46,7 @@ public static class DraftRecipe
         double selected = shares.Where(s => stages.HasFlag(s.Key)).Sum(s => s.Value);
         TimeSpan stagesBudget = options.Budget;
         TimeSpan Budget(RecipeStages stage) => stagesBudget * (shares[stage] / selected);
+        TimeSpan? StageBudget(RecipeStages stage) => options.StageSteps is null ? Budget(stage) : null;
 
         using OnnxCausalLM target = OnnxCausalLM.Load(options.Target);
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
@@ -74,8 +75,9 @@ public static class DraftRecipe
                 target,
                 train,
                 dataPath,
-                options.AlignmentData with { Seed = options.Seed, TimeBudget = budget },
-                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", Math.Min(1, p.Elapsed / budget), budget - p.Elapsed))),
+                // A step-count run generates every sequence asked for: its data must not depend on the machine's speed.
+                options.AlignmentData with { Seed = options.Seed, TimeBudget = options.StageSteps is null ? budget : null },
+                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", options.StageSteps is null ? Math.Min(1, p.Elapsed / budget) : (double)p.Sequences / p.TotalSequences, options.StageSteps is null ? budget - p.Elapsed : p.Remaining))),
                 cancellationToken).ConfigureAwait(false);
             sequences = workFolder.SealData(dataPath, sequences);
             Lap("data", watch, ref cpu, seconds, utilization);
@@ -89,7 +91,7 @@ public static class DraftRecipe
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
-            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, Budget(RecipeStages.Pretrain), null, null).ConfigureAwait(false)
+            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, StageBudget(RecipeStages.Pretrain), options.StageSteps, null).ConfigureAwait(false)
             : stage.Finished("pretrain");
         Lap("pretrain", watch, ref cpu, seconds, utilization);
 
@@ -111,7 +113,7 @@ public static class DraftRecipe
                     (new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed + 2), options.CorpusShareInAlignment),
                 ],
                 options.Seed + 3);
-            aligned = await stage.TrainAsync("align", new StampedBatchSource(mixed, seal.Stamp()), topK, options.AlignLearningRate, Budget(RecipeStages.Align), null, start.Parameters).ConfigureAwait(false);
+            aligned = await stage.TrainAsync("align", new StampedBatchSource(mixed, seal.Stamp()), topK, options.AlignLearningRate, StageBudget(RecipeStages.Align), options.StageSteps, start.Parameters).ConfigureAwait(false);
             Lap("align", watch, ref cpu, seconds, utilization);
         }
 

@@ -111,6 +111,15 @@ public sealed record DraftRecipeOptions
     /// <summary>Gets the longest default training window: beyond it the attention of one window costs more than its tokens are worth here.</summary>
     public const int MaxDefaultSequenceLength = 4096;
 
+    /// <summary>
+    /// Gets a fixed number of optimizer steps for pretraining and for alignment (the control takes as many as
+    /// alignment), with every <see cref="AlignmentDataOptions.Sequences"/> generated; <see langword="null"/> (default)
+    /// shares <see cref="Budget"/> among the stages instead. A step-count run does not depend on the machine's speed: run
+    /// again, or stopped and resumed with the same options, on the same machine and thread count, it reproduces its
+    /// figures exactly; a time-budgeted run does not.
+    /// </summary>
+    public int? StageSteps { get; init; }
+
     /// <summary>Gets the sequences per optimizer step; <see langword="null"/> (default) for 4,096 tokens per step (at least one sequence).</summary>
     public int? BatchSize { get; init; }
 
@@ -190,6 +199,11 @@ public sealed record DraftRecipeOptions
         if (SequenceLength is < 8)
         {
             throw new ArgumentOutOfRangeException(nameof(SequenceLength), SequenceLength, $"The sequence length (--sequence-length) must be at least 8; got {SequenceLength}.");
+        }
+
+        if (StageSteps is < 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StageSteps), StageSteps, $"The steps per stage (--steps) must be at least 20, pretraining's warm-up; got {StageSteps}.");
         }
 
         if (BatchSize is < 1)
