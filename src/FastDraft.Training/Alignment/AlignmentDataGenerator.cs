@@ -35,7 +35,7 @@ public sealed record AlignmentDataOptions
     /// <summary>Gets the seed that picks prompts and sampling seeds; record i is the same in every run with the same seed.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Gets a wall-clock budget after which generation stops early (the file stays usable); <see langword="null"/> for none.</summary>
+    /// <summary>Gets a wall-clock budget after which generation stops early (the file stays usable, and holds at least one sequence); <see langword="null"/> for none.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
     /// <summary>Gets the longest prompt for a target: <see cref="PromptLength"/> or the context minus the continuation.</summary>
@@ -161,7 +161,9 @@ public static class AlignmentDataGenerator
                 int index;
                 lock (gate)
                 {
-                    if (next >= options.Sequences || clock.Elapsed > options.TimeBudget)
+                    // The budget never leaves the file empty: a budget spent before the first record (a slow corpus
+                    // load on a busy machine) would otherwise leave nothing to align on.
+                    if (next >= options.Sequences || (clock.Elapsed > options.TimeBudget && done > 0))
                     {
                         return;
                     }

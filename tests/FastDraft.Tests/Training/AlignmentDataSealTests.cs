@@ -148,53 +148,6 @@ public sealed class AlignmentDataSealTests
         Assert.True(File.Exists(Path.Combine(work, "align.params")));
     }
 
-    [Theory]
-    [InlineData("data")]
-    [InlineData("pretrain")]
-    [InlineData("align")]
-    [InlineData("control")]
-    [InlineData("measure")]
-    public async Task Recipe_CancelledInAnyStage_TheSameCommandFinishesEveryStage(string stageToCancel)
-    {
-        string work = Path.Combine(TestModels.Scratch("recipe-cancel"), "work");
-        var options = new DraftRecipeOptions
-        {
-            Target = TestModels.TextModel,
-            Corpus = ToolRuns.Corpus,
-            Output = Path.Combine(work, "aligned"),
-            WorkFolder = work,
-            Stages = RecipeStages.All | RecipeStages.Control,
-            Budget = TimeSpan.FromSeconds(6),
-            Shape = new DraftShape { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
-            AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { Sequences = 3, PromptLength = 16, ContinuationLength = 16, TopK = 2 },
-            BatchSize = 2,
-            SequenceLength = 32,
-            MeasurementPrompts = 2,
-            MeasurementLength = 8,
-            MeasureSpeedup = false,
-        };
-        using var stop = new CancellationTokenSource();
-        bool reached = false;
-        var cancelInStage = new SyncProgress(p =>
-        {
-            if (p.Stage == stageToCancel)
-            {
-                reached = true;
-                stop.Cancel();
-            }
-        });
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DraftRecipe.RunAsync(options, cancelInStage, stop.Token));
-        DraftRecipeResult result = await DraftRecipe.RunAsync(options);
-
-        Assert.True(reached, $"the run reached the {stageToCancel} stage before it was cancelled");
-        Assert.Equal(["pretrained", "aligned", "control"], result.Drafts.Select(d => d.Name));
-        Assert.All(result.Drafts, d => Assert.InRange(d.Acceptance.Alpha, 0, 1));
-        Assert.Equal(AlignmentDataFile.ReadAll(Path.Combine(work, "alignment.fdad")).Sequences.Count, result.AlignmentSequences);
-        using var draft = FastDraft.OnnxRuntime.OnnxCausalLM.Load(options.Output);
-        Assert.Equal(result.Drafts[0].Acceptance.ContextLength, draft.Info.ContextLength);
-    }
-
     /// <summary>Reports on the caller's thread, at once (Progress&lt;T&gt; posts to the pool, too late to cancel a given step).</summary>
     private sealed class SyncProgress(Action<RecipeProgress> report) : IProgress<RecipeProgress>
     {

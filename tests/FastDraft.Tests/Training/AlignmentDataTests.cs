@@ -88,6 +88,20 @@ public sealed class AlignmentDataTests
     }
 
     [Fact]
+    public async Task Generate_BudgetSpentBeforeTheFirstRecord_StillWritesOne()
+    {
+        using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
+        TokenCorpus corpus = Corpus(1_000, target.Info.VocabularySize, 8).Corpus;
+        string path = Path.Combine(TestModels.Scratch("align-budget"), "data.fdad");
+        var options = new AlignmentDataOptions { Sequences = 50, PromptLength = 8, ContinuationLength = 4, TimeBudget = TimeSpan.Zero };
+
+        int count = await AlignmentDataGenerator.GenerateAsync(target, corpus, path, options);
+
+        Assert.InRange(count, 1, Environment.ProcessorCount);
+        Assert.Equal(count, AlignmentDataFile.ReadAll(path).Sequences.Count);
+    }
+
+    [Fact]
     public async Task Generate_ResumedAfterATornRecord_EqualsAnUninterruptedRun()
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
