@@ -47,6 +47,9 @@ internal sealed record RunFingerprint
     /// <summary>Gets the training sequence length.</summary>
     public required int SequenceLength { get; init; }
 
+    /// <summary>Gets the fixed steps per stage (<c>--steps</c>), or 0 for a time-budgeted run.</summary>
+    public int StageSteps { get; init; }
+
     /// <summary>Gets the alignment data's options as text (budget and sequence count left out: they only say when generation stops).</summary>
     public required string AlignmentData { get; init; }
 
@@ -68,6 +71,7 @@ internal sealed record RunFingerprint
             HeldOutFraction = options.HeldOutFraction,
             Shape = string.Create(CultureInfo.InvariantCulture, $"layers {shape.Layers}, hidden {shape.HiddenSize}, heads {shape.Heads}, kv-heads {shape.KeyValueHeads}, intermediate {shape.IntermediateSize}"),
             SequenceLength = options.SequenceLength ?? 0, // 0: the target's context, which the target's hash fixes
+            StageSteps = options.StageSteps ?? 0,
             AlignmentData = AlignmentDataText(options.AlignmentData),
         };
     }
@@ -92,6 +96,7 @@ internal sealed record RunFingerprint
         Compare(recorded.HeldOutFraction, HeldOutFraction, "the held-out fraction");
         Compare(recorded.Shape, Shape, "the draft shape (--layers, --hidden, --heads, --kv-heads, --intermediate)");
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
+        Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
         Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--top-k)");
         return differences;
     }
@@ -108,6 +113,7 @@ internal sealed record RunFingerprint
         json.WriteNumber("held_out_fraction", HeldOutFraction);
         json.WriteString("shape", Shape);
         json.WriteNumber("sequence_length", SequenceLength);
+        json.WriteNumber("stage_steps", StageSteps);
         json.WriteString("alignment_data", AlignmentData);
     }
 
@@ -125,12 +131,13 @@ internal sealed record RunFingerprint
         HeldOutFraction = json.GetProperty("held_out_fraction").GetDouble(),
         Shape = json.GetProperty("shape").GetString()!,
         SequenceLength = json.GetProperty("sequence_length").GetInt32(),
+        StageSteps = json.TryGetProperty("stage_steps", out JsonElement steps) ? steps.GetInt32() : 0,
         AlignmentData = json.GetProperty("alignment_data").GetString()!,
     };
 
     private string Canonical() => string.Create(
         CultureInfo.InvariantCulture,
-        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\nalignment_data={AlignmentData}\n");
+        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}alignment_data={AlignmentData}\n");
 
     /// <summary>"a then, b now" for two values; for lists of "name value" parts, only the parts that differ.</summary>
     private static string Changed(string was, string now)
