@@ -173,7 +173,7 @@ public static class RunnerCommand
         public readonly Option<int?> Tokens = new("--tokens") { Description = "New tokens per prompt (default 64)." };
         public readonly Option<int?> Repetitions = new("--repetitions") { Description = "Interleaved repetitions (default 6)." };
         public readonly Option<int?> K = new("--k") { Description = "Default K (drafted tokens per round; default 4)." };
-        public readonly Option<int?> GenAIThreads = new("--genai-threads") { Description = "Intra-op threads for ORT GenAI's sessions (default: one per core, as FastDraft's pool)." };
+        public readonly Option<int?> GenAIThreads = new("--genai-threads") { Description = "Intra-op threads for ORT GenAI's sessions (default: the processors available, as FastDraft's pool)." };
         public readonly Option<string?> Confidence = new("--confidence") { Description = "Draft-confidence thresholds to measure in adaptive mode, comma-separated (default 0.3)." };
         public readonly Option<string?> Target = new("--target") { Description = "Your target folder: measure this pair (with --draft and --prompts) instead of the fixed pairs." };
         public readonly Option<string[]> Drafts = new("--draft") { Description = "A draft folder for --target (repeat for several; the first is swept over K).", AllowMultipleArgumentsPerToken = false };

@@ -15,7 +15,7 @@ public sealed record RunnerSettings
     /// <summary>Draft-confidence thresholds to measure (adaptive mode, first draft of each target).</summary>
     public float[] ConfidenceThresholds { get; init; } = [0.3f];
 
-    /// <summary>Intra-op threads for ORT GenAI's sessions: as many as FastDraft's shared pool uses (one per core here).</summary>
+    /// <summary>Intra-op threads for ORT GenAI's sessions: as many as FastDraft's shared pool uses (the processors available).</summary>
     public int GenAIThreads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>A target folder of the user's: when set, the runner measures this pair instead of its fixed ones.</summary>

@@ -53,7 +53,7 @@ public sealed record ModelTrainingOptions
     /// <summary>Gets the steps between held-out evaluations (the learning curve); default 20.</summary>
     public int EvaluationInterval { get; init; } = 20;
 
-    /// <summary>Gets ONNX Runtime's intra-op threads; null for one per core.</summary>
+    /// <summary>Gets ONNX Runtime's intra-op threads; null for every processor available to the process.</summary>
     public int? Threads { get; init; }
 
     /// <summary>
