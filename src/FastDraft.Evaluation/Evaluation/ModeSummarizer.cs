@@ -13,6 +13,7 @@ internal static class ModeSummarizer
         PromptReport[] perPrompt = [.. Enumerable.Range(0, prompts).Select(p => Prompt(p, [.. runs.Select(r => r[p])], [.. baseline.Select(r => r[p])]))];
         double cpuPerToken = CpuSecondsPerToken(all);
         double baselineCpuPerToken = CpuSecondsPerToken(baseline.SelectMany(r => r));
+        (double[] Alpha, int[] Evaluated) byContext = ContextPositionCounts.Acceptance(all);
         return new ModeReport
         {
             Name = plan.Name,
@@ -21,8 +22,8 @@ internal static class ModeSummarizer
             Adaptive = plan.Adaptive,
             Alpha = Alpha(all),
             AlphaByPosition = AlphaByPosition(all),
-            AlphaByContextPosition = ContextPositionCounts.Acceptance(all).Alpha,
-            JudgedByContextPosition = ContextPositionCounts.Acceptance(all).Evaluated,
+            AlphaByContextPosition = byContext.Alpha,
+            JudgedByContextPosition = byContext.Evaluated,
             ContextBucketWidth = ContextPositionCounts.BucketWidth(all.Max(s => s.ContextLength)),
             MeanAcceptedLength = MeanAcceptedLength(all),
             TargetPassesPerToken = PassesPerToken(all),

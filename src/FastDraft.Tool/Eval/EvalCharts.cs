@@ -77,46 +77,36 @@ internal static class EvalCharts
         return plot;
     }
 
-    private static Plot Alphas(EvaluationReport report, string title)
+    private static Plot Alphas(EvaluationReport report, string title) =>
+        AlphaPlot(report, m => m.AlphaByPosition, (m, i) => i + 1, "draft position in the round", $"{title}: α by draft position", integerTicks: true);
+
+    // Each context bucket is plotted at its middle position.
+    private static Plot ContextAlphas(EvaluationReport report, string title) =>
+        AlphaPlot(report, m => m.AlphaByContextPosition, (m, b) => (b + 0.5) * m.ContextBucketWidth, "position in the target's context", $"{title}: α by context position", integerTicks: false);
+
+    /// <summary>α of the headline fixed-K and adaptive modes against a position; NaN entries (nothing judged) left out.</summary>
+    private static Plot AlphaPlot(EvaluationReport report, Func<ModeReport, IReadOnlyList<double>> alphasOf, Func<ModeReport, int, double> positionOf, string axis, string heading, bool integerTicks)
     {
         var plot = new Plot();
         foreach (ModeReport mode in report.Modes.Where(m => m.Proposer is not null && (m.Adaptive || m.DraftTokens == report.Options.DraftTokens)))
         {
-            double[] positions = [.. Enumerable.Range(1, mode.AlphaByPosition.Count).Select(i => (double)i).Where((_, i) => !double.IsNaN(mode.AlphaByPosition[i]))];
-            double[] alphas = [.. mode.AlphaByPosition.Where(a => !double.IsNaN(a))];
-            if (positions.Length > 0)
+            IReadOnlyList<double> alphas = alphasOf(mode);
+            int[] judged = [.. Enumerable.Range(0, alphas.Count).Where(i => !double.IsNaN(alphas[i]))];
+            if (judged.Length > 0)
             {
-                plot.Add.Scatter(positions, alphas).LegendText = mode.Name;
+                plot.Add.Scatter(judged.Select(i => positionOf(mode, i)).ToArray(), judged.Select(i => alphas[i]).ToArray()).LegendText = mode.Name;
             }
         }
 
-        plot.Axes.Bottom.Label.Text = "draft position in the round";
+        plot.Axes.Bottom.Label.Text = axis;
         plot.Axes.Left.Label.Text = "α (accepted ÷ judged)";
         plot.Axes.SetLimitsY(0, 1.05);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
-        plot.Title($"{title}: α by draft position");
-        plot.ShowLegend(Alignment.LowerLeft);
-        return plot;
-    }
-
-    private static Plot ContextAlphas(EvaluationReport report, string title)
-    {
-        var plot = new Plot();
-        foreach (ModeReport mode in report.Modes.Where(m => m.Proposer is not null && (m.Adaptive || m.DraftTokens == report.Options.DraftTokens)))
+        if (integerTicks)
         {
-            // Each bucket plotted at its middle position.
-            double[] middles = [.. mode.AlphaByContextPosition.Select((a, b) => (b + 0.5) * mode.ContextBucketWidth).Where((_, b) => !double.IsNaN(mode.AlphaByContextPosition[b]))];
-            double[] alphas = [.. mode.AlphaByContextPosition.Where(a => !double.IsNaN(a))];
-            if (middles.Length > 0)
-            {
-                plot.Add.Scatter(middles, alphas).LegendText = mode.Name;
-            }
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         }
 
-        plot.Axes.Bottom.Label.Text = "position in the target's context";
-        plot.Axes.Left.Label.Text = "α (accepted ÷ judged)";
-        plot.Axes.SetLimitsY(0, 1.05);
-        plot.Title($"{title}: α by context position");
+        plot.Title(heading);
         plot.ShowLegend(Alignment.LowerLeft);
         return plot;
     }

@@ -176,10 +176,16 @@ public sealed record DraftRecipeOptions
     internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
 
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>
-    internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? Math.Min(target.ContextLength, MaxDefaultSequenceLength);
+    internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? DefaultSequenceLength(target.ContextLength);
 
     /// <summary>Gets the sequences per step: <see cref="BatchSize"/> or 4,096 tokens' worth.</summary>
-    internal int BatchSizeFor(int sequenceLength) => BatchSize ?? Math.Max(1, 4096 / sequenceLength);
+    internal int BatchSizeFor(int sequenceLength) => BatchSize ?? DefaultBatchSize(sequenceLength);
+
+    /// <summary>The default training window for a context: all of it, capped at <see cref="MaxDefaultSequenceLength"/>.</summary>
+    internal static int DefaultSequenceLength(int contextLength) => Math.Min(contextLength, MaxDefaultSequenceLength);
+
+    /// <summary>The default sequences per step: 4,096 tokens' worth, at least one.</summary>
+    internal static int DefaultBatchSize(int sequenceLength) => Math.Max(1, 4096 / sequenceLength);
 
     internal void Validate()
     {

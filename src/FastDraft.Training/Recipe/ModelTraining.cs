@@ -119,8 +119,8 @@ public static class ModelTraining
         spec.Validate();
         CorpusLoad corpus = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, endOfText, options.HeldOutFraction, options.Seed, work, progress, cancellationToken);
         (TokenCorpus train, TokenCorpus heldOut) = (corpus.Train, corpus.HeldOut);
-        int sequenceLength = options.SequenceLength ?? Math.Min(spec.ContextLength, DraftRecipeOptions.MaxDefaultSequenceLength);
-        int batchSize = options.BatchSize ?? Math.Max(1, 4096 / sequenceLength);
+        int sequenceLength = options.SequenceLength ?? DraftRecipeOptions.DefaultSequenceLength(spec.ContextLength);
+        int batchSize = options.BatchSize ?? DraftRecipeOptions.DefaultBatchSize(sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 16);
         var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
         ParameterLayout layout = DecoderParameters.Layout(spec);

@@ -128,7 +128,7 @@ public sealed class AlignmentDataSealTests
             SequenceLength = 32,
         };
         using var stop = new CancellationTokenSource();
-        var cancelInAlign = new SyncProgress(p =>
+        var cancelInAlign = new SyncProgress<RecipeProgress>(p =>
         {
             if (p.Stage == "align" && p.Message.StartsWith("step", StringComparison.Ordinal))
             {
@@ -140,17 +140,11 @@ public sealed class AlignmentDataSealTests
         string data = Path.Combine(work, "alignment.fdad");
         byte[] sealedData = SHA256.HashData(File.ReadAllBytes(data));
         var reports = new List<RecipeProgress>();
-        DraftRecipeResult result = await DraftRecipe.RunAsync(options, new SyncProgress(reports.Add));
+        DraftRecipeResult result = await DraftRecipe.RunAsync(options, new SyncProgress<RecipeProgress>(reports.Add));
 
         Assert.Equal(sealedData, SHA256.HashData(File.ReadAllBytes(data)));
         Assert.Contains(reports, p => p.Stage == "data" && p.Message.Contains("sealed", StringComparison.Ordinal));
         Assert.Equal(AlignmentDataFile.ReadAll(data).Sequences.Count, result.AlignmentSequences);
         Assert.True(File.Exists(Path.Combine(work, "align.params")));
-    }
-
-    /// <summary>Reports on the caller's thread, at once (Progress&lt;T&gt; posts to the pool, too late to cancel a given step).</summary>
-    private sealed class SyncProgress(Action<RecipeProgress> report) : IProgress<RecipeProgress>
-    {
-        public void Report(RecipeProgress value) => report(value);
     }
 }

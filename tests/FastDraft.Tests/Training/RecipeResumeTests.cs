@@ -39,7 +39,7 @@ public sealed class RecipeResumeTests
         DraftRecipeOptions options = Options(Path.Combine(TestModels.Scratch("recipe-resumed"), "work"));
         using var stop = new CancellationTokenSource();
         int reports = 0;
-        var cancelInStage = new SyncProgress(p =>
+        var cancelInStage = new SyncProgress<RecipeProgress>(p =>
         {
             if (p.Stage == stageToCancel && ++reports == atReport)
             {
@@ -60,11 +60,5 @@ public sealed class RecipeResumeTests
         }
 
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole.Drafts[1].Folder, "model.onnx.data")), File.ReadAllBytes(Path.Combine(resumed.Drafts[1].Folder, "model.onnx.data")));
-    }
-
-    /// <summary>Reports on the caller's thread, at once (Progress&lt;T&gt; posts to the pool, too late to cancel a given step).</summary>
-    private sealed class SyncProgress(Action<RecipeProgress> report) : IProgress<RecipeProgress>
-    {
-        public void Report(RecipeProgress value) => report(value);
     }
 }
