@@ -99,6 +99,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// cannot be loaded, or its key/value cache does not round-trip (cached and uncached logits differ: cache names swapped).
     /// </exception>
     /// <exception cref="ModelNotSupportedException">The model has state FastDraft cannot roll back, or the execution provider is not in this ONNX Runtime build.</exception>
+    /// <exception cref="DllNotFoundException">ONNX Runtime's native library is missing (its managed API alone is referenced); the message names the packages that carry it.</exception>
     public static OnnxCausalLM Load(string path, OnnxModelOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -128,7 +129,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             config.CheckTokenIds(layout.VocabularySize);
             var info = new ModelInfo
             {
-                Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
+                Name = options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
                 VocabularySize = layout.VocabularySize,
                 ContextLength = config.ContextLength ?? options.DefaultContextLength,
                 EndOfSequenceTokenIds = config.EndOfSequenceIds,

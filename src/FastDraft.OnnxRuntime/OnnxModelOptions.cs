@@ -8,10 +8,10 @@ public enum ExecutionProvider
     /// <summary>The CPU provider, in every ONNX Runtime package.</summary>
     Cpu,
 
-    /// <summary>NVIDIA CUDA; needs the <c>Microsoft.ML.OnnxRuntime.Gpu</c> package and a CUDA device.</summary>
+    /// <summary>NVIDIA CUDA; needs ONNX Runtime's CUDA build (<c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> or <c>.Gpu.Windows</c>) in place of the CPU one, and a CUDA device.</summary>
     Cuda,
 
-    /// <summary>DirectML on Windows; needs the <c>Microsoft.ML.OnnxRuntime.DirectML</c> package.</summary>
+    /// <summary>DirectML on Windows; needs ONNX Runtime's DirectML build (<c>Microsoft.ML.OnnxRuntime.DirectML</c>, in sustained engineering) in place of the CPU one.</summary>
     DirectML,
 }
 
@@ -51,6 +51,14 @@ public sealed record OnnxModelOptions
     /// container's CPU limit). Set explicitly because ONNX Runtime's own default counted one core on some virtual machines.
     /// </summary>
     public static int DefaultIntraOpThreads => Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Gets the model's name, as <see cref="ModelInfo.Name"/> and so as telemetry's <c>gen_ai.request.model</c> and
+    /// <c>gen_ai.response.model</c> report it (and the chat client's model id); <see langword="null"/>, the default, for the
+    /// model folder's name. Set it when folder names say little (ONNX Runtime GenAI's exports are often named after their
+    /// build, such as <c>cpu-int4-rtn-block-32-acc-level-4</c>).
+    /// </summary>
+    public string? ModelName { get; init; }
 
     /// <summary>Gets the execution provider; default <see cref="ExecutionProvider.Cpu"/>. The providers named in <c>genai_config.json</c> are not applied: the provider is chosen here, per model.</summary>
     public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
@@ -95,6 +103,11 @@ public sealed record OnnxModelOptions
         if (DeviceId < 0 || DefaultContextLength < 1)
         {
             throw new ArgumentOutOfRangeException(paramName, "DeviceId must be non-negative and DefaultContextLength positive.");
+        }
+
+        if (ModelName is not null && string.IsNullOrWhiteSpace(ModelName))
+        {
+            throw new ArgumentException("ModelName must be null (the folder's name) or a non-blank name.", paramName);
         }
 
         if (!Enum.IsDefined(ExecutionProvider) || !Enum.IsDefined(Threading))

@@ -13,12 +13,26 @@ internal static class SessionOptionsFactory
         // virtual machine, so both the library and the tool ran on half the machine.
         int threads = options.IntraOpThreads ?? configuredThreads ?? OnnxModelOptions.DefaultIntraOpThreads;
 
-        // Before anything else: creating session options creates the ONNX Runtime environment.
-        int? poolThreads = options.Threading == OnnxThreading.SharedPool ? SharedThreadPool.TryUse(threads) : null;
+        // Before anything else: creating session options creates the ONNX Runtime environment. This is also the first
+        // call into the native library, so an application that left it out learns here which package to add.
+        int? poolThreads;
+        try
+        {
+            poolThreads = options.Threading == OnnxThreading.SharedPool ? SharedThreadPool.TryUse(threads) : null;
+        }
+        catch (Exception ex) when (IsNativeLibraryMissing(ex))
+        {
+            throw NativeLibraryMissing(ex, modelFile);
+        }
+
         try
         {
             using SessionOptions sessionOptions = Create(options, threads, poolThreads is not null, modelFile);
             return (new InferenceSession(modelFile, sessionOptions), poolThreads ?? threads);
+        }
+        catch (Exception ex) when (IsNativeLibraryMissing(ex))
+        {
+            throw NativeLibraryMissing(ex, modelFile);
         }
         catch (OnnxRuntimeException ex) when (poolThreads is not null && ex.Message.Contains("EnvCreatedWithGlobalThreadPools", StringComparison.Ordinal))
         {
@@ -29,6 +43,49 @@ internal static class SessionOptionsFactory
             return (new InferenceSession(modelFile, sessionOptions), threads);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> says that ONNX Runtime's native library could not be loaded: the managed
+    /// package (<c>Microsoft.ML.OnnxRuntime.Managed</c>) is present, the native one is not (excluded, or a platform it
+    /// does not carry). The managed API reports it as a <see cref="TypeInitializationException"/> around a
+    /// <see cref="DllNotFoundException"/>, on the first call and on every later one.
+    /// </summary>
+    internal static bool IsNativeLibraryMissing(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DllNotFoundException)
+            {
+                return true;
+            }
+
+            if (e is not TypeInitializationException)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The error that names the packages carrying ONNX Runtime's native library.</summary>
+    internal static DllNotFoundException NativeLibraryMissing(Exception exception, string modelFile)
+    {
+        Exception root = exception;
+        while (root.InnerException is not null)
+        {
+            root = root.InnerException;
+        }
+
+        return new DllNotFoundException(
+            $"ONNX Runtime's native library (onnxruntime) could not be loaded to run '{modelFile}': the application has the managed " +
+            "API (Microsoft.ML.OnnxRuntime.Managed) but no native build for this platform. Add a package reference to one: " +
+            "Microsoft.ML.OnnxRuntime (CPU; FastDraft.OnnxRuntime brings it unless the application excludes its assets) or, for CUDA, " +
+            $"Microsoft.ML.OnnxRuntime.Gpu.Linux / Microsoft.ML.OnnxRuntime.Gpu.Windows. ({FirstLine(root.Message)})",
+            exception);
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     private static SessionOptions Create(OnnxModelOptions options, int threads, bool sharedPool, string modelFile)
     {
@@ -52,13 +109,13 @@ internal static class SessionOptionsFactory
             switch (options.ExecutionProvider)
             {
                 case ExecutionProvider.Cuda:
-                    AppendProvider(() => sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId), "CUDA", "Microsoft.ML.OnnxRuntime.Gpu", modelFile);
+                    AppendProvider(() => sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId), "CUDA", "Microsoft.ML.OnnxRuntime.Gpu.Linux or Microsoft.ML.OnnxRuntime.Gpu.Windows (both: Microsoft.ML.OnnxRuntime.Gpu)", modelFile);
                     break;
                 case ExecutionProvider.DirectML:
                     // DirectML needs sequential execution and no memory pattern.
                     sessionOptions.EnableMemoryPattern = false;
                     sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-                    AppendProvider(() => sessionOptions.AppendExecutionProvider_DML(options.DeviceId), "DirectML", "Microsoft.ML.OnnxRuntime.DirectML (Windows only)", modelFile);
+                    AppendProvider(() => sessionOptions.AppendExecutionProvider_DML(options.DeviceId), "DirectML", "Microsoft.ML.OnnxRuntime.DirectML (Windows only; in sustained engineering, and no longer served for this ONNX Runtime version by every feed)", modelFile);
                     break;
             }
 
@@ -81,8 +138,8 @@ internal static class SessionOptionsFactory
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or NotSupportedException)
         {
             throw new ModelNotSupportedException(
-                $"The {provider} execution provider requested for '{modelFile}' is not available in this ONNX Runtime build ({ex.Message.Split('\n')[0].Trim()}). " +
-                $"Reference {package} instead of Microsoft.ML.OnnxRuntime, or choose ExecutionProvider.Cpu.",
+                $"The {provider} execution provider requested for '{modelFile}' is not available in this ONNX Runtime build ({FirstLine(ex.Message)}). " +
+                $"Reference {package} instead of the CPU build (a direct reference to Microsoft.ML.OnnxRuntime with ExcludeAssets=\"all\" drops the one FastDraft.OnnxRuntime brings), or choose ExecutionProvider.Cpu.",
                 ex);
         }
     }

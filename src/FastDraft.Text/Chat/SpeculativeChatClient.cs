@@ -104,7 +104,7 @@ public sealed class SpeculativeChatClient : IChatClient
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
             ModelId = _metadata.DefaultModelId,
-            FinishReason = FinishReason(stats.StopReason),
+            FinishReason = FinishReason(stats),
             Usage = Usage(stats),
             AdditionalProperties = Statistics(stats, dropped),
         };
@@ -143,7 +143,7 @@ public sealed class SpeculativeChatClient : IChatClient
         {
             ResponseId = responseId,
             ModelId = _metadata.DefaultModelId,
-            FinishReason = FinishReason(stats.StopReason),
+            FinishReason = FinishReason(stats),
             AdditionalProperties = Statistics(stats, dropped),
         };
     }
@@ -258,12 +258,8 @@ public sealed class SpeculativeChatClient : IChatClient
 
     private int[] Encode(List<ChatMessage> conversation) => [.. Generator.Tokenizer!.Encode(Template.Apply(conversation), addSpecialTokens: false)];
 
-    private static ChatFinishReason? FinishReason(StopReason reason) => reason switch
-    {
-        StopReason.MaxNewTokens or StopReason.ContextLimit => ChatFinishReason.Length,
-        StopReason.None => null,
-        _ => ChatFinishReason.Stop,
-    };
+    /// <summary>The statistics' finish reason (<see cref="GenerationStats.FinishReason"/>, the one mapping span and statistics share) as Microsoft.Extensions.AI's type.</summary>
+    private static ChatFinishReason? FinishReason(GenerationStats stats) => stats.FinishReason is { } reason ? new ChatFinishReason(reason) : null;
 
     private static UsageDetails Usage(GenerationStats stats) => new()
     {

@@ -117,6 +117,11 @@ public sealed class ModelTokenizer : ITextTokenizer
         string sentencePiece = Path.Combine(folder, "tokenizer.model");
         if (File.Exists(json))
         {
+            if (TokenizerDefinition.ReadModelType(json) == "Unigram")
+            {
+                return FromUnigramJson(json, config);
+            }
+
             return FromDefinition(TokenizerDefinition.Read(json), config, cutWhereNoMergeCrosses);
         }
 
@@ -332,6 +337,38 @@ public sealed class ModelTokenizer : ITextTokenizer
             }
         }
 
+        return FromSentencePieceModel(model, config);
+    }
+
+    /// <summary>
+    /// A Unigram <c>tokenizer.json</c> (T5, ALBERT, XLNet, many multilingual models), read by Microsoft.ML.Tokenizers 3.0's
+    /// own reader: the Viterbi segmentation over the pieces' scores, byte fallback and the precompiled normalizer are its
+    /// code, not a translation of ours, so a piece of the format we do not model is not silently misread.
+    /// </summary>
+    private static ModelTokenizer FromUnigramJson(string path, TokenizerConfig config)
+    {
+        SentencePieceTokenizer model;
+        using (FileStream stream = File.OpenRead(path))
+        {
+            try
+            {
+                model = SentencePieceTokenizer.CreateFromTokenizerJson(stream, false, false, config.AddedTokens.Count == 0 ? null : config.AddedTokens);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
+            {
+                throw new InvalidModelException($"'{path}' is not a Unigram tokenizer.json Microsoft.ML.Tokenizers can read: {ex.Message}", path, ex);
+            }
+            catch (NotSupportedException ex)
+            {
+                throw new NotSupportedException($"'{path}': {ex.Message}", ex);
+            }
+        }
+
+        return FromSentencePieceModel(model, config);
+    }
+
+    private static ModelTokenizer FromSentencePieceModel(SentencePieceTokenizer model, TokenizerConfig config)
+    {
         var tokens = new Dictionary<string, int>(model.Vocabulary);
         foreach ((string content, int id) in config.AddedTokens)
         {

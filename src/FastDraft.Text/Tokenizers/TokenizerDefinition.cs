@@ -43,6 +43,14 @@ internal sealed record TokenizerDefinition
     public List<SplitStep> PreTokenizeSteps { get; init; } = [];
     public Metaspace? Metaspace { get; init; }
 
+    /// <summary>The <c>model.type</c> of a <c>tokenizer.json</c> (<c>BPE</c> when absent), to choose its reader.</summary>
+    public static string ReadModelType(string path)
+    {
+        JsonElement root = ParseObject(path);
+        JsonElement model = OptionalObject(root, "model", path, string.Empty) ?? throw new InvalidModelException($"'{path}' has no \"model\".", path);
+        return OptionalString(model, "type", path, "model") ?? "BPE";
+    }
+
     public static TokenizerDefinition Read(string path)
     {
         JsonElement root = ParseObject(path);
@@ -50,7 +58,7 @@ internal sealed record TokenizerDefinition
         string type = OptionalString(model, "type", path, "model") ?? "BPE";
         if (type != "BPE")
         {
-            throw new NotSupportedException($"Tokenizer model type '{type}' in '{path}' is not supported; FastDraft reads BPE tokenizers (byte-level, or SentencePiece-style with byte fallback) and SentencePiece tokenizer.model files.");
+            throw new NotSupportedException($"Tokenizer model type '{type}' in '{path}' is not supported; FastDraft reads BPE tokenizers (byte-level, or SentencePiece-style with byte fallback), Unigram tokenizers and SentencePiece tokenizer.model files.");
         }
 
         var definition = new TokenizerDefinition

@@ -13,10 +13,12 @@ namespace FastDraft.Telemetry;
 /// </summary>
 internal sealed class GenerationMetrics
 {
-    // Semantic-convention buckets: durations of whole requests, first tokens, and tokens after the first.
+    // Semantic-convention buckets: durations of whole requests, first tokens, and tokens after the first. The
+    // per-token buckets start at 0.1 ms, where the conventions' start at 10 ms: small pairs on a CPU emit a token in well
+    // under a millisecond (the demo pair: about 0.2-0.4 ms), which the conventions' boundaries all put in the first bucket.
     private static readonly double[] RequestBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
-    private static readonly double[] FirstTokenBuckets = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
-    private static readonly double[] PerTokenBuckets = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5];
+    private static readonly double[] FirstTokenBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+    private static readonly double[] PerTokenBuckets = [0.0001, 0.00015, 0.0002, 0.0003, 0.0004, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5];
     private static readonly int[] TokenBuckets = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
     private static readonly int[] DraftLengthBuckets = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64];
 

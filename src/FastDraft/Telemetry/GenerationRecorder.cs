@@ -80,6 +80,7 @@ internal sealed class GenerationRecorder
             { TelemetryTags.OperationName, TelemetryTags.TextCompletion },
             { TelemetryTags.ProviderName, FastDraftTelemetry.ProviderName },
             { TelemetryTags.RequestModel, _model },
+            { TelemetryTags.ResponseModel, _model }, // the target answers every request itself: no routing, no aliases
             { TelemetryTags.Mode, _mode },
             { TelemetryTags.Outcome, outcome },
         };
@@ -150,9 +151,9 @@ internal sealed class GenerationRecorder
             .SetTag(TelemetryTags.Outcome, outcome)
             .SetTag("fastdraft.target.passes", stats.TargetCalls)
             .SetTag("fastdraft.rounds", stats.Rounds);
-        if (_reason != StopReason.None)
+        if (stats.FinishReason is { } finishReason)
         {
-            activity.SetTag("gen_ai.response.finish_reasons", new[] { TelemetryTags.FinishReasonOf(_reason) });
+            activity.SetTag("gen_ai.response.finish_reasons", new[] { finishReason });
         }
 
         if (stats.GeneratedTokens > 0)

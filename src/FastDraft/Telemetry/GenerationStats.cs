@@ -76,8 +76,8 @@ public sealed class GenerationStats
 
     /// <summary>
     /// Gets, for each draft position, how many proposals at that position the target judged (a proposal is
-    /// judged when every earlier one in its round was accepted). Accepted ÷ judged at position i is the
-    /// acceptance rate α of the i-th proposal of a round.
+    /// judged when every earlier one in its round was accepted). Accepted ÷ judged at position i is α of the i-th
+    /// proposal of a round (see <see cref="Alpha"/>).
     /// </summary>
     public IReadOnlyList<int> EvaluatedByPosition => _evaluatedByPosition;
 
@@ -111,14 +111,28 @@ public sealed class GenerationStats
     /// <summary>Gets why the generation ended, or <see cref="StopReason.None"/> while it runs.</summary>
     public StopReason StopReason { get; private set; }
 
-    /// <summary>Gets the fraction of proposed tokens the target accepted (0 when nothing was proposed).</summary>
+    /// <summary>
+    /// Gets the finish reason, in the OpenTelemetry GenAI conventions' terms: <c>"length"</c> when a token limit ended
+    /// the generation (<see cref="StopReason.MaxNewTokens"/>, <see cref="StopReason.ContextLimit"/>), <c>"stop"</c> when
+    /// the model or a stop condition did; <see langword="null"/> while it runs or after an exception. The generation's span
+    /// (<c>gen_ai.response.finish_reasons</c>) and the chat client's <c>ChatFinishReason</c> report this same value.
+    /// </summary>
+    public string? FinishReason => Telemetry.TelemetryTags.FinishReasonOf(StopReason);
+
+    /// <summary>
+    /// Gets the acceptance rate: accepted ÷ drafted, the fraction of proposed tokens the target accepted (0 when nothing was
+    /// proposed). Telemetry's <c>fastdraft.draft.acceptance_rate</c> and the chat client's <c>fastdraft.acceptance_rate</c>
+    /// are this figure; other ratios have other names (<see cref="Alpha"/>, <see cref="MeanAcceptedLength"/>).
+    /// </summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedTokens / DraftedTokens;
 
     /// <summary>
-    /// Gets the per-position acceptance rate, accepted ÷ <see cref="EvaluatedTokens"/>: the α of the
-    /// speculative decoding literature, which predicts the tokens per round as (1 − α^(K+1)) / (1 − α).
+    /// Gets α: accepted ÷ judged (<see cref="EvaluatedTokens"/>), the probability that a proposal is accepted given that every
+    /// earlier one in its round was, as the speculative decoding literature defines it (it predicts the tokens per round as
+    /// (1 − α^(K+1)) / (1 − α)) and as <c>fastdraft eval</c> reports it. Not the acceptance rate (<see cref="AcceptanceRate"/>,
+    /// accepted ÷ drafted), which also counts the proposals after a rejection, never judged.
     /// </summary>
-    public double PositionAcceptanceRate => EvaluatedTokens == 0 ? 0 : (double)AcceptedTokens / EvaluatedTokens;
+    public double Alpha => EvaluatedTokens == 0 ? 0 : (double)AcceptedTokens / EvaluatedTokens;
 
     /// <summary>Gets the mean number of proposed tokens accepted per round that had a proposal.</summary>
     public double MeanAcceptedLength => DraftRounds == 0 ? 0 : (double)AcceptedTokens / DraftRounds;

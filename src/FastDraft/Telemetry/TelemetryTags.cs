@@ -39,12 +39,18 @@ internal static class TelemetryTags
     /// <summary>The outcome of a generation that stopped for <paramref name="reason"/>: its name in snake case (<c>max_new_tokens</c>, <c>stop_sequence</c>…).</summary>
     public static string OutcomeOf(StopReason reason) => Outcomes.TryGetValue(reason, out string? outcome) ? outcome : Error;
 
-    /// <summary>The <c>gen_ai.response.finish_reasons</c> entry of a generation that stopped for <paramref name="reason"/>.</summary>
-    public static string FinishReasonOf(StopReason reason) => reason switch
+    /// <summary>
+    /// The finish reason of a generation that stopped for <paramref name="reason"/>, in the GenAI conventions' (and
+    /// OpenAI's) terms: <c>length</c> when a token limit ended it (<c>MaxNewTokens</c>, or the context filling up),
+    /// <c>stop</c> when the model or a stop condition did; <see langword="null"/> for <see cref="StopReason.None"/>. The one
+    /// mapping: <see cref="GenerationStats.FinishReason"/>, the span's <c>gen_ai.response.finish_reasons</c> and the chat
+    /// client's <c>ChatFinishReason</c> all read it. <c>fastdraft.outcome</c> keeps the finer <see cref="StopReason"/>.
+    /// </summary>
+    public static string? FinishReasonOf(StopReason reason) => reason switch
     {
-        StopReason.MaxNewTokens => "length",
-        StopReason.EndOfSequence or StopReason.StopToken or StopReason.StopSequence => "stop",
-        _ => OutcomeOf(reason),
+        StopReason.None => null,
+        StopReason.MaxNewTokens or StopReason.ContextLimit => "length",
+        _ => "stop",
     };
 
     private static string SnakeCase(string name)

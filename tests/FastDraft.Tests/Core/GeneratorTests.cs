@@ -304,7 +304,7 @@ public sealed class GeneratorTests
         Assert.Equal(tokens.Count - 1, stats.AcceptedTokens + stats.Rounds);
         Assert.Equal((double)stats.AcceptedTokens / stats.DraftedTokens, stats.AcceptanceRate);
         Assert.Equal(stats.AcceptedTokens + tokens.Count(t => t.Source == TokenSource.Correction), stats.EvaluatedTokens); // a rejection judges one more
-        Assert.Equal((double)stats.AcceptedTokens / stats.EvaluatedTokens, stats.PositionAcceptanceRate);
+        Assert.Equal((double)stats.AcceptedTokens / stats.EvaluatedTokens, stats.Alpha);
         Assert.Equal(Prompt.Length, stats.PromptTokens);
         Assert.True(stats.TotalTime >= stats.TimeToFirstToken && stats.TimeToFirstToken > TimeSpan.Zero);
         Assert.True(stats.TokensPerSecond > 0);

@@ -212,6 +212,7 @@ public sealed class GenerationTelemetryTests
             Assert.Equal("text_completion", m.Tag("gen_ai.operation.name"));
             Assert.Equal("fastdraft", m.Tag("gen_ai.provider.name"));
             Assert.Equal("fake", m.Tag("gen_ai.request.model"));
+            Assert.Equal("fake", m.Tag("gen_ai.response.model"));
             Assert.Equal(mode, m.Tag("fastdraft.mode"));
             Assert.Equal(outcome, m.Tag("fastdraft.outcome"));
             Assert.Equal(errorType, m.Tag("error.type"));
@@ -266,6 +267,7 @@ public sealed class GenerationTelemetryTests
         Assert.Equal("fake", span.GetTagItem("gen_ai.request.model"));
         Assert.Equal(mode, span.GetTagItem("fastdraft.mode"));
         Assert.Equal(outcome, span.GetTagItem("fastdraft.outcome"));
+        Assert.Equal(stats.FinishReason is { } reason ? new[] { reason } : null, span.GetTagItem("gen_ai.response.finish_reasons"));
         Assert.Equal(stats.PromptTokens, span.GetTagItem("gen_ai.usage.input_tokens"));
         Assert.Equal(stats.GeneratedTokens, span.GetTagItem("gen_ai.usage.output_tokens"));
         Assert.Equal(stats.TargetCalls, span.GetTagItem("fastdraft.target.passes"));
