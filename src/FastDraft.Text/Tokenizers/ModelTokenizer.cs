@@ -354,7 +354,7 @@ public sealed class ModelTokenizer : ITextTokenizer
             {
                 model = SentencePieceTokenizer.CreateFromTokenizerJson(stream, false, false, config.AddedTokens.Count == 0 ? null : config.AddedTokens);
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or FormatException or System.Text.Json.JsonException or KeyNotFoundException or InvalidDataException)
             {
                 throw new InvalidModelException($"'{path}' is not a Unigram tokenizer.json Microsoft.ML.Tokenizers can read: {ex.Message}", path, ex);
             }
@@ -379,6 +379,10 @@ public sealed class ModelTokenizer : ITextTokenizer
         string?[] byId = ById(tokens);
 
         var special = new HashSet<int>(config.AddedTokens.Values) { model.BeginningOfSentenceId, model.EndOfSentenceId, model.UnknownId };
+        if (model.SpecialTokens is { } modelSpecial)
+        {
+            special.UnionWith(modelSpecial.Values); // a Unigram tokenizer.json's own added tokens marked special
+        }
         TokenBytes bytes = TokenBytes.Create(byId, special, byteLevel: false, "▁");
         var matcher = new AddedTokenMatcher(config.AddedTokens.Select(p => (p.Key, p.Value)));
         return new ModelTokenizer(model, null, matcher, bytes, model.UnknownId, null, config, tokens);

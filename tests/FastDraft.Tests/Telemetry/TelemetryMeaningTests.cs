@@ -52,7 +52,7 @@ public sealed class TelemetryMeaningTests
         string name = $"sub-ms-{Guid.NewGuid():N}";
         var clock = new ManualTimeProvider();
         var target = new NamedModel(new FunctionModel(Vocabulary, Next) { OnPass = _ => clock.AdvanceMicroseconds(250) }, name);
-        var exported = new List<Metric>();
+        var exported = new List<MetricSnapshot>(); // snapshots: a Metric's points do not outlive its provider
         using (MeterProvider provider = Sdk.CreateMeterProviderBuilder().AddMeter(FastDraftTelemetry.Name).AddInMemoryExporter(exported).Build())
         {
             var generator = new SpeculativeGenerator(target, options: new SpeculativeOptions { TimeProvider = clock });
@@ -60,7 +60,8 @@ public sealed class TelemetryMeaningTests
             provider.ForceFlush();
         }
 
-        MetricPoint point = Points(exported, "gen_ai.server.time_per_output_token").Single(p => Tag(p, "gen_ai.request.model") == name);
+        // The provider exports when flushed and again when disposed: cumulative points, the last holds everything.
+        MetricPoint point = Points(exported, "gen_ai.server.time_per_output_token").Last(p => Tag(p, "gen_ai.request.model") == name);
         var buckets = new List<(double Bound, long Count)>();
         foreach (HistogramBucket bucket in point.GetHistogramBuckets())
         {
@@ -134,19 +135,8 @@ public sealed class TelemetryMeaningTests
         Assert.Equal(new[] { expected }, capture.Generations[^1].GetTagItem("gen_ai.response.finish_reasons"));
     }
 
-    private static List<MetricPoint> Points(List<Metric> metrics, string name)
-    {
-        var points = new List<MetricPoint>();
-        foreach (Metric metric in metrics.Where(m => m.Name == name))
-        {
-            foreach (ref readonly MetricPoint point in metric.GetMetricPoints())
-            {
-                points.Add(point);
-            }
-        }
-
-        return points;
-    }
+    private static IEnumerable<MetricPoint> Points(List<MetricSnapshot> metrics, string name) =>
+        metrics.Where(m => m.Name == name).SelectMany(m => m.MetricPoints);
 
     private static string? Tag(MetricPoint point, string key)
     {

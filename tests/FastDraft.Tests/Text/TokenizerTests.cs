@@ -62,7 +62,6 @@ public sealed class TokenizerTests
     }
 
     [Theory]
-    [InlineData("{ \"model\": { \"type\": \"Unigram\", \"vocab\": [] } }", "'Unigram'")]
     [InlineData("{ \"model\": { \"type\": \"WordPiece\", \"vocab\": {} } }", "'WordPiece'")]
     [InlineData("{ \"pre_tokenizer\": { \"type\": \"BertPreTokenizer\" }, \"model\": { \"type\": \"BPE\", \"vocab\": {}, \"merges\": [] } }", "'BertPreTokenizer'")]
     [InlineData("{ \"normalizer\": { \"type\": \"StripAccents\" }, \"model\": { \"type\": \"BPE\", \"vocab\": {}, \"merges\": [] } }", "'StripAccents'")]

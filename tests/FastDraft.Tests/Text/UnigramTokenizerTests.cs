@@ -39,9 +39,13 @@ public sealed class UnigramTokenizerTests
 
         IReadOnlyList<int> ids = tokenizer.Encode(text, addSpecialTokens: false);
 
-        Assert.Equal(text, tokenizer.Decode([.. ids]));
+        // After a special token the first piece's "▁" is the text's start; without one it is a space, so that a
+        // continuation's pieces concatenate (as for every SentencePiece-style tokenizer here).
+        int start = tokenizer.Tokens["<s>"];
+        Assert.Equal(text, tokenizer.Decode([start, .. ids]));
+        Assert.Equal(" " + text, tokenizer.Decode([.. ids]));
         IStreamingDecoder stream = tokenizer.CreateStreamingDecoder();
-        Assert.Equal(text, string.Concat(ids.Select(stream.Append)) + stream.Flush());
+        Assert.Equal(text, string.Concat(new[] { start }.Concat(ids).Select(stream.Append)) + stream.Flush());
     }
 
     [Fact]
@@ -65,6 +69,17 @@ public sealed class UnigramTokenizerTests
         IReadOnlyList<int> ids = tokenizer.Encode("the zeta", addSpecialTokens: false);
 
         Assert.Contains(ReadPieces()["<unk>"].Id, ids);
+    }
+
+    [Fact]
+    public void Load_UnigramWithEmptyVocabulary_ThrowsInvalidModel_NamingTheFile()
+    {
+        string folder = TestModels.Scratch("unigram-empty");
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), """{ "model": { "type": "Unigram", "vocab": [] } }""");
+
+        var ex = Assert.Throws<InvalidModelException>(() => ModelTokenizer.Load(folder));
+
+        Assert.Contains("tokenizer.json", ex.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
