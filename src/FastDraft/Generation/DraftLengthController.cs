@@ -69,8 +69,8 @@ internal sealed class DraftLengthController
         _memory?.Recall(this);
     }
 
-    /// <summary>Gets the current acceptance estimate.</summary>
-    public double Acceptance => _acceptances / _trials;
+    /// <summary>Gets the current estimate of α: accepted ÷ judged proposals (<see cref="GenerationStats.Alpha"/>), not the acceptance rate.</summary>
+    public double Alpha => _acceptances / _trials;
 
     /// <summary>Gets the cost of one more token in a target pass, relative to a one-token pass (β).</summary>
     public double PassSlope => _slope.Count >= 3 ? Math.Max(0, _slope.Median) : PriorSlope;
@@ -180,7 +180,7 @@ internal sealed class DraftLengthController
 
     private double ExpectedTokens(int k)
     {
-        double alpha = Math.Min(Acceptance, 0.999);
+        double alpha = Math.Min(Alpha, 0.999);
         return (1 - Math.Pow(alpha, k + 1)) / (1 - alpha);
     }
 

@@ -19,7 +19,7 @@ public sealed record SpeculativeOptions
 
     /// <summary>
     /// Gets a value indicating whether the number of tokens drafted per round adapts, between 0 and
-    /// <see cref="DraftTokens"/>, to the acceptance rate and the draft and target times measured during
+    /// <see cref="DraftTokens"/>, to α (accepted ÷ judged proposals, <see cref="GenerationStats.Alpha"/>) and the draft and target times measured during
     /// the generation (see the README), starting from what the generator's previous generation learnt.
     /// At 0 the round is a plain target step, so a draft that is never right costs almost nothing. The emitted tokens do not depend on it; but because the choice
     /// follows timings, a sampled request with a <see cref="GenerationOptions.Seed"/> keeps the length

@@ -57,7 +57,7 @@ public sealed class AdaptiveDraftingTests
         Assert.True(lengths.Skip(1).Take(10).Count(k => k > 0) <= 3, $"slow to stop: {string.Join(",", lengths)}");
         Assert.True(lengths.Skip(20).Count(k => k == 0) > 150, "mostly plain target steps once acceptance is known to be ~0");
         Assert.Contains(1, lengths.Skip(20)); // still probing
-        Assert.True(controller.Acceptance < 0.1);
+        Assert.True(controller.Alpha < 0.1);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class AdaptiveDraftingTests
         }
 
         Assert.Equal(6, controller.Next());
-        Assert.True(controller.Acceptance > 0.9);
+        Assert.True(controller.Alpha > 0.9);
     }
 
     [Fact]

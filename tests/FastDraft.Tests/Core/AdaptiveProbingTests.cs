@@ -104,14 +104,14 @@ public sealed class AdaptiveProbingTests
             controller.Record(k, accepted: k, draftTicks: 5 * k, verifyTicks: 100 + (2 * k));
         }
 
-        double acceptance = controller.Acceptance;
+        double acceptance = controller.Alpha;
         for (int round = 0; round < 20; round++)
         {
             // It chose to draft (the most, or one fewer in a round that times a second pass width); the
             // draft, unsure of its first token, proposed none, though its pass took time.
             Assert.InRange(controller.Next(), 3, 4);
             controller.Record(0, accepted: 0, draftTicks: 5, verifyTicks: 100);
-            Assert.Equal(acceptance, controller.Acceptance);
+            Assert.Equal(acceptance, controller.Alpha);
         }
     }
 

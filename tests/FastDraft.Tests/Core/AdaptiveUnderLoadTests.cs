@@ -46,7 +46,7 @@ public sealed class AdaptiveUnderLoadTests
         controller.RecordPromptPasses(draftTicks: (long)(draftCost * 2000), targetTicks: 2000);
         var chosen = new int[Max + 1];
         double adaptive = Simulate(alpha, draftCost, load, phases, seed: 3, _ => { int k = controller.Next(); chosen[k]++; return k; }, controller.Record);
-        TestContext.Current.TestOutputHelper?.WriteLine($"K chosen: {string.Join(", ", chosen)}; α {controller.Acceptance:F2}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"K chosen: {string.Join(", ", chosen)}; α {controller.Alpha:F2}");
 
         Assert.True(adaptive >= 0.95 * best, $"adaptive {adaptive:F4} tokens per unit, best fixed K = {bestK} {best:F4} ({adaptive / best:P1}); K chosen {string.Join(", ", chosen)}");
     }
