@@ -52,7 +52,7 @@ public static class GenerationMeter
                 // An accepted proposal, or the target's correction of a rejected one, at its place in the context.
                 if (token.Source is TokenSource.Draft or TokenSource.Correction)
                 {
-                    int bucket = Math.Min((prompt.Length + count) / bucketWidth, ContextPositionCounts.Buckets - 1);
+                    int bucket = ContextPositionCounts.Bucket(prompt.Length + count, bucketWidth);
                     evaluatedByContext[bucket]++;
                     acceptedByContext[bucket] += token.Source == TokenSource.Draft ? 1 : 0;
                 }

@@ -22,7 +22,7 @@ internal static class QualityGate
             ? Sampling(target, set, baseline, speculative, prompts, options, progress, cancellationToken)
             : Greedy(target, set, baseline, speculative, prompts, cancellationToken);
 
-    private static QualityGateReport Greedy(
+    internal static QualityGateReport Greedy(
         ITargetModel target, MeasurementSet set, IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative, IReadOnlyList<int[]> prompts, CancellationToken cancellationToken)
     {
         IReadOnlyList<IReadOnlyList<GenerationSample>> expected = set.For(baseline);

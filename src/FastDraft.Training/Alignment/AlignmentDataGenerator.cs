@@ -46,7 +46,7 @@ public sealed record AlignmentDataOptions
     {
         int longest = MaximumPromptLength(target);
         int shortest = Math.Min(MinimumPromptLength, longest);
-        return shortest + (int)(AlignmentDataGenerator.Mix(Seed ^ 0x1E46, (ulong)index) % (ulong)(longest - shortest + 1));
+        return shortest + (int)(SplitMix64.Mix(Seed ^ 0x1E46, (ulong)index) % (ulong)(longest - shortest + 1));
     }
 
     internal void Validate(ITargetModel target, int corpusTokens)
@@ -217,7 +217,7 @@ public static class AlignmentDataGenerator
     {
         int promptLength = options.PromptLengthOf(target.Info, index);
         int[] tokens = new int[promptLength + options.ContinuationLength];
-        int start = (int)(Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - promptLength));
+        int start = (int)(SplitMix64.Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - promptLength));
         trainingTokens.CopyTo(start, tokens.AsSpan(0, promptLength));
         bool greedy = Math.Floor((index + 1) * options.GreedyShare) > Math.Floor(index * options.GreedyShare);
         var request = new GenerationOptions
@@ -225,11 +225,12 @@ public static class AlignmentDataGenerator
             MaxNewTokens = options.ContinuationLength,
             IgnoreEndOfSequence = true,
             Temperature = greedy ? 0 : options.Temperature,
-            Seed = (long)(Mix(options.Seed ^ 0x5EED, (ulong)index) >> 1),
+            Seed = (long)(SplitMix64.Mix(options.Seed ^ 0x5EED, (ulong)index) >> 1),
         };
 
+        GenerationResult continuation = await generator.GenerateToListAsync(tokens.AsMemory(0, promptLength), request, cancellationToken).ConfigureAwait(false);
         int produced = promptLength;
-        await foreach (GeneratedToken token in generator.GenerateAsync(tokens.AsMemory(0, promptLength), request, null, cancellationToken).ConfigureAwait(false))
+        foreach (GeneratedToken token in continuation.Tokens)
         {
             tokens[produced++] = token.Id;
         }
@@ -259,15 +260,6 @@ public static class AlignmentDataGenerator
                 TopK.Softmax(logits, k, ids.AsSpan(row * k, k), probabilities.AsSpan(row * k, k));
             },
             cancellationToken);
-    }
-
-    internal static ulong Mix(ulong seed, ulong index)
-    {
-        // SplitMix64 finaliser over seed and index: a stable, well-spread choice per record.
-        ulong z = seed + ((index + 1) * 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }
 

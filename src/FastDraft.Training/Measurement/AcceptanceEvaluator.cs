@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using FastDraft.Evaluation;
 
 namespace FastDraft.Training;
 
@@ -67,9 +68,6 @@ public sealed record ContextPositionAlpha(int Start, int End, int Positions, int
 public static class AcceptanceEvaluator
 {
     private static readonly int[] SimulatedDraftLengths = [2, 4, 8];
-
-    /// <summary>The number of context-position buckets reported.</summary>
-    private const int ContextBuckets = 8;
 
     /// <summary>
     /// Picks held-out prompts whose continuations cover the whole context: prompt <c>i</c> of <paramref name="count"/> is
@@ -151,9 +149,9 @@ public static class AcceptanceEvaluator
 
         int positions = 0, matches = 0, early = 0, earlyMatches = 0;
         int context = draft.Info.ContextLength;
-        int width = (context + ContextBuckets - 1) / ContextBuckets;
-        var bucketPositions = new int[ContextBuckets];
-        var bucketMatches = new int[ContextBuckets];
+        int width = ContextPositionCounts.BucketWidth(context);
+        var bucketPositions = new int[ContextPositionCounts.Buckets];
+        var bucketMatches = new int[ContextPositionCounts.Buckets];
         var emitted = new long[SimulatedDraftLengths.Length];
         var passes = new long[SimulatedDraftLengths.Length];
         foreach (ReferenceContinuation reference in references)
@@ -170,7 +168,7 @@ public static class AcceptanceEvaluator
                 }
 
                 // The token predicted at continuation index i sits at context position promptLength + i.
-                int bucket = Math.Min((reference.Prompt.Length + i) / width, ContextBuckets - 1);
+                int bucket = ContextPositionCounts.Bucket(reference.Prompt.Length + i, width);
                 bucketPositions[bucket]++;
                 bucketMatches[bucket] += match[i] ? 1 : 0;
             }
@@ -189,10 +187,11 @@ public static class AcceptanceEvaluator
             perPass[SimulatedDraftLengths[j]] = passes[j] == 0 ? 0 : (double)emitted[j] / passes[j];
         }
 
-        var byContext = new ContextPositionAlpha[ContextBuckets];
-        for (int b = 0; b < ContextBuckets; b++)
+        var byContext = new ContextPositionAlpha[ContextPositionCounts.Buckets];
+        for (int b = 0; b < byContext.Length; b++)
         {
-            byContext[b] = new ContextPositionAlpha(b * width, Math.Min(context, (b + 1) * width), bucketPositions[b], bucketMatches[b]);
+            (int start, int end) = ContextPositionCounts.Range(b, context);
+            byContext[b] = new ContextPositionAlpha(start, end, bucketPositions[b], bucketMatches[b]);
         }
 
         return new AcceptanceReport(positions == 0 ? 0 : (double)matches / positions, early == 0 ? 0 : (double)earlyMatches / early, positions, perPass, byContext, context);

@@ -1,16 +1,15 @@
 using System.Numerics.Tensors;
+using FastDraft.Evaluation;
 
 namespace FastDraft.Training;
 
 /// <summary>Held-out cross-entropy by context position: whether a model still predicts well late in its context.</summary>
 internal static class PositionLoss
 {
-    /// <summary>The number of context-position buckets reported.</summary>
-    public const int Buckets = 8;
-
     /// <summary>
     /// Runs the model over up to <paramref name="windows"/> evenly spaced held-out windows as long as its context and
-    /// returns the mean bits per token of the tokens predicted in each of <see cref="Buckets"/> equal ranges of positions.
+    /// returns the mean bits per token of the tokens predicted in each of <see cref="ContextPositionCounts.Buckets"/> equal ranges of positions
+    /// (the buckets of α by context position).
     /// </summary>
     /// <param name="model">The model (it must return logits for every position).</param>
     /// <param name="heldOut">Held-out tokens.</param>
@@ -22,9 +21,9 @@ internal static class PositionLoss
         int context = Math.Min(model.Info.ContextLength, heldOut.TokenCount);
         int available = heldOut.TokenCount / context;
         int count = Math.Min(windows, available);
-        int width = (model.Info.ContextLength + Buckets - 1) / Buckets;
-        var nats = new double[Buckets];
-        var counted = new int[Buckets];
+        int width = ContextPositionCounts.BucketWidth(model.Info.ContextLength);
+        var nats = new double[ContextPositionCounts.Buckets];
+        var counted = new int[ContextPositionCounts.Buckets];
         int[] window = new int[context];
         float[] scratch = new float[model.Info.VocabularySize];
         for (int w = 0; w < count; w++)
@@ -42,7 +41,7 @@ internal static class PositionLoss
                     TensorPrimitives.Subtract(logits, max, scratch);
                     TensorPrimitives.Exp(scratch, scratch);
                     double logSum = Math.Log(TensorPrimitives.Sum<float>(scratch)) + max;
-                    int bucket = Math.Min((position + 1) / width, Buckets - 1);
+                    int bucket = ContextPositionCounts.Bucket(position + 1, width);
                     nats[bucket] += logSum - logits[window[position + 1]];
                     counted[bucket]++;
                 },

@@ -1,42 +1,7 @@
+using FastDraft.Evaluation;
 using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
-
-/// <summary>The shape of a draft decoder (Llama-style, LM head tied to the embedding).</summary>
-public sealed record DraftShape
-{
-    /// <summary>Gets the number of layers; default 2.</summary>
-    public int Layers { get; init; } = 2;
-
-    /// <summary>Gets the model width; default 128.</summary>
-    public int HiddenSize { get; init; } = 128;
-
-    /// <summary>Gets the query heads; default 4.</summary>
-    public int Heads { get; init; } = 4;
-
-    /// <summary>Gets the key/value heads (dividing <see cref="Heads"/>); default 1.</summary>
-    public int KeyValueHeads { get; init; } = 1;
-
-    /// <summary>Gets the SwiGLU hidden size; default 352.</summary>
-    public int IntermediateSize { get; init; } = 352;
-
-    /// <summary>Returns the decoder spec of this shape for a target's vocabulary, context and special tokens.</summary>
-    internal DecoderSpec ToSpec(ModelInfo target) => new()
-    {
-        VocabularySize = target.VocabularySize,
-        HiddenSize = HiddenSize,
-        Layers = Layers,
-        Heads = Heads,
-        KeyValueHeads = KeyValueHeads,
-        IntermediateSize = IntermediateSize,
-        ContextLength = target.ContextLength,
-        TiedEmbeddings = true,
-        Attention = AttentionKind.GroupQueryAttention,
-        EndOfSequenceTokenId = target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0,
-        BeginningOfSequenceTokenId = target.BeginningOfSequenceTokenId ?? (target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0),
-        PaddingTokenId = target.PaddingTokenId ?? 0,
-    };
-}
 
 /// <summary>The stages of the recipe; each keeps its result in the work folder, so stages can run in separate invocations.</summary>
 [Flags]
@@ -85,8 +50,15 @@ public sealed record DraftRecipeOptions
     /// <summary>Gets the wall-clock budget for the whole recipe; default 20 minutes.</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(20);
 
-    /// <summary>Gets the draft's shape.</summary>
-    public DraftShape Shape { get; init; } = new();
+    /// <summary>
+    /// Gets the draft's shape: of a <see cref="DecoderSpec"/>, the recipe takes the layers, width, heads, key/value heads
+    /// and SwiGLU size; the vocabulary, context and special ids come from the target, and the LM head is tied to the
+    /// embedding. Default <see cref="DefaultShape"/>.
+    /// </summary>
+    public DecoderSpec Shape { get; init; } = DefaultShape;
+
+    /// <summary>Gets the default draft shape: 2 layers, width 128, 4 query heads × 32, 1 key/value head, SwiGLU 352.</summary>
+    public static DecoderSpec DefaultShape { get; } = new() { Layers = 2, HiddenSize = 128, Heads = 4, KeyValueHeads = 1, IntermediateSize = 352, TiedEmbeddings = true };
 
     /// <summary>Gets the stages to run; default <see cref="RecipeStages.All"/>. Stages not listed reuse results the work folder holds.</summary>
     public RecipeStages Stages { get; init; } = RecipeStages.All;
@@ -175,6 +147,28 @@ public sealed record DraftRecipeOptions
 
     internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
 
+    /// <summary>Returns the draft's spec for a target's vocabulary, context and special tokens (see <see cref="Shape"/>).</summary>
+    internal DecoderSpec DraftSpec(ModelInfo target) => DraftSpec(target.VocabularySize) with
+    {
+        ContextLength = target.ContextLength,
+        EndOfSequenceTokenId = target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0,
+        BeginningOfSequenceTokenId = target.BeginningOfSequenceTokenId ?? (target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0),
+        PaddingTokenId = target.PaddingTokenId ?? 0,
+    };
+
+    /// <summary>Returns the draft's spec for a vocabulary: the shape's five sizes, a tied head, GroupQueryAttention, every other field its default.</summary>
+    internal DecoderSpec DraftSpec(int vocabulary) => new()
+    {
+        VocabularySize = vocabulary,
+        HiddenSize = Shape.HiddenSize,
+        Layers = Shape.Layers,
+        Heads = Shape.Heads,
+        KeyValueHeads = Shape.KeyValueHeads,
+        IntermediateSize = Shape.IntermediateSize,
+        TiedEmbeddings = true,
+        Attention = AttentionKind.GroupQueryAttention,
+    };
+
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>
     internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? DefaultSequenceLength(target.ContextLength);
 
@@ -218,7 +212,7 @@ public sealed record DraftRecipeOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementPrompts, 1, nameof(MeasurementPrompts));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, 1, nameof(MeasurementLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, MeasureSpeedup ? 2 : 1, nameof(MeasurementLength)); // a decode rate needs a token after the first
         if (!Directory.Exists(Target))
         {
             throw new DirectoryNotFoundException($"The target folder '{Target}' does not exist.");

@@ -36,7 +36,7 @@ internal sealed class RecipeWorkFolder : IDisposable
     public static RecipeWorkFolder Open(DraftRecipeOptions options, IProgress<RecipeProgress>? progress)
     {
         WorkFolderGuard.CheckPaths(options.Target, options.Output, options.Work);
-        CheckSize(options.Shape, RunFingerprint.ReadVocabulary(options.Target));
+        CheckSize(options, RunFingerprint.ReadVocabulary(options.Target));
         string work = Directory.CreateDirectory(options.Work).FullName;
         WorkFolderLock hold = WorkFolderLock.Acquire(work);
         try
@@ -128,9 +128,10 @@ internal sealed class RecipeWorkFolder : IDisposable
 
     public void Dispose() => _lock.Dispose();
 
-    private static void CheckSize(DraftShape shape, int vocabulary)
+    private static void CheckSize(DraftRecipeOptions options, int vocabulary)
     {
-        var spec = new ModelWriter.DecoderSpec { VocabularySize = Math.Max(vocabulary, 1), HiddenSize = shape.HiddenSize, Layers = shape.Layers, Heads = shape.Heads, KeyValueHeads = shape.KeyValueHeads, IntermediateSize = shape.IntermediateSize, TiedEmbeddings = true };
+        ModelWriter.DecoderSpec shape = options.Shape;
+        ModelWriter.DecoderSpec spec = options.DraftSpec(Math.Max(vocabulary, 1));
         long count = shape.Heads > 0 ? spec.ParameterCount : 0;
         if (count > MaxParameters)
         {

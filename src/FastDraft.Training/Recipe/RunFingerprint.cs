@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
 
@@ -60,7 +61,7 @@ internal sealed record RunFingerprint
     public static RunFingerprint Compute(DraftRecipeOptions options)
     {
         (string model, string tokenizer) = HashTarget(options.Target);
-        DraftShape shape = options.Shape;
+        DecoderSpec shape = options.Shape;
         return new RunFingerprint
         {
             TargetModel = model,
