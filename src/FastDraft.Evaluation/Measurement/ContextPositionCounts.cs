@@ -1,8 +1,9 @@
 namespace FastDraft.Evaluation;
 
 /// <summary>
-/// How acceptance by context position is bucketed: the context divided into eight equal ranges, the same buckets
-/// the training recipe's teacher-forced α by context position uses, so the two can be read side by side.
+/// How figures by context position are bucketed: the context divided into eight equal ranges. The one rule for
+/// <c>eval</c>'s α by context position, the training recipe's teacher-forced α and its held-out loss by position,
+/// so they can be read side by side.
 /// </summary>
 public static class ContextPositionCounts
 {

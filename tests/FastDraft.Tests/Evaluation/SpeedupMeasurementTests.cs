@@ -36,7 +36,7 @@ public sealed class SpeedupMeasurementTests
         SpeedupReport report = SpeedupMeasurement.Measure(target, LogitsModel.Hashed(Vocabulary, seed: 3).AsDraft(), Prompts(3), maxNewTokens: 24, repetitions: 2, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.False(report.IdenticalOutputs);
-        Assert.True(report.Quality.DifferenceCount >= 2 * 3, $"{report.Quality.DifferenceCount} differences");
+        Assert.NotEmpty(report.Quality.Differences);
         Assert.DoesNotContain(report.Quality.Differences, d => d.Mode == PairEvaluator.BaselineMode); // target-only itself is intact
     }
 

@@ -2,9 +2,6 @@ using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
 
-/// <summary>What every training stage of a run shares.</summary>
-internal sealed record StageSettings(int BatchSize, int SequenceLength, ulong Seed, int? Threads, float KlWeight, int EvaluationInterval = 0);
-
 /// <summary>
 /// Runs one training stage over a spec, with a checkpoint (resumed after an interruption) and a finished-stage file in
 /// the work folder, so a rerun skips a finished stage. The finished-stage file records the run's fingerprint

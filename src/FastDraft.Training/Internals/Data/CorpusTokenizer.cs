@@ -4,17 +4,6 @@ using System.Runtime.ExceptionServices;
 
 namespace FastDraft.Training;
 
-/// <summary>A corpus file left out because it is not text, and why.</summary>
-/// <param name="Name">The file's name in the corpus.</param>
-/// <param name="Reason">Why: a NUL byte (binary) or bytes that are not UTF-8.</param>
-internal readonly record struct SkippedFile(string Name, string Reason);
-
-/// <summary>How far tokenizing a corpus has got, in bytes of its files (the cost follows them, not the file count).</summary>
-internal readonly record struct TokenizingProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, int FromCache, TimeSpan Elapsed);
-
-/// <summary>The files that were text, with their ids, in the corpus's order, and those left out.</summary>
-internal sealed record TokenizedFiles(string[] Names, int[][] Tokens, IReadOnlyList<SkippedFile> Skipped, long Bytes, int FromCache, TimeSpan Elapsed);
-
 /// <summary>
 /// Reads and tokenizes a corpus's files in parallel (at most one file per logical core; the tokenizer is
 /// thread-safe), from and into a <see cref="TokenCache"/> when given one, reporting bytes done.
