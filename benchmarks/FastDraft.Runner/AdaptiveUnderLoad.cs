@@ -51,7 +51,7 @@ public static class AdaptiveUnderLoad
                 foreach (IMeasuredMode mode in all)
                 {
                     IReadOnlyList<GenerationSample> run = samples.For(mode)[0];
-                    double rate = run.Sum(s => s.GeneratedTokens - 1) / run.Sum(s => s.DecodeTime.TotalSeconds);
+                    double rate = Throughput.DecodeRate(run);
                     (rates.TryGetValue((condition, mode), out List<double>? list) ? list : rates[(condition, mode)] = []).Add(rate);
                 }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastDraft.ModelWriter;
 using FastDraft.Training;
 
 namespace FastDraft.Tool;
@@ -82,7 +83,7 @@ internal sealed class RecipeCommandOptions(RecipeStages stages, bool fixedInterf
             WorkFolder = work,
             Stages = selected,
             Budget = budget,
-            Shape = new DraftShape
+            Shape = new DecoderSpec
             {
                 Layers = parsed.GetValue(_layers),
                 HiddenSize = parsed.GetValue(_hidden),

@@ -80,27 +80,3 @@ public sealed record GenerationSample
     /// <summary>Gets the time per output token after the first: <see cref="DecodeTime"/> over the tokens after the first.</summary>
     public TimeSpan TimePerOutputToken => GeneratedTokens < 2 ? TimeSpan.Zero : DecodeTime / (GeneratedTokens - 1);
 }
-
-/// <summary>One generation to measure.</summary>
-/// <param name="Prompt">The prompt's token ids.</param>
-/// <param name="MaxNewTokens">How many tokens to generate (end-of-sequence is ignored, so every mode generates as many).</param>
-/// <param name="Seed">The seed of a sampled generation; greedy modes ignore it.</param>
-public readonly record struct GenerationRequest(ReadOnlyMemory<int> Prompt, int MaxNewTokens, long Seed);
-
-/// <summary>A way of generating that can be measured: a system, a proposer and its settings.</summary>
-/// <remarks>
-/// <see cref="InterleavedSchedule"/> calls <see cref="Run"/> from one thread, one generation at a time.
-/// Implementations run the generation to completion before returning, and throw
-/// <see cref="OperationCanceledException"/> when the token is cancelled.
-/// </remarks>
-public interface IMeasuredMode
-{
-    /// <summary>Gets the mode's name, unique among the modes measured together.</summary>
-    string Name { get; }
-
-    /// <summary>Runs one generation and returns its measurements.</summary>
-    /// <param name="request">The prompt, length and seed.</param>
-    /// <param name="cancellationToken">Cancels the generation.</param>
-    /// <returns>The generation's measurements.</returns>
-    GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken);
-}

@@ -2,50 +2,6 @@ using System.Diagnostics;
 
 namespace FastDraft.Evaluation;
 
-/// <summary>How <see cref="InterleavedSchedule"/> runs the modes.</summary>
-public sealed record ScheduleOptions
-{
-    /// <summary>Gets the tokens generated per prompt; at least 2 (decoding starts after the first); default 64.</summary>
-    public int MaxNewTokens { get; init; } = 64;
-
-    /// <summary>Gets the number of repetitions; at least 1; default 3.</summary>
-    public int Repetitions { get; init; } = 3;
-
-    /// <summary>Gets the first seed of sampled generations: the generation of prompt p in repetition r gets <c>Seed + r × prompts + p</c>.</summary>
-    public long Seed { get; init; } = 1;
-
-    /// <summary>Gets the tokens of the one warm-up generation per mode (JIT, pooled buffers), not measured; default 16, capped at <see cref="MaxNewTokens"/>.</summary>
-    public int WarmUpTokens { get; init; } = 16;
-}
-
-/// <summary>Progress of a long measurement.</summary>
-/// <param name="Stage">The stage: <c>warm-up</c>, <c>measure</c>, <c>quality</c>.</param>
-/// <param name="Message">What runs now.</param>
-/// <param name="Fraction">The fraction of the stage done, in [0, 1].</param>
-/// <param name="Remaining">The estimated time left in the stage (zero when unknown).</param>
-public readonly record struct EvaluationProgress(string Stage, string Message, double Fraction, TimeSpan Remaining);
-
-/// <summary>Every sample of a schedule: by mode, repetition and prompt.</summary>
-public sealed class MeasurementSet
-{
-    private readonly Dictionary<IMeasuredMode, GenerationSample[][]> _samples;
-
-    internal MeasurementSet(IReadOnlyList<IMeasuredMode> modes, Dictionary<IMeasuredMode, GenerationSample[][]> samples)
-    {
-        Modes = modes;
-        _samples = samples;
-    }
-
-    /// <summary>Gets the modes, in the order they were given.</summary>
-    public IReadOnlyList<IMeasuredMode> Modes { get; }
-
-    /// <summary>Returns a mode's samples: one array per repetition, one sample per prompt in the prompts' order.</summary>
-    /// <param name="mode">One of <see cref="Modes"/>.</param>
-    /// <returns>The samples by repetition and prompt.</returns>
-    /// <exception cref="KeyNotFoundException">The mode was not measured.</exception>
-    public IReadOnlyList<IReadOnlyList<GenerationSample>> For(IMeasuredMode mode) => _samples[mode];
-}
-
 /// <summary>
 /// Runs modes interleaved and counterbalanced: every repetition runs every mode on every prompt, even
 /// repetitions in the modes' order and odd ones in reverse, so that machine drift over minutes and the

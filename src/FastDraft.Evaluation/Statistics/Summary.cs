@@ -87,28 +87,3 @@ public static class Summary
         return sorted;
     }
 }
-
-/// <summary>The 50th, 90th and 99th percentiles of a distribution.</summary>
-/// <param name="P50">The median.</param>
-/// <param name="P90">The 90th percentile.</param>
-/// <param name="P99">The 99th percentile.</param>
-public readonly record struct Percentiles(double P50, double P90, double P99)
-{
-    /// <summary>Returns the three percentiles multiplied by <paramref name="factor"/> (for a change of unit).</summary>
-    /// <param name="factor">The factor.</param>
-    /// <returns>The scaled percentiles.</returns>
-    public Percentiles Scale(double factor) => new(P50 * factor, P90 * factor, P99 * factor);
-}
-
-/// <summary>A confidence interval around an estimate.</summary>
-/// <param name="Estimate">The point estimate.</param>
-/// <param name="Lower">The lower bound.</param>
-/// <param name="Upper">The upper bound.</param>
-/// <param name="Level">The confidence level, for example 0.99.</param>
-public readonly record struct ConfidenceInterval(double Estimate, double Lower, double Upper, double Level)
-{
-    /// <summary>Returns whether <paramref name="value"/> lies within the interval (bounds included).</summary>
-    /// <param name="value">The value.</param>
-    /// <returns><see langword="true"/> when <c>Lower ≤ value ≤ Upper</c>.</returns>
-    public bool Contains(double value) => value >= Lower && value <= Upper;
-}

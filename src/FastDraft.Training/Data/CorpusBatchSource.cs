@@ -2,19 +2,6 @@ using System.Buffers.Binary;
 
 namespace FastDraft.Training;
 
-/// <summary>How a <see cref="CorpusBatchSource"/> picks its windows.</summary>
-public enum WindowOrder
-{
-    /// <summary>Each row starts at a uniformly random token (windows may overlap).</summary>
-    Random,
-
-    /// <summary>The stream is cut into non-overlapping windows, visited in a fresh seeded permutation each epoch.</summary>
-    Shuffled,
-
-    /// <summary>The non-overlapping windows in stream order, epoch after epoch.</summary>
-    Sequential,
-}
-
 /// <summary>
 /// Fixed-length windows of a <see cref="TokenCorpus"/>: row input is tokens <c>[s, s+T)</c>, target
 /// <c>[s+1, s+T+1)</c>, every position counted. Files are separated in the stream by the corpus's separator

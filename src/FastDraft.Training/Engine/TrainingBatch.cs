@@ -51,30 +51,3 @@ public sealed class TrainingBatch
     /// <summary>Gets the teacher's probabilities for <see cref="SoftIds"/>, [batch, sequence, k]; empty without soft targets.</summary>
     public float[] SoftProbabilities { get; }
 }
-
-/// <summary>The mean loss of one batch over its masked positions, and its parts.</summary>
-/// <param name="Loss">The total: cross-entropy plus the KL weight times KL.</param>
-/// <param name="CrossEntropy">Mean cross-entropy (nats per counted position).</param>
-/// <param name="KullbackLeibler">Mean KL(teacher ‖ model) over the teacher's kept entries (0 without soft targets).</param>
-/// <param name="CountedPositions">The number of positions the mask counts.</param>
-internal readonly record struct LossParts(double Loss, double CrossEntropy, double KullbackLeibler, double CountedPositions);
-
-/// <summary>
-/// Computes the loss of a batch and the gradient of that loss with respect to every parameter. The ONNX
-/// Runtime training graph is one implementation; tests use small managed ones.
-/// </summary>
-internal interface IGradientSource : IDisposable
-{
-    /// <summary>Gets the parameters this source differentiates, in buffer order.</summary>
-    ParameterLayout Layout { get; }
-
-    /// <summary>
-    /// Binds the flat buffers once: <paramref name="parameters"/> is read on every <see cref="Compute"/>,
-    /// <paramref name="gradients"/> is overwritten by it. Both have <see cref="ParameterLayout.TotalCount"/> elements and
-    /// must stay alive (and are pinned by the source) until it is disposed.
-    /// </summary>
-    void Bind(float[] parameters, float[] gradients);
-
-    /// <summary>Computes the batch's loss and writes d(loss)/d(parameters) into the bound gradient buffer.</summary>
-    LossParts Compute(TrainingBatch batch);
-}

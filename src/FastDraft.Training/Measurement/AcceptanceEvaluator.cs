@@ -1,75 +1,12 @@
-using System.Globalization;
 using System.Numerics.Tensors;
+using FastDraft.Evaluation;
 
 namespace FastDraft.Training;
-
-/// <summary>The target's own greedy continuation of one held-out prompt: the path a draft is measured along.</summary>
-/// <param name="Prompt">The prompt's tokens.</param>
-/// <param name="Continuation">The target's greedy continuation.</param>
-public sealed record ReferenceContinuation(int[] Prompt, int[] Continuation);
-
-/// <summary>
-/// Greedy acceptance of a draft, teacher-forced along the target's own greedy continuations: at every position the
-/// draft's argmax is compared with the target's token. The match indicators also give an exact simulation of
-/// greedy speculative decoding (tokens emitted per target pass at a fixed draft length K).
-/// </summary>
-/// <param name="Alpha">Share of positions where the draft's argmax equals the target's token.</param>
-/// <param name="AlphaFirst32">The same over the first 32 continuation positions of every prompt.</param>
-/// <param name="Positions">Positions measured.</param>
-/// <param name="TokensPerTargetPass">Simulated tokens emitted per target pass, keyed by K (2, 4 and 8).</param>
-/// <param name="ByContextPosition">α by where in the context the predicted token sits: eight equal buckets up to the context length (empty buckets have no positions).</param>
-/// <param name="ContextLength">The context the buckets divide (the draft's).</param>
-public sealed record AcceptanceReport(double Alpha, double AlphaFirst32, int Positions, IReadOnlyDictionary<int, double> TokensPerTargetPass, IReadOnlyList<ContextPositionAlpha> ByContextPosition, int ContextLength)
-{
-    /// <summary>Gets α over the positions in the first half of the context (NaN when none was measured there).</summary>
-    public double AlphaFirstHalf => AlphaBetween(0, ContextLength / 2);
-
-    /// <summary>Gets α over the positions in the last quarter of the context (NaN when none was measured there).</summary>
-    public double AlphaLastQuarter => AlphaBetween(ContextLength - (ContextLength / 4), ContextLength);
-
-    /// <summary>
-    /// Gets a warning when α in the last quarter of the context falls more than 0.05 below α in its first half (a draft
-    /// that was not trained on, or does not generalise to, the later positions); <see langword="null"/> otherwise.
-    /// </summary>
-    public string? LateContextWarning =>
-        AlphaFirstHalf - AlphaLastQuarter > 0.05
-            ? string.Create(CultureInfo.InvariantCulture, $"α falls from {AlphaFirstHalf:F3} in the first half of the context to {AlphaLastQuarter:F3} in its last quarter (positions {ContextLength - (ContextLength / 4)}–{ContextLength}): the draft does not hold up late in the context; train it on windows as long as the context.")
-            : null;
-
-    private double AlphaBetween(int start, int end)
-    {
-        long matched = 0, counted = 0;
-        foreach (ContextPositionAlpha bucket in ByContextPosition)
-        {
-            if (bucket.Start >= start && bucket.End <= end)
-            {
-                matched += bucket.Matches;
-                counted += bucket.Positions;
-            }
-        }
-
-        return counted == 0 ? double.NaN : (double)matched / counted;
-    }
-}
-
-/// <summary>Greedy acceptance over one range of context positions.</summary>
-/// <param name="Start">The first context position (of the predicted token) in the bucket.</param>
-/// <param name="End">One past the last.</param>
-/// <param name="Positions">Positions measured in the bucket.</param>
-/// <param name="Matches">Positions where the draft's argmax was the target's token.</param>
-public sealed record ContextPositionAlpha(int Start, int End, int Positions, int Matches)
-{
-    /// <summary>Gets the share of matches (NaN for an empty bucket).</summary>
-    public double Alpha => Positions == 0 ? double.NaN : (double)Matches / Positions;
-}
 
 /// <summary>Measures greedy acceptance (α) of drafts against a target.</summary>
 public static class AcceptanceEvaluator
 {
     private static readonly int[] SimulatedDraftLengths = [2, 4, 8];
-
-    /// <summary>The number of context-position buckets reported.</summary>
-    private const int ContextBuckets = 8;
 
     /// <summary>
     /// Picks held-out prompts whose continuations cover the whole context: prompt <c>i</c> of <paramref name="count"/> is
@@ -151,9 +88,9 @@ public static class AcceptanceEvaluator
 
         int positions = 0, matches = 0, early = 0, earlyMatches = 0;
         int context = draft.Info.ContextLength;
-        int width = (context + ContextBuckets - 1) / ContextBuckets;
-        var bucketPositions = new int[ContextBuckets];
-        var bucketMatches = new int[ContextBuckets];
+        int width = ContextPositionCounts.BucketWidth(context);
+        var bucketPositions = new int[ContextPositionCounts.Buckets];
+        var bucketMatches = new int[ContextPositionCounts.Buckets];
         var emitted = new long[SimulatedDraftLengths.Length];
         var passes = new long[SimulatedDraftLengths.Length];
         foreach (ReferenceContinuation reference in references)
@@ -170,7 +107,7 @@ public static class AcceptanceEvaluator
                 }
 
                 // The token predicted at continuation index i sits at context position promptLength + i.
-                int bucket = Math.Min((reference.Prompt.Length + i) / width, ContextBuckets - 1);
+                int bucket = ContextPositionCounts.Bucket(reference.Prompt.Length + i, width);
                 bucketPositions[bucket]++;
                 bucketMatches[bucket] += match[i] ? 1 : 0;
             }
@@ -189,10 +126,11 @@ public static class AcceptanceEvaluator
             perPass[SimulatedDraftLengths[j]] = passes[j] == 0 ? 0 : (double)emitted[j] / passes[j];
         }
 
-        var byContext = new ContextPositionAlpha[ContextBuckets];
-        for (int b = 0; b < ContextBuckets; b++)
+        var byContext = new ContextPositionAlpha[ContextPositionCounts.Buckets];
+        for (int b = 0; b < byContext.Length; b++)
         {
-            byContext[b] = new ContextPositionAlpha(b * width, Math.Min(context, (b + 1) * width), bucketPositions[b], bucketMatches[b]);
+            (int start, int end) = ContextPositionCounts.Range(b, context);
+            byContext[b] = new ContextPositionAlpha(start, end, bucketPositions[b], bucketMatches[b]);
         }
 
         return new AcceptanceReport(positions == 0 ? 0 : (double)matches / positions, early == 0 ? 0 : (double)earlyMatches / early, positions, perPass, byContext, context);

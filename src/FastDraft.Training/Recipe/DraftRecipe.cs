@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastDraft.Evaluation;
 using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.Text;
@@ -50,7 +51,7 @@ public static class DraftRecipe
 
         using OnnxCausalLM target = OnnxCausalLM.Load(options.Target);
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
-        DecoderSpec spec = options.Shape.ToSpec(target.Info);
+        DecoderSpec spec = options.DraftSpec(target.Info);
         var watch = Stopwatch.StartNew();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
@@ -177,7 +178,8 @@ public static class DraftRecipe
                 {
                     // Every eighth prompt: eight prompts whose lengths still span the context.
                     List<int[]> timed = [.. prompts.Where((_, i) => i % Math.Max(1, prompts.Count / 8) == 0).Take(8)];
-                    speedup = await SpeedupMeasurement.MeasureAsync(target, draft, timed, options.MeasurementLength, 2, null, cancellationToken).ConfigureAwait(false);
+                    // Measured as `fastdraft eval` measures: the same schedule, statistic and exactness check.
+                    speedup = SpeedupMeasurement.Measure(target, draft.AsDraft(), timed, options.MeasurementLength, 2, null, null, cancellationToken);
                 }
             }
 

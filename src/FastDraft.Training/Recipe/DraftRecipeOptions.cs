@@ -2,71 +2,6 @@ using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
 
-/// <summary>The shape of a draft decoder (Llama-style, LM head tied to the embedding).</summary>
-public sealed record DraftShape
-{
-    /// <summary>Gets the number of layers; default 2.</summary>
-    public int Layers { get; init; } = 2;
-
-    /// <summary>Gets the model width; default 128.</summary>
-    public int HiddenSize { get; init; } = 128;
-
-    /// <summary>Gets the query heads; default 4.</summary>
-    public int Heads { get; init; } = 4;
-
-    /// <summary>Gets the key/value heads (dividing <see cref="Heads"/>); default 1.</summary>
-    public int KeyValueHeads { get; init; } = 1;
-
-    /// <summary>Gets the SwiGLU hidden size; default 352.</summary>
-    public int IntermediateSize { get; init; } = 352;
-
-    /// <summary>Returns the decoder spec of this shape for a target's vocabulary, context and special tokens.</summary>
-    internal DecoderSpec ToSpec(ModelInfo target) => new()
-    {
-        VocabularySize = target.VocabularySize,
-        HiddenSize = HiddenSize,
-        Layers = Layers,
-        Heads = Heads,
-        KeyValueHeads = KeyValueHeads,
-        IntermediateSize = IntermediateSize,
-        ContextLength = target.ContextLength,
-        TiedEmbeddings = true,
-        Attention = AttentionKind.GroupQueryAttention,
-        EndOfSequenceTokenId = target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0,
-        BeginningOfSequenceTokenId = target.BeginningOfSequenceTokenId ?? (target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0),
-        PaddingTokenId = target.PaddingTokenId ?? 0,
-    };
-}
-
-/// <summary>The stages of the recipe; each keeps its result in the work folder, so stages can run in separate invocations.</summary>
-[Flags]
-public enum RecipeStages
-{
-    /// <summary>No stage.</summary>
-    None = 0,
-
-    /// <summary>The target continues prompts from the training files (alignment data).</summary>
-    Data = 1,
-
-    /// <summary>Pretraining on corpus windows.</summary>
-    Pretrain = 2,
-
-    /// <summary>Alignment on the target's continuations mixed with corpus windows (needs Data and Pretrain done).</summary>
-    Align = 4,
-
-    /// <summary>The equal-compute control: as many steps as alignment took, on real data only (needs Pretrain and Align done).</summary>
-    Control = 8,
-
-    /// <summary>Export every finished draft and measure α, held-out bits and the speed-up.</summary>
-    Measure = 16,
-
-    /// <summary>Export every finished draft (the aligned one into the output folder) without measuring.</summary>
-    Export = 32,
-
-    /// <summary>The whole recipe without the control.</summary>
-    All = Data | Pretrain | Align | Measure,
-}
-
 /// <summary>Options of the FastDraft recipe: pretrain a draft on a corpus, align it on the target's own continuations, export and measure.</summary>
 public sealed record DraftRecipeOptions
 {
@@ -85,8 +20,15 @@ public sealed record DraftRecipeOptions
     /// <summary>Gets the wall-clock budget for the whole recipe; default 20 minutes.</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(20);
 
-    /// <summary>Gets the draft's shape.</summary>
-    public DraftShape Shape { get; init; } = new();
+    /// <summary>
+    /// Gets the draft's shape: of a <see cref="DecoderSpec"/>, the recipe takes the layers, width, heads, key/value heads
+    /// and SwiGLU size; the vocabulary, context and special ids come from the target, and the LM head is tied to the
+    /// embedding. Default <see cref="DefaultShape"/>.
+    /// </summary>
+    public DecoderSpec Shape { get; init; } = DefaultShape;
+
+    /// <summary>Gets the default draft shape: 2 layers, width 128, 4 query heads × 32, 1 key/value head, SwiGLU 352.</summary>
+    public static DecoderSpec DefaultShape { get; } = new() { Layers = 2, HiddenSize = 128, Heads = 4, KeyValueHeads = 1, IntermediateSize = 352, TiedEmbeddings = true };
 
     /// <summary>Gets the stages to run; default <see cref="RecipeStages.All"/>. Stages not listed reuse results the work folder holds.</summary>
     public RecipeStages Stages { get; init; } = RecipeStages.All;
@@ -175,6 +117,28 @@ public sealed record DraftRecipeOptions
 
     internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
 
+    /// <summary>Returns the draft's spec for a target's vocabulary, context and special tokens (see <see cref="Shape"/>).</summary>
+    internal DecoderSpec DraftSpec(ModelInfo target) => DraftSpec(target.VocabularySize) with
+    {
+        ContextLength = target.ContextLength,
+        EndOfSequenceTokenId = target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0,
+        BeginningOfSequenceTokenId = target.BeginningOfSequenceTokenId ?? (target.EndOfSequenceTokenIds.Count > 0 ? target.EndOfSequenceTokenIds[0] : 0),
+        PaddingTokenId = target.PaddingTokenId ?? 0,
+    };
+
+    /// <summary>Returns the draft's spec for a vocabulary: the shape's five sizes, a tied head, GroupQueryAttention, every other field its default.</summary>
+    internal DecoderSpec DraftSpec(int vocabulary) => new()
+    {
+        VocabularySize = vocabulary,
+        HiddenSize = Shape.HiddenSize,
+        Layers = Shape.Layers,
+        Heads = Shape.Heads,
+        KeyValueHeads = Shape.KeyValueHeads,
+        IntermediateSize = Shape.IntermediateSize,
+        TiedEmbeddings = true,
+        Attention = AttentionKind.GroupQueryAttention,
+    };
+
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>
     internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? DefaultSequenceLength(target.ContextLength);
 
@@ -218,7 +182,7 @@ public sealed record DraftRecipeOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementPrompts, 1, nameof(MeasurementPrompts));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, 1, nameof(MeasurementLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, MeasureSpeedup ? 2 : 1, nameof(MeasurementLength)); // a decode rate needs a token after the first
         if (!Directory.Exists(Target))
         {
             throw new DirectoryNotFoundException($"The target folder '{Target}' does not exist.");
@@ -229,34 +193,4 @@ public sealed record DraftRecipeOptions
             throw new FileNotFoundException($"The corpus '{Corpus}' is neither a folder nor a file listing paths.", Corpus);
         }
     }
-}
-
-/// <summary>Where the recipe is.</summary>
-/// <param name="Stage">The stage: <c>corpus</c>, <c>data</c>, <c>pretrain</c>, <c>align</c>, <c>control</c>, <c>measure</c>.</param>
-/// <param name="Message">A one-line status (counts, loss, rate).</param>
-/// <param name="Fraction">The stage's completed share, in [0, 1].</param>
-/// <param name="Remaining">The stage's estimated remaining time.</param>
-public readonly record struct RecipeProgress(string Stage, string Message, double Fraction, TimeSpan Remaining);
-
-/// <summary>What a draft achieved, measured teacher-forced along the target's greedy continuations of held-out prompts.</summary>
-/// <param name="Name">The draft: <c>pretrained</c>, <c>aligned</c> or <c>control</c>.</param>
-/// <param name="Acceptance">α and the simulated tokens per target pass.</param>
-/// <param name="HeldOutBitsPerToken">Held-out cross-entropy in bits per token.</param>
-/// <param name="Folder">Where the draft was exported.</param>
-public sealed record DraftMeasurement(string Name, AcceptanceReport Acceptance, double HeldOutBitsPerToken, string Folder);
-
-/// <summary>The recipe's outcome.</summary>
-/// <param name="Drafts">The measured drafts (pretrained, aligned, and control when asked).</param>
-/// <param name="StageSeconds">Wall time per stage, in seconds.</param>
-/// <param name="Speedup">The aligned draft's decode speed-up, when measured.</param>
-/// <param name="AlignmentSequences">Alignment sequences generated by the target.</param>
-/// <param name="TrainFiles">Corpus files used for training.</param>
-/// <param name="HeldOutFiles">Corpus files held out.</param>
-public sealed record DraftRecipeResult(IReadOnlyList<DraftMeasurement> Drafts, IReadOnlyDictionary<string, double> StageSeconds, SpeedupReport? Speedup, int AlignmentSequences, int TrainFiles, int HeldOutFiles)
-{
-    /// <summary>Gets CPU time ÷ wall time of the process per stage run (how many cores each kept busy).</summary>
-    public IReadOnlyDictionary<string, double> CpuUtilization { get; init; } = new Dictionary<string, double>();
-
-    /// <summary>Gets the training window used (tokens).</summary>
-    public int SequenceLength { get; init; }
 }

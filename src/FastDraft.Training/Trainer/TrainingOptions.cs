@@ -191,13 +191,7 @@ public sealed record TrainingOptions
         text.Append(CultureInfo.InvariantCulture, $"B{BatchSize};T{SequenceLength};K{SoftTopK};A{AccumulationSteps};");
         text.Append(CultureInfo.InvariantCulture, $"lr{LearningRate:R};min{MinLearningRateRatio:R};warm{WarmupSteps};total{TotalSteps};");
         text.Append(CultureInfo.InvariantCulture, $"wd{WeightDecay:R};b1{Beta1:R};b2{Beta2:R};eps{Epsilon:R};clip{GradientClipNorm:R};seed{Seed};init{InitialStandardDeviation:R};kl{KlWeight:R}");
-        ulong hash = 14695981039346656037UL;
-        foreach (char c in text.ToString())
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return hash;
+        return SplitMix64.StreamHash(text.ToString()); // FNV-1a; the text is ASCII, so checkpoints written before keep their hash
     }
 
     private static void Positive(int value, string name)

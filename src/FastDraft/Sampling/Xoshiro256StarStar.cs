@@ -14,10 +14,11 @@ internal struct Xoshiro256StarStar
 
     public Xoshiro256StarStar(ulong seed)
     {
-        _s0 = SplitMix(ref seed);
-        _s1 = SplitMix(ref seed);
-        _s2 = SplitMix(ref seed);
-        _s3 = SplitMix(ref seed);
+        var splitMix = new SplitMix64(seed);
+        _s0 = splitMix.NextUInt64();
+        _s1 = splitMix.NextUInt64();
+        _s2 = splitMix.NextUInt64();
+        _s3 = splitMix.NextUInt64();
     }
 
     public ulong NextUInt64()
@@ -35,12 +36,4 @@ internal struct Xoshiro256StarStar
 
     /// <summary>A uniform double in [0, 1) from the top 53 bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
-
-    private static ulong SplitMix(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }

@@ -291,12 +291,7 @@ public sealed class GeneratorTests
     {
         FunctionModel model = Model();
         var draft = new ScriptedDraft((context, k) => context.Length % 2 == 0 ? Reference(model, context, k) : [(Reference(model, context, 1)[0] + 1) % Vocabulary]);
-        var stats = new GenerationStats();
-        var tokens = new List<GeneratedToken>();
-        await foreach (GeneratedToken token in new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 3 }).GenerateAsync(Prompt, new GenerationOptions { MaxNewTokens = 40 }, stats))
-        {
-            tokens.Add(token);
-        }
+        (IReadOnlyList<GeneratedToken> tokens, GenerationStats stats) = await new SpeculativeGenerator(model, draft, new SpeculativeOptions { DraftTokens = 3 }).GenerateToListAsync(Prompt, new GenerationOptions { MaxNewTokens = 40 });
 
         Assert.Equal(tokens.Count, stats.GeneratedTokens);
         Assert.Equal(tokens.Count(t => t.Source == TokenSource.Draft), stats.AcceptedTokens);

@@ -1,4 +1,3 @@
-using System.Text;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
@@ -10,23 +9,19 @@ public sealed class TextGenerationTests
     /// <summary>Runs a generation and checks that the streamed pieces concatenate to the full decode of the emitted ids.</summary>
     internal static async Task<(string Text, int[] Ids, GenerationStats Stats)> Generate(SpeculativeGenerator generator, int[] prompt, GenerationOptions options)
     {
-        var stats = new GenerationStats();
-        var text = new StringBuilder();
-        var ids = new List<int>();
-        await foreach (GeneratedToken token in generator.GenerateAsync(prompt, options, stats))
-        {
-            Assert.NotNull(token.Text);
-            text.Append(token.Text);
-            ids.Add(token.Id);
-        }
+        GenerationResult result = await generator.GenerateToListAsync(prompt, options);
+        Assert.All(result.Tokens, token => Assert.NotNull(token.Text));
+        string text = string.Concat(result.Tokens.Select(token => token.Text));
+        int[] ids = result.Ids;
+        GenerationStats stats = result.Stats;
 
-        Assert.Equal(ids.Count, stats.GeneratedTokens);
+        Assert.Equal(ids.Length, stats.GeneratedTokens);
         if (stats.StopReason != StopReason.StopSequence)
         {
-            Assert.Equal(generator.Tokenizer!.Decode([.. ids]), text.ToString());
+            Assert.Equal(generator.Tokenizer!.Decode(ids), text);
         }
 
-        return (text.ToString(), [.. ids], stats);
+        return (text, ids, stats);
     }
 
     public static TheoryData<string, string, bool> Setups => new()

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FastDraft.ModelWriter;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Tests.Tool;
 using FastDraft.Training;
@@ -122,7 +123,7 @@ public sealed class AlignmentDataSealTests
             WorkFolder = work,
             Stages = RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align,
             Budget = TimeSpan.FromSeconds(8),
-            Shape = new DraftShape { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
+            Shape = new DecoderSpec { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
             AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { Sequences = 3, PromptLength = 16, ContinuationLength = 16, TopK = 2 },
             BatchSize = 2,
             SequenceLength = 32,

@@ -1,3 +1,4 @@
+using FastDraft.ModelWriter;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Tests.Tool;
 using FastDraft.Training;
@@ -17,7 +18,7 @@ public sealed class RecipeResumeTests
         WorkFolder = work,
         Stages = RecipeStages.All | RecipeStages.Control,
         StageSteps = 24,
-        Shape = new DraftShape { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
+        Shape = new DecoderSpec { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
         AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { Sequences = 4, PromptLength = 16, ContinuationLength = 16, TopK = 2 },
         BatchSize = 2,
         SequenceLength = 32,

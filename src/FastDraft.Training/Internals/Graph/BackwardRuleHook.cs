@@ -1,0 +1,18 @@
+using FastDraft.ModelWriter.Protobuf;
+
+namespace FastDraft.Training.Graph;
+
+/// <summary>
+/// Sees one backward rule's result (<paramref name="gradient"/>, computed from <paramref name="operands"/>) and returns
+/// the tensor to use instead (normally <paramref name="gradient"/> itself).
+/// </summary>
+/// <param name="rule">
+/// The rule: <c>softmax</c> (operands P, dP), <c>rmsnorm</c> (x̂, d x̂, r), <c>rotary</c> (dy, dy ⊙ cos, Rᵀ(dy ⊙ sin)), <c>silu</c>
+/// (a, σ(a), d silu), <c>gqa</c> (for each of dK and dV: the left [B, KV, T, G·T] and right [B, KV, G·T, d] factors whose product
+/// sums over the G query heads sharing a key/value head), <c>embedding</c> (the zero table, the ids [B·T, 1], the row gradients:
+/// a scatter-add).
+/// </param>
+/// <param name="graph">The graph being built, for adding nodes.</param>
+/// <param name="gradient">The rule's result.</param>
+/// <param name="operands">The tensors the rule read.</param>
+internal delegate string BackwardRuleHook(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands);

@@ -1,0 +1,153 @@
+namespace FastDraft.Training;
+
+/// <summary>
+/// A recipe run's hold on its work folder, opened before anything is loaded: the folders checked against the target,
+/// the folder locked against a second process, and its recorded run compared with this one (or cleared with
+/// <c>--restart</c>), so a run never builds on another run's files.
+/// </summary>
+internal sealed class RecipeWorkFolder : IDisposable
+{
+    /// <summary>The most parameters a draft may have: its parameters, gradients and two AdamW moments are held in memory as float32.</summary>
+    internal const long MaxParameters = 250_000_000;
+
+    private static readonly string[] FinishedStages = ["pretrain.params", "align.params", "control.params"];
+
+    private readonly WorkFolderLock _lock;
+    private RunRecord _record;
+
+    private RecipeWorkFolder(string path, WorkFolderLock hold, RunRecord record)
+    {
+        Path = path;
+        _lock = hold;
+        _record = record;
+        Fingerprint = record.Fingerprint.Hash;
+    }
+
+    /// <summary>Gets the work folder's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>Gets the run's fingerprint, which its stage files and alignment data record.</summary>
+    public byte[] Fingerprint { get; }
+
+    /// <summary>Checks the folders, locks the work folder and checks (or starts) its run record.</summary>
+    /// <exception cref="ArgumentException">An output or work folder overlaps the target.</exception>
+    /// <exception cref="InvalidOperationException">The output holds other files, the work folder another run's, or there is nothing to export.</exception>
+    /// <exception cref="IOException">Another process holds the work folder.</exception>
+    public static RecipeWorkFolder Open(DraftRecipeOptions options, IProgress<RecipeProgress>? progress)
+    {
+        WorkFolderGuard.CheckPaths(options.Target, options.Output, options.Work);
+        CheckSize(options, RunFingerprint.ReadVocabulary(options.Target));
+        string work = Directory.CreateDirectory(options.Work).FullName;
+        WorkFolderLock hold = WorkFolderLock.Acquire(work);
+        try
+        {
+            RunRecord? recorded = ReadRecord(work, options.Restart);
+            if ((options.Stages & (RecipeStages.Export | RecipeStages.Measure)) != 0)
+            {
+                WorkFolderGuard.CheckOutput(options.Output, options.OverwriteOutput, recorded);
+            }
+
+            progress?.Report(new RecipeProgress("corpus", "checking the work folder against the target and corpus", 0, TimeSpan.Zero));
+            RunFingerprint fingerprint = RunFingerprint.Compute(options);
+            if (options.Restart)
+            {
+                WorkFolderGuard.ClearStageFiles(work);
+            }
+            else if (recorded is not null)
+            {
+                List<string> differences = fingerprint.Differences(recorded.Fingerprint);
+                if (differences.Count > 0)
+                {
+                    throw new InvalidOperationException($"The work folder '{work}' holds another run's files; it differs in {string.Join("; ", differences)}. Use another --work, or add --restart to clear its stage files and start over.");
+                }
+            }
+            else if (WorkFolderGuard.ResultFilesIn(work) is { Count: > 0 } orphans)
+            {
+                throw new InvalidOperationException($"The work folder '{work}' holds stage files ({string.Join(", ", orphans)}) but no {RunRecord.FileName} saying which run made them (an earlier FastDraft, or files copied in); use another --work, or add --restart to clear them and start over.");
+            }
+
+            var record = new RunRecord(fingerprint, WorkFolderGuard.RealPath(options.Target), System.IO.Path.GetFullPath(options.Corpus), recorded?.Exported ?? []);
+            record.Write(work);
+            if ((options.Stages & (RecipeStages.Pretrain | RecipeStages.Align | RecipeStages.Control)) == 0
+                && (options.Stages & (RecipeStages.Export | RecipeStages.Measure)) != 0
+                && !FinishedStages.Any(name => File.Exists(System.IO.Path.Combine(work, name))))
+            {
+                throw NothingToExport(work);
+            }
+
+            return new RecipeWorkFolder(work, hold, record);
+        }
+        catch
+        {
+            hold.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The error for an export or measurement with no finished stage to export.</summary>
+    public static InvalidOperationException NothingToExport(string work) =>
+        new($"Nothing to export: the work folder '{work}' holds no finished stage ({string.Join(", ", FinishedStages)}); run pretrain and align (or train-draft) with this --work first.");
+
+    /// <summary>Gets a value indicating whether the alignment data is sealed (generation finished), reporting it as done.</summary>
+    /// <exception cref="InvalidDataException">The data is damaged or was generated by another run.</exception>
+    public bool HasSealedData(string dataPath, IProgress<RecipeProgress>? progress, out int sequences)
+    {
+        sequences = 0;
+        if (AlignmentDataSeal.TryRead(dataPath) is not { } seal)
+        {
+            return false;
+        }
+
+        if (!seal.Fingerprint.AsSpan().SequenceEqual(Fingerprint))
+        {
+            throw new InvalidDataException($"The alignment data '{dataPath}' was generated by another run; use another --work, or --restart to start over.");
+        }
+
+        sequences = seal.Sequences;
+        progress?.Report(new RecipeProgress("data", $"already done ({seal.Sequences} sequences, sealed)", 1, TimeSpan.Zero));
+        return true;
+    }
+
+    /// <summary>Seals the alignment data once generation has finished with at least one sequence (an empty file stays open for a rerun).</summary>
+    /// <returns>The sequences in the file.</returns>
+    public int SealData(string dataPath, int sequences) => sequences > 0 ? AlignmentDataSeal.Write(dataPath, Fingerprint).Sequences : sequences;
+
+    /// <summary>Reads the sealed alignment data for the align stage, refusing unsealed data.</summary>
+    public (int TopK, List<AlignmentSequence> Sequences, AlignmentDataSeal Seal) ReadSealedData(string dataPath) => AlignmentDataSeal.ReadSealed(dataPath, Fingerprint);
+
+    /// <summary>Records that the aligned draft was exported into a folder, which later runs of this work folder may overwrite.</summary>
+    public void RecordExport(string output)
+    {
+        string full = WorkFolderGuard.RealPath(output);
+        if (!_record.Exported.Contains(full, StringComparer.Ordinal))
+        {
+            _record = _record with { Exported = [.. _record.Exported, full] };
+            _record.Write(Path);
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private static void CheckSize(DraftRecipeOptions options, int vocabulary)
+    {
+        ModelWriter.DecoderSpec shape = options.Shape;
+        ModelWriter.DecoderSpec spec = options.DraftSpec(Math.Max(vocabulary, 1));
+        long count = shape.Heads > 0 ? spec.ParameterCount : 0;
+        if (count > MaxParameters)
+        {
+            throw new ArgumentException($"The draft shape (--layers {shape.Layers}, --hidden {shape.HiddenSize}, --heads {shape.Heads}, --kv-heads {shape.KeyValueHeads}, --intermediate {shape.IntermediateSize}) has {count:N0} parameters with the target's vocabulary of {vocabulary}; at most {MaxParameters:N0} are trained.");
+        }
+    }
+
+    private static RunRecord? ReadRecord(string work, bool restart)
+    {
+        try
+        {
+            return RunRecord.TryRead(work);
+        }
+        catch (InvalidDataException) when (restart)
+        {
+            return null; // it is about to be replaced
+        }
+    }
+}
