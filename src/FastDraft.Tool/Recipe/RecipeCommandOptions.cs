@@ -7,7 +7,7 @@ namespace FastDraft.Tool;
 /// The options of the recipe's commands, and their reading into <see cref="DraftRecipeOptions"/>. A step command lists
 /// only what it uses: every one takes what the work folder's fingerprint records (target, corpus, seed, shape, window,
 /// steps, kept teacher distribution), since a differing run is refused; the budget, batch, threads, measurement and
-/// overwrite options only where a step of the command uses them.
+/// overwrite options only where a step of the command uses them (elsewhere they are hidden, accepted and ignored).
 /// </summary>
 internal sealed class RecipeCommandOptions
 {
@@ -15,7 +15,7 @@ internal sealed class RecipeCommandOptions
     private const RecipeStages Writing = RecipeStages.Export | RecipeStages.Measure;
     private readonly RecipeStages _stages;
     private readonly bool _wholeRecipe;
-    private readonly HashSet<Option> _added = [];
+    private readonly HashSet<Option> _used = [];
     private readonly Option<string> _target = new("--target") { Description = "The target model folder (ONNX Runtime GenAI format with tokenizer files).", Required = true };
     private readonly Option<string?> _out;
     private readonly CorpusOptions _corpus = new(
@@ -42,18 +42,36 @@ internal sealed class RecipeCommandOptions
 
     public void AddTo(Command command)
     {
-        var options = new List<Option> { _target, _corpus.Corpus, _corpus.Include, _out, _corpus.Work, _corpus.Seed };
-        options.AddRange(Uses(RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align) ? [_minutes] : []);
-        options.Add(_steps);
-        options.AddRange(_wholeRecipe || Uses(RecipeStages.Align) ? [_control] : []);
-        options.AddRange(Uses(Training) ? [_corpus.BatchSize] : []);
-        options.Add(_corpus.SequenceLength);
-        options.AddRange(Uses(RecipeStages.Measure) ? [_prompts] : []);
-        options.AddRange(Uses(Training) ? [_corpus.Threads] : []);
-        options.AddRange(Uses(Writing) ? [_force] : []);
-        options.AddRange(Uses(RecipeStages.Data | RecipeStages.Pretrain) ? [_restart] : []);
-        options.ForEach(command.Options.Add);
-        _added.UnionWith(options);
+        // Options a step does not use are hidden and ignored rather than refused: a script that passes the recipe's
+        // options to every step keeps working, and --help lists what the step uses.
+        var uses = new Dictionary<Option, bool>
+        {
+            [_target] = true,
+            [_corpus.Corpus] = true,
+            [_corpus.Include] = true,
+            [_out] = true,
+            [_corpus.Work] = true,
+            [_corpus.Seed] = true,
+            [_minutes] = Uses(RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align),
+            [_steps] = true,
+            [_control] = _wholeRecipe || Uses(RecipeStages.Align),
+            [_corpus.BatchSize] = Uses(Training),
+            [_corpus.SequenceLength] = true,
+            [_prompts] = Uses(RecipeStages.Measure),
+            [_corpus.Threads] = Uses(Training),
+            [_force] = Uses(Writing),
+            [_restart] = Uses(RecipeStages.Data | RecipeStages.Pretrain),
+        };
+        foreach ((Option option, bool used) in uses)
+        {
+            option.Hidden = !used;
+            command.Options.Add(option);
+            if (used)
+            {
+                _used.Add(option);
+            }
+        }
+
         _shape.AddTo(command);
         _teacherTopK.AddTo(command);
         command.Options.Add(Json);
@@ -73,7 +91,7 @@ internal sealed class RecipeCommandOptions
         (int topK, string topKName) = _teacherTopK.Read(parsed);
         ToolArguments.InRange(topK, 0, 256, topKName);
         int prompts = ToolArguments.InRange(Get(parsed, _prompts, 64), 1, 100_000, _prompts.Name);
-        int? batch = _added.Contains(_corpus.BatchSize) ? CorpusOptions.Optional(parsed, _corpus.BatchSize, 1, 4096) : null;
+        int? batch = _used.Contains(_corpus.BatchSize) ? CorpusOptions.Optional(parsed, _corpus.BatchSize, 1, 4096) : null;
         int? sequence = CorpusOptions.Optional(parsed, _corpus.SequenceLength, 8, 65536);
         int? steps = CorpusOptions.Optional(parsed, _steps, 20, 10_000_000);
         int? threads = ToolArguments.Threads(Get(parsed, _corpus.Threads, null));
@@ -103,8 +121,8 @@ internal sealed class RecipeCommandOptions
         };
     }
 
-    /// <summary>An option's value, or <paramref name="unused"/> when this command does not list it.</summary>
-    private T Get<T>(ParseResult parsed, Option<T> option, T unused) => _added.Contains(option) ? parsed.GetValue(option)! : unused;
+    /// <summary>An option's value, or <paramref name="unused"/> when this command does not use it (a hidden option's value is ignored).</summary>
+    private T Get<T>(ParseResult parsed, Option<T> option, T unused) => _used.Contains(option) ? parsed.GetValue(option)! : unused;
 
     private bool Uses(RecipeStages stages) => (_stages & stages) != 0;
 }

@@ -18,7 +18,6 @@ public sealed class ToolExitCodeTests
         { ["chat", "--target", "t", "--color", "sometimes"], "sometimes" },
         { ["pretrain", "--target", "t", "--corpus", "c", "--work", "w", "--top-k", "4", "--teacher-top-k", "4"], "--top-k" },
         { ["pretrain", "--target", "t", "--corpus", "c", "--work", "w", "--teacher-top-k", "-1"], "--teacher-top-k" },
-        { ["export", "--target", "t", "--corpus", "c", "--work", "w", "--minutes", "3"], "--minutes" },
     };
 
     [Theory]
