@@ -1,3 +1,3 @@
 using FastDraft.Tool;
 
-return await ToolApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+return await ToolApp.RunAsync(args, Console.In, Console.Out, Console.Error).ConfigureAwait(false);

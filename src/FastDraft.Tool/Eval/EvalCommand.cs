@@ -30,12 +30,18 @@ internal static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "First seed of sampled generations.", DefaultValueFactory = _ => 1 };
         var price = new Option<double?>("--price-per-hour") { Description = "Price of one CPU core-hour (any currency), for the cost per million tokens." };
         var outFolder = new Option<string>("--out") { Description = "Where eval.md, eval.json and the PNG charts go.", DefaultValueFactory = _ => "fastdraft-eval" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line: quality_gate_passed, recommendation, and per mode (\"modes\": {name: {...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
-        var command = new Command("eval", "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. Exit code 0, or 3 when the quality gate failed (the report is written all the same).");
-        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, tokens, repetitions, k, sweep, temperature, seed, price, outFolder, json })
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
+        var provider = new ExecutionProviderOptions();
+        var command = new Command("eval", ExitCodes.Describe(
+            "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation.",
+            "the quality gate failed (the report is written all the same)"));
+        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
         {
             command.Options.Add(option);
         }
+
+        provider.AddTo(command);
+        command.Options.Add(json);
 
         command.Validators.Add(result =>
         {
@@ -68,11 +74,14 @@ internal static class EvalCommand
                 throw new ArgumentException("--ngram is given twice with the same N.");
             }
 
+            OnnxModelOptions modelOptions = provider.Read(parsed);
+            bool asJson = parsed.GetValue(json);
+            TextWriter human = asJson ? error : output; // with --json, stdout holds the document alone
             string targetFolder = parsed.GetValue(target)!;
             string[] draftFolders = parsed.GetValue(drafts) ?? [];
             string folder = parsed.GetValue(outFolder)!;
             List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
-            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder);
+            using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder, modelOptions);
             var loaded = new List<OnnxCausalLM>();
             try
             {
@@ -80,7 +89,7 @@ internal static class EvalCommand
                 var proposers = new List<Proposer>();
                 for (int i = 0; i < draftFolders.Length; i++)
                 {
-                    loaded.Add(OnnxCausalLM.Load(draftFolders[i]));
+                    loaded.Add(OnnxCausalLM.Load(draftFolders[i], modelOptions));
                     proposers.Add(Proposer.FromModel(names[i], loaded[^1]));
                 }
 
@@ -97,14 +106,14 @@ internal static class EvalCommand
                 File.WriteAllText(Path.Combine(folder, "eval.md"), EvalMarkdown.Write(report, context));
                 File.WriteAllText(Path.Combine(folder, "eval.json"), EvalJson.Write(report, context, indented: true));
                 EvalCharts.Write(report, context.Title, folder);
-                EvalMarkdown.WriteSummary(report, output);
-                output.WriteLine($"Report: {Path.Combine(folder, "eval.md")} (with eval.json and {string.Join(", ", Files.Skip(2))})");
-                if (parsed.GetValue(json))
+                EvalMarkdown.WriteSummary(report, human);
+                human.WriteLine($"Report: {Path.Combine(folder, "eval.md")} (with eval.json and {string.Join(", ", Files.Skip(2))})");
+                if (asJson)
                 {
                     output.WriteLine(EvalJson.Write(report, context, indented: false));
                 }
 
-                return Task.FromResult(report.Quality.Passed ? 0 : QualityGateFailed);
+                return Task.FromResult(report.Quality.Passed ? ExitCodes.Success : ExitCodes.CheckFailed);
             }
             finally
             {
@@ -113,9 +122,6 @@ internal static class EvalCommand
         });
         return command;
     }
-
-    /// <summary>Exit code when the evaluation ran but the quality gate failed (the report is written).</summary>
-    public const int QualityGateFailed = 3;
 
     private static int AtLeast(int value, int least, string name) =>
         value >= least ? value : throw new ArgumentException($"{name} must be at least {least}; got {value}.");
@@ -141,20 +147,5 @@ internal static class EvalCommand
 
         string[] names = [.. folders.Select(f => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(f))))];
         return [.. names.Select((name, i) => names.Count(n => n == name) > 1 ? $"{name}-{i + 1}" : name)];
-    }
-}
-
-/// <summary>Where an evaluation's inputs came from, for the report.</summary>
-internal sealed record EvalContext(string Target, IReadOnlyList<string> Drafts, string Prompts, DateTime DateUtc)
-{
-    /// <summary>The target's folder and its parent's name (<c>codepair-dev/target</c>): a model folder is often just "target".</summary>
-    public string Title
-    {
-        get
-        {
-            string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Target));
-            string? parent = Path.GetFileName(Path.GetDirectoryName(full));
-            return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
-        }
     }
 }

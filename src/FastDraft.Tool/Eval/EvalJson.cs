@@ -1,43 +1,41 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FastDraft.Evaluation;
 
 namespace FastDraft.Tool;
 
 /// <summary>
-/// The evaluation as one JSON object (the <c>eval.json</c> file, and with <c>--json</c> the last line printed).
-/// Fixed for scripts: <c>quality_gate_passed</c>, <c>recommendation</c>, <c>warnings</c> (sentences), and <c>modes</c>, an object by mode
-/// name whose entries hold at least <c>alpha</c>, <c>speedup_median</c>, <c>speedup_p10</c>, <c>speedup_p90</c>
-/// (across prompts) and <c>tokens_per_second</c>. Values that do not exist (α at a position never judged) are null.
+/// The evaluation as one JSON document (the <c>eval.json</c> file, and with <c>--json</c> the whole of stdout).
+/// Fixed for scripts: <c>schema_version</c>, <c>quality_gate_passed</c>, <c>recommendation</c> (<c>mode</c>, <c>label</c>,
+/// <c>reason</c>), <c>warnings</c> (sentences), and <c>modes</c>, an object by mode identifier (<c>target_only</c>,
+/// <c>draft_k4</c>, <c>draft_adaptive</c>, <c>ngram_3_k2</c>: <see cref="ModeIds"/>) whose entries hold <c>mode</c>, <c>label</c>
+/// (the display name, <c>draft K=4</c>) and at least <c>alpha</c>, <c>speedup_median</c>, <c>speedup_p10</c>,
+/// <c>speedup_p90</c> (across prompts) and <c>tokens_per_second</c>. Values that do not exist (α at a position never judged) are null.
 /// </summary>
 internal static class EvalJson
 {
-    // Readable text (×, ', α) rather than \u escapes: the output is a file and a console line, never HTML.
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static string Write(EvaluationReport report, EvalContext context, bool indented)
     {
         EvaluationOptions o = report.Options;
+        var ids = new ModeIds(report);
         var modes = new JsonObject();
         foreach (ModeReport m in report.Modes)
         {
-            modes[m.Name] = Mode(m);
+            modes[ids.Mode(m.Name)] = Mode(m, ids);
         }
 
-        var document = new JsonObject
+        var document = ToolJson.Document(new JsonObject
         {
             ["quality_gate_passed"] = report.Quality.Passed,
-            ["recommendation"] = new JsonObject { ["mode"] = report.Recommendation.Mode, ["reason"] = report.Recommendation.Reason },
+            ["recommendation"] = new JsonObject { ["mode"] = ids.Mode(report.Recommendation.Mode), ["label"] = report.Recommendation.Mode, ["reason"] = report.Recommendation.Reason },
             ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode)w)]),
             ["modes"] = modes,
-            ["quality_gate"] = Quality(report.Quality),
+            ["quality_gate"] = Quality(report.Quality, ids),
             ["k_sweep"] = new JsonArray([.. report.Sweep.Select(p => (JsonNode)new JsonObject
             {
-                ["proposer"] = p.Proposer,
+                ["proposer"] = ids.ProposerId(p.Proposer),
+                ["proposer_label"] = p.Proposer,
                 ["k"] = p.DraftTokens,
                 ["alpha"] = Number(p.Alpha),
                 ["c"] = Number(p.DraftCost),
@@ -45,7 +43,7 @@ internal static class EvalJson
                 ["predicted_speedup"] = Number(p.Predicted),
                 ["measured_speedup"] = Number(p.Measured),
             })]),
-            ["step_costs"] = new JsonObject([.. report.StepCosts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)new JsonObject
+            ["step_costs"] = new JsonObject([.. report.StepCosts.Select(c => KeyValuePair.Create(ids.ProposerId(c.Key), (JsonNode?)new JsonObject
             {
                 ["target_step_ms"] = Number(c.Value.TargetStepMilliseconds),
                 ["v"] = ByK(c.Value.PassCost),
@@ -71,13 +69,15 @@ internal static class EvalJson
                 ["dotnet"] = RuntimeInformation.FrameworkDescription,
                 ["date_utc"] = context.DateUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             },
-        };
-        return document.ToJsonString(indented ? Indented : Compact);
+        });
+        return ToolJson.Serialize(document, indented);
     }
 
-    private static JsonObject Mode(ModeReport m) => new()
+    private static JsonObject Mode(ModeReport m, ModeIds ids) => new()
     {
-        ["proposer"] = m.Proposer,
+        ["mode"] = ids.Mode(m.Name),
+        ["label"] = m.Name,
+        ["proposer"] = m.Proposer is null ? null : ids.ProposerId(m.Proposer),
         ["k"] = m.DraftTokens,
         ["adaptive"] = m.Adaptive,
         ["alpha"] = Number(m.Alpha),
@@ -117,7 +117,7 @@ internal static class EvalJson
         })]),
     };
 
-    private static JsonObject Quality(QualityGateReport q) => new()
+    private static JsonObject Quality(QualityGateReport q, ModeIds ids) => new()
     {
         ["passed"] = q.Passed,
         ["sampled"] = q.Sampled,
@@ -125,7 +125,7 @@ internal static class EvalJson
         ["differences"] = q.DifferenceCount,
         ["listed"] = new JsonArray([.. q.Differences.Select(d => (JsonNode)new JsonObject
         {
-            ["mode"] = d.Mode,
+            ["mode"] = ids.Mode(d.Mode),
             ["prompt"] = d.Prompt,
             ["repetition"] = d.Repetition,
             ["position"] = d.Position,
@@ -135,7 +135,7 @@ internal static class EvalJson
         })]),
         ["log_probabilities"] = new JsonArray([.. q.LogProbabilities.Select(c => (JsonNode)new JsonObject
         {
-            ["mode"] = c.Mode,
+            ["mode"] = ids.Mode(c.Mode),
             ["baseline_mean"] = Number(c.BaselineMean),
             ["mode_mean"] = Number(c.ModeMean),
             ["difference"] = Number(c.Difference.Estimate),

@@ -47,18 +47,20 @@ public sealed class EvalCommandTests
         Assert.Contains("| draft K=2 |", markdown, StringComparison.Ordinal);
         Assert.Contains("## K sweep", markdown, StringComparison.Ordinal);
 
-        string[] lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        using JsonDocument last = JsonDocument.Parse(lines[^1]);
+        using JsonDocument last = JsonDocument.Parse(stdout.ToString()); // with --json, stdout is the document alone
         using JsonDocument file = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "eval.json")));
         foreach (JsonElement root in new[] { last.RootElement, file.RootElement })
         {
+            Assert.Equal(1, root.GetProperty("schema_version").GetInt32());
             Assert.True(root.GetProperty("quality_gate_passed").GetBoolean());
             JsonElement modes = root.GetProperty("modes");
             Assert.Equal(
-                ["draft K=1", "draft K=2", "draft adaptive", "ngram-2 K=1", "ngram-2 K=2", "ngram-2 adaptive", "target-only"],
+                ["draft_adaptive", "draft_k1", "draft_k2", "ngram_2_adaptive", "ngram_2_k1", "ngram_2_k2", "target_only"],
                 modes.EnumerateObject().Select(m => m.Name).Order(StringComparer.Ordinal));
+            Assert.Equal("draft K=2", modes.GetProperty("draft_k2").GetProperty("label").GetString());
             foreach (JsonProperty mode in modes.EnumerateObject())
             {
+                Assert.Equal(mode.Name, mode.Value.GetProperty("mode").GetString());
                 Assert.InRange(mode.Value.GetProperty("alpha").GetDouble(), 0, 1);
                 Assert.True(mode.Value.GetProperty("tokens_per_second").GetDouble() > 0, mode.Name);
                 double p10 = mode.Value.GetProperty("speedup_p10").GetDouble(), median = mode.Value.GetProperty("speedup_median").GetDouble(), p90 = mode.Value.GetProperty("speedup_p90").GetDouble();
@@ -66,7 +68,8 @@ public sealed class EvalCommandTests
                 Assert.True(mode.Value.GetProperty("cost_per_million_tokens").GetDouble() > 0, mode.Name);
             }
 
-            Assert.Equal(1.0, modes.GetProperty("target-only").GetProperty("speedup_median").GetDouble());
+            Assert.Equal(1.0, modes.GetProperty("target_only").GetProperty("speedup_median").GetDouble());
+            Assert.True(modes.TryGetProperty(root.GetProperty("recommendation").GetProperty("mode").GetString()!, out _));
             Assert.Equal(4, root.GetProperty("k_sweep").GetArrayLength()); // two proposers × K = 1, 2
             Assert.False(string.IsNullOrEmpty(root.GetProperty("recommendation").GetProperty("reason").GetString()));
             Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("One repetition", StringComparison.Ordinal));
@@ -76,7 +79,7 @@ public sealed class EvalCommandTests
         }
 
         Assert.Contains("## Warnings", markdown, StringComparison.Ordinal);
-        Assert.Contains("Warning: One repetition", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Warning: One repetition", stderr.ToString(), StringComparison.Ordinal); // the summary goes to stderr with --json
     }
 
     [Fact]

@@ -116,6 +116,6 @@ public sealed class RecipeSmokeTests
 
         Assert.Equal(0, exit);
         Assert.Contains("--target", stdout.ToString(), StringComparison.Ordinal);
-        Assert.Contains("--minutes", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--work", stdout.ToString(), StringComparison.Ordinal);
     }
 }

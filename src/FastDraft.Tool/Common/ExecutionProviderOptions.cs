@@ -1,0 +1,41 @@
+using System.CommandLine;
+using FastDraft.OnnxRuntime;
+
+namespace FastDraft.Tool;
+
+/// <summary>
+/// <c>--execution-provider</c> and <c>--device-id</c>, on every command that loads a model for inference. The tool
+/// package carries ONNX Runtime's CPU build: <c>cuda</c> and <c>dml</c> need the matching ONNX Runtime native files
+/// (they are built and passed to ONNX Runtime, untested here for want of a GPU).
+/// </summary>
+internal sealed class ExecutionProviderOptions
+{
+    private readonly Option<string> _provider = new("--execution-provider")
+    {
+        Description = "The ONNX Runtime execution provider the models run on: cpu, cuda (needs ONNX Runtime's CUDA build) or dml (DirectML, Windows).",
+        HelpName = "cpu|cuda|dml",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    private readonly Option<int> _deviceId = new("--device-id") { Description = "The device index for cuda or dml.", HelpName = "N" };
+
+    public ExecutionProviderOptions() => _provider.AcceptOnlyFromAmong("cpu", "cuda", "dml");
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_provider);
+        command.Options.Add(_deviceId);
+    }
+
+    /// <summary>Reads the options into model options (every model the command loads gets the same).</summary>
+    public OnnxModelOptions Read(ParseResult parsed) => OnnxModelOptions.Default with
+    {
+        ExecutionProvider = parsed.GetValue(_provider) switch
+        {
+            "cuda" => ExecutionProvider.Cuda,
+            "dml" => ExecutionProvider.DirectML,
+            _ => ExecutionProvider.Cpu,
+        },
+        DeviceId = ToolArguments.InRange(parsed.GetValue(_deviceId), 0, 1024, "--device-id"),
+    };
+}
