@@ -122,7 +122,9 @@ public sealed class AlignmentDataSealTests
             Output = Path.Combine(work, "aligned"),
             WorkFolder = work,
             Stages = RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align,
-            Budget = TimeSpan.FromSeconds(8),
+            Budget = TimeSpan.FromMinutes(10),
+            // A step count, not a time budget: on a loaded machine an 8-second budget could end before align's first step.
+            StageSteps = 20,
             Shape = new DecoderSpec { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
             AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { Sequences = 3, PromptLength = 16, ContinuationLength = 16, TopK = 2 },
             BatchSize = 2,
