@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using FastDraft.Sampling;
+using FastDraft.Internals.Sampling;
 
 namespace FastDraft.Benchmarks;
 

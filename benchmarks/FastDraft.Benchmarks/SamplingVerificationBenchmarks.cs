@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using FastDraft.Sampling;
-using FastDraft.Verification;
+using FastDraft.Internals.Sampling;
+using FastDraft.Internals.Verification;
 
 namespace FastDraft.Benchmarks;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using FastDraft.Verification;
+using FastDraft.Internals.Verification;
 
 namespace FastDraft.Benchmarks;
 

@@ -1,6 +1,7 @@
-using FastDraft.OnnxRuntime.Config;
-using FastDraft.OnnxRuntime.Graph;
-using FastDraft.OnnxRuntime.Sessions;
+using FastDraft.OnnxRuntime.Internals;
+using FastDraft.OnnxRuntime.Internals.Config;
+using FastDraft.OnnxRuntime.Internals.Graph;
+using FastDraft.OnnxRuntime.Internals.Sessions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FastDraft.OnnxRuntime;

@@ -1,36 +1,7 @@
+using FastDraft.OnnxRuntime.Internals.Config;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FastDraft.OnnxRuntime;
-
-/// <summary>The ONNX Runtime execution provider a model runs on.</summary>
-public enum ExecutionProvider
-{
-    /// <summary>The CPU provider, in every ONNX Runtime package.</summary>
-    Cpu,
-
-    /// <summary>NVIDIA CUDA; needs ONNX Runtime's CUDA build (<c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> or <c>.Gpu.Windows</c>) in place of the CPU one, and a CUDA device.</summary>
-    Cuda,
-
-    /// <summary>DirectML on Windows; needs ONNX Runtime's DirectML build (<c>Microsoft.ML.OnnxRuntime.DirectML</c>, in sustained engineering) in place of the CPU one.</summary>
-    DirectML,
-}
-
-/// <summary>Which threads run a model's operators.</summary>
-public enum OnnxThreading
-{
-    /// <summary>
-    /// One intra-op pool for the whole process, shared by every model that asks for it, so a draft and
-    /// its target never compete for cores. FastDraft creates it with the ONNX Runtime environment when it
-    /// loads the first model; if something else created the environment first (managed code, or native
-    /// code such as ONNX Runtime GenAI, noticed when the first session is created), models fall back to
-    /// <see cref="PerSession"/>. Its size is the first such model's <see cref="OnnxModelOptions.IntraOpThreads"/>
-    /// (default: <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>).
-    /// </summary>
-    SharedPool,
-
-    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (<see cref="OnnxModelOptions.DefaultIntraOpThreads"/> when unset).</summary>
-    PerSession,
-}
 
 /// <summary>How an ONNX model is loaded. Each model has its own, so a draft and its target may use different providers.</summary>
 /// <remarks>
@@ -95,9 +66,9 @@ public sealed record OnnxModelOptions
             throw new ArgumentOutOfRangeException(paramName, MaxTokensPerPass, $"MaxTokensPerPass must be at least {SpeculativeOptions.MaxDraftTokens + 1} so that a verification pass is never split.");
         }
 
-        if (IntraOpThreads is < 1 || IntraOpThreads > Config.ModelFolderConfig.MaxIntraOpThreads)
+        if (IntraOpThreads is < 1 || IntraOpThreads > ModelFolderConfig.MaxIntraOpThreads)
         {
-            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, $"IntraOpThreads must be between 1 and {Config.ModelFolderConfig.MaxIntraOpThreads} (four per logical core, at least 16, at most 256), not {IntraOpThreads}.");
+            throw new ArgumentOutOfRangeException(paramName, IntraOpThreads, $"IntraOpThreads must be between 1 and {ModelFolderConfig.MaxIntraOpThreads} (four per logical core, at least 16, at most 256), not {IntraOpThreads}.");
         }
 
         if (DeviceId < 0 || DefaultContextLength < 1)

@@ -1,5 +1,5 @@
-using FastDraft.OnnxRuntime.Config;
-using FastDraft.OnnxRuntime.Graph;
+using FastDraft.OnnxRuntime.Internals.Config;
+using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.Text;
 using FastDraft.Training;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using FastDraft.Text.Tokenizers;
+using FastDraft.Text.Internals.Tokenizers;
 using Microsoft.ML.Tokenizers;
 
 namespace FastDraft.Text;

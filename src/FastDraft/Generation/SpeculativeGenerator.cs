@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using FastDraft.Sampling;
-using FastDraft.Telemetry;
-using FastDraft.Verification;
+using FastDraft.Internals.Generation;
+using FastDraft.Internals.Sampling;
+using FastDraft.Internals.Streaming;
+using FastDraft.Internals.Telemetry;
+using FastDraft.Internals.Verification;
 
 namespace FastDraft;
 

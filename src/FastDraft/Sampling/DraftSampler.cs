@@ -1,4 +1,5 @@
 using System.Buffers;
+using FastDraft.Internals.Sampling;
 
 namespace FastDraft;
 
@@ -18,7 +19,7 @@ namespace FastDraft;
 /// </remarks>
 public sealed class DraftSampler : IDisposable
 {
-    private readonly Sampling.TokenSampler _sampler;
+    private readonly TokenSampler _sampler;
     private int[] _context;
     private readonly int _vocabulary;
     private readonly int _maxProposals;
@@ -30,7 +31,7 @@ public sealed class DraftSampler : IDisposable
     private readonly bool _ownsSampler;
     private bool _disposed;
 
-    internal DraftSampler(Sampling.TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
+    internal DraftSampler(TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
     {
         _confidenceThreshold = confidenceThreshold;
         _ownsSampler = ownsSampler;
@@ -79,7 +80,7 @@ public sealed class DraftSampler : IDisposable
         float threshold = speculativeOptions.DraftConfidenceThreshold;
         int[] buffer = new int[context.Length + maxProposals];
         context.CopyTo(buffer);
-        var sampler = new Sampling.TokenSampler(options, vocabularySize, context.Length, needsWorkBuffer: threshold > 0);
+        var sampler = new TokenSampler(options, vocabularySize, context.Length, needsWorkBuffer: threshold > 0);
         var draftSampler = new DraftSampler(sampler, buffer, vocabularySize, maxProposals, threshold, ownsSampler: true);
         draftSampler.Begin(context.Length);
         return draftSampler;

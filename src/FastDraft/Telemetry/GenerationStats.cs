@@ -117,7 +117,7 @@ public sealed class GenerationStats
     /// the model or a stop condition did; <see langword="null"/> while it runs or after an exception. The generation's span
     /// (<c>gen_ai.response.finish_reasons</c>) and the chat client's <c>ChatFinishReason</c> report this same value.
     /// </summary>
-    public string? FinishReason => Telemetry.TelemetryTags.FinishReasonOf(StopReason);
+    public string? FinishReason => Internals.Telemetry.TelemetryTags.FinishReasonOf(StopReason);
 
     /// <summary>
     /// Gets the acceptance rate: accepted ÷ drafted, the fraction of proposed tokens the target accepted (0 when nothing was

@@ -1,3 +1,4 @@
+using FastDraft.Internals.Generation;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 

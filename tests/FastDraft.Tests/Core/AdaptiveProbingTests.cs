@@ -1,3 +1,4 @@
+using FastDraft.Internals.Generation;
 using FastDraft.Tests.Infrastructure;
 
 namespace FastDraft.Tests.Core;

@@ -1,3 +1,5 @@
+using FastDraft.Internals.Generation;
+
 namespace FastDraft.Tests.Core;
 
 /// <summary>

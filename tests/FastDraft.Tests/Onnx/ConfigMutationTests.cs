@@ -1,7 +1,7 @@
 using System.Text;
 using FastDraft.OnnxRuntime;
-using FastDraft.OnnxRuntime.Config;
-using FastDraft.OnnxRuntime.Graph;
+using FastDraft.OnnxRuntime.Internals.Config;
+using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.Tests.Infrastructure;
 
 namespace FastDraft.Tests.Onnx;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using FastDraft.OnnxRuntime;
-using FastDraft.OnnxRuntime.KvCache;
-using FastDraft.OnnxRuntime.Sessions;
+using FastDraft.OnnxRuntime.Internals.KvCache;
+using FastDraft.OnnxRuntime.Internals.Sessions;
 using FastDraft.Tests.Infrastructure;
 
 namespace FastDraft.Tests.Onnx;

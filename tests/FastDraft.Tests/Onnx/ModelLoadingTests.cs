@@ -1,5 +1,5 @@
 using FastDraft.OnnxRuntime;
-using FastDraft.OnnxRuntime.Graph;
+using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.Tests.Infrastructure;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;

@@ -1,4 +1,5 @@
 using FastDraft.OnnxRuntime;
+using FastDraft.OnnxRuntime.Internals;
 
 namespace FastDraft.Tests.Onnx;
 

@@ -1,4 +1,4 @@
-using FastDraft.Sampling;
+using FastDraft.Internals.Sampling;
 using FastDraft.Tests.Infrastructure;
 
 namespace FastDraft.Tests.Sampling;

@@ -1,4 +1,4 @@
-using FastDraft.Sampling;
+using FastDraft.Internals.Sampling;
 
 namespace FastDraft.Tests.Sampling;
 

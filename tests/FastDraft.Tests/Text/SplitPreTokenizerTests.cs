@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using FastDraft.ModelWriter;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Text;
-using FastDraft.Text.Tokenizers;
+using FastDraft.Text.Internals.Tokenizers;
 
 namespace FastDraft.Tests.Text;
 

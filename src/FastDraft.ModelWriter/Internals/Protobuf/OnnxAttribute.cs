@@ -1,4 +1,4 @@
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.ModelWriter.Protobuf;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.ModelWriter;
 

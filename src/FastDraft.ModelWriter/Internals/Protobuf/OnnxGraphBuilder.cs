@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.ModelWriter.Protobuf;
 

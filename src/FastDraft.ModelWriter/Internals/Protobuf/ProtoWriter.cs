@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.ModelWriter.Protobuf;
 

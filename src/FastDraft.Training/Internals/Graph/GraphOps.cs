@@ -1,5 +1,5 @@
 using FastDraft.ModelWriter.Protobuf;
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.Training.Graph;
 

@@ -1,6 +1,6 @@
 using FastDraft.ModelWriter;
 using FastDraft.ModelWriter.Protobuf;
-using FastDraft.Onnx;
+using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.Training.Graph;
 

@@ -1,0 +1,17 @@
+namespace FastDraft;
+
+/// <summary>Where an emitted token came from. Every token is the target's choice; this says how it was reached.</summary>
+public enum TokenSource
+{
+    /// <summary>The target produced it with no draft involved: the first token after the prompt, target-only decoding, or a round with no proposal.</summary>
+    Target,
+
+    /// <summary>The draft proposed it and the target accepted it.</summary>
+    Draft,
+
+    /// <summary>The target's token in place of the first draft token it rejected.</summary>
+    Correction,
+
+    /// <summary>The target's extra token after it accepted every draft token of the round.</summary>
+    Bonus,
+}
