@@ -81,6 +81,7 @@ internal static class ToolApp
         root.Subcommands.Add(TrainModelCommand.Create(output, error));
         root.Subcommands.Add(AcceptanceCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(RenderChatCommand.Create(output, error));
         root.Subcommands.Add(Recipe("generate-data", "The target continues prompts cut from the corpus's training files; appended to <work>/alignment.fdad, resumable.", RecipeStages.Data, false, output, error));
         root.Subcommands.Add(Recipe("pretrain", "Pretrains the draft on corpus windows for --minutes; checkpointed in the work folder.", RecipeStages.Pretrain, false, output, error));
         root.Subcommands.Add(Recipe("align", "Fine-tunes the pretrained draft on the target's continuations (plus corpus windows) for --minutes.", RecipeStages.Align, false, output, error));
