@@ -133,6 +133,41 @@ CONSTRUCTS = [
 ]
 
 
+# Mixed constructs over one conversation with a tool call, as a template sees it (transformers' variables included).
+MIXED_MESSAGES = [{"role":"system","content":"Sys"},{"role":"user","content":"Hi  "},{"role":"assistant","content":"Yo","tool_calls":[{"id":"c1","function":{"name":"f","arguments":{"a":1,"b":[1.5,"x"]}}}]},{"role":"tool","content":"42"}]
+MIXED = [
+ "{% for m in messages %}\n\t{% if m.role == 'user' %}\n\t\t{{ m.content }}\n\t{% endif %}\n{% endfor %}",
+ "{%- for m in messages -%}\n  <{{ m.role }}>\n{%- endfor %}\n  {# c #}\nend",
+ "{% macro f(a, b=a ~ '!') %}{{ a }}{{ b }}{% endmacro %}{{ f('x') }}{{ f('y', 'z') }}",
+ "{% for m in messages if m.role != 'system' %}{{ loop.index }}/{{ loop.length }}{{ '.' if loop.last }}{% endfor %}",
+ "{{ messages | map(attribute='role') | join('|') }}{{ messages | selectattr('tool_calls', 'defined') | list | length }}",
+ "{{ messages[2].tool_calls[0].function.arguments | tojson }}{{ messages[2].tool_calls[0].function.arguments | tojson(indent=2) }}",
+ "{% set x = messages | length %}{% if x > 3 and not (x is odd) %}even {{ x }}{% endif %}",
+ "{{ messages[1]['content'] | trim ~ '|' ~ messages[1].content.rstrip() }}",
+ "{% for k, v in messages[2].tool_calls[0].function.arguments.items() %}{{ k }}={{ v }}{% if not loop.last %}, {% endif %}{% endfor %}",
+ "{{ (messages | last).content }}{{ (messages | first).role | upper }}",
+ "{%- if tools is none -%}none{%- endif -%}{{ documents }}{{ add_generation_prompt }}",
+ "  {% if true %}\n  a\n  {% endif %}\n  b\n{% raw %}  {{x}}  {% endraw %}",
+ "{{ 'a' if messages else 'b' }}{{ messages[10] is defined }}{{ messages[-1].content }}",
+ "{% set ns = namespace(items=[]) %}{% for m in messages %}{% set ns.items = ns.items + [m.role] %}{% endfor %}{{ ns.items }}",
+ "{{ messages | selectattr('role', 'in', ['user', 'tool']) | map(attribute='content') | list }}",
+ "{{ '{\"name\": \"' + messages[2].tool_calls[0].function.name + '\"}' }}",
+ "{% for m in messages %}{% if m.role == 'assistant' %}{% for tc in m.tool_calls %}{{ tc.function.name }}({{ tc.function.arguments | tojson }}){% endfor %}{% endif %}{% endfor %}",
+ "{{ messages | rejectattr('role', 'equalto', 'system') | list | count }}|{{ messages|length is divisibleby(2) }}",
+ "{{ \"it's\" }}{{ 'say \"x\"' }}{{ ['it\\'s', \"q\\\"\"] }}",
+ "{% if messages[0].role == 'system' %}{% set sys = messages[0].content %}{% set messages = messages[1:] %}{% endif %}{{ sys }}:{{ messages | length }}",
+ "{{ 5 / 2 }} {{ 4 / 2 }} {{ 1e-5 }} {{ 123456789012345678 }} {{ 1.5e300 * 10 }} {{ 0.1 * 3 }}",
+ "{{ messages[0] }}",
+ "a\n{%- for m in messages %}\n  {{- m.role }}\n{% endfor -%}\nz",
+ "{{ 'x' | indent(4, first=true) }}|{{ 'a\\nb' | indent('>>') }}",
+ "{{ ['b', 'a', 'C'] | sort }}{{ ['b', 'a', 'C'] | sort(case_sensitive=true) }}{{ ['b','a'] | sort(reverse=true) | join }}",
+]
+CONSTRUCTS += [
+    (f"mixed-{i:02d}", source, {"messages": MIXED_MESSAGES, "tools": None, "documents": None, "add_generation_prompt": True, "bos_token": "<s>", "eos_token": "</s>"})
+    for i, source in enumerate(MIXED)
+]
+
+
 def render_constructs(env):
     cases = []
     for name, source, variables in CONSTRUCTS:

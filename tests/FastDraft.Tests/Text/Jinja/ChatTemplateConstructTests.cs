@@ -27,15 +27,16 @@ public sealed class ChatTemplateConstructTests
         // The variables are the template's top level here, as in the script: messages is one of them when a case has it.
         JsonElement variables = expected.GetProperty("variables");
         JsonElement messages = variables.TryGetProperty("messages", out JsonElement m) ? m : JsonSerializer.SerializeToElement(Array.Empty<object>());
+        bool generationPrompt = variables.TryGetProperty("add_generation_prompt", out JsonElement g) && g.GetBoolean();
         var template = JinjaChatTemplate.Parse(expected.GetProperty("template").GetString()!, clock: FixedClock.Instance);
 
         if (expected.TryGetProperty("text", out JsonElement text))
         {
-            Assert.Equal(text.GetString(), template.Render(messages, null, false, variables));
+            Assert.Equal(text.GetString(), template.Render(messages, null, generationPrompt, variables));
             return;
         }
 
-        var error = Assert.Throws<ChatTemplateException>(() => template.Render(messages, null, false, variables));
+        var error = Assert.Throws<ChatTemplateException>(() => template.Render(messages, null, generationPrompt, variables));
         string kind = expected.GetProperty("error").GetString()!;
         Assert.Equal(kind == "raise_exception", error.IsRaisedByTemplate);
         Assert.Contains(expected.GetProperty("message").GetString()!, error.Message, StringComparison.Ordinal);
