@@ -37,7 +37,7 @@ public static class DemoApp
             return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or JsonException
-            or InvalidModelException or ModelNotSupportedException or NotSupportedException or GenerationException)
+            or InvalidModelException or ModelNotSupportedException or NotSupportedException or GenerationException or ChatTemplateException)
         {
             // One line: the first line of the message says what is wrong and names the culprit.
             await error.WriteLineAsync($"error: {ex.Message.Split('\n')[0].Trim()}").ConfigureAwait(false);
@@ -68,6 +68,7 @@ public static class DemoApp
         var tokenize = new Command("tokenize", "Prints the ids of a text, special tokens added as the tokenizer's configuration says.") { model, text, json };
         tokenize.SetAction(parsed => Tokenize(parsed.GetRequiredValue(model), parsed.GetRequiredValue(text), parsed.GetValue(json), output));
         root.Subcommands.Add(tokenize);
+        root.Subcommands.Add(RenderChatCommand.Create(output));
         return root;
     }
 
@@ -139,7 +140,7 @@ public static class DemoApp
 
     private static async Task<int> ChatAsync(SpeculativeGenerator generator, ModelTokenizer tokenizer, GenerationOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
     {
-        ChatTemplate template = ChatTemplate.TryRecognize(tokenizer.ChatTemplateSource, out _) ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
+        ChatTemplate template = tokenizer.ChatTemplateSource is not null ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
         // A long chat outgrows the context: the client leaves the oldest turns out of the prompt (the history here keeps them).
         using IChatClient client = generator.AsChatClient(template, new SpeculativeChatClientOptions { ContextOverflow = ChatContextOverflow.DropOldestMessages });
         var chatOptions = new ChatOptions

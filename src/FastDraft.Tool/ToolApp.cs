@@ -99,6 +99,7 @@ internal static class ToolApp
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(GenerateCommand.Create(output, error));
         root.Subcommands.Add(ChatCommand.Create(input, output, error));
+        root.Subcommands.Add(RenderChatCommand.Create(output, error));
         root.Subcommands.Add(RecipeCommand.Create("generate-data", "The target continues prompts cut from the corpus's training files; appended to <work>/alignment.fdad, resumable.", RecipeStages.Data, false, output, error));
         root.Subcommands.Add(RecipeCommand.Create("pretrain", "Pretrains the draft on corpus windows for --minutes; checkpointed in the work folder.", RecipeStages.Pretrain, false, output, error));
         root.Subcommands.Add(RecipeCommand.Create("align", "Fine-tunes the pretrained draft on the target's continuations (plus corpus windows) for --minutes.", RecipeStages.Align, false, output, error));

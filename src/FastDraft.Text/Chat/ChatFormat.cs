@@ -23,4 +23,7 @@ public enum ChatFormat
 
     /// <summary><c>User: …\nAssistant:</c>, for models without a chat template.</summary>
     Plain,
+
+    /// <summary>The model's own Jinja template, of none of the families above (see <see cref="ChatTemplate.Jinja"/>); its turns end at the end-of-sequence token.</summary>
+    Template,
 }

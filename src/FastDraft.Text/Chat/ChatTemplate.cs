@@ -5,21 +5,25 @@ namespace FastDraft.Text;
 
 /// <summary>
 /// Turns a conversation into the prompt text a model was trained on. Hugging Face models carry a
-/// Jinja template in <c>tokenizer_config.json</c>; no maintained Jinja engine for .NET is available
-/// here, so FastDraft recognises the common template families by their markers and writes their
-/// format itself (<see cref="FromTokenizer"/>), or uses the family you name (<see cref="Create"/>).
+/// Jinja template in <c>tokenizer_config.json</c> (or <c>chat_template.jinja</c>): <see cref="FromTokenizer"/>
+/// renders that template itself (<see cref="Jinja"/>), and recognises its family by its markers only to know where
+/// a turn ends. The hard-coded families (<see cref="Create"/>) are for tokenizers without a template.
 /// </summary>
 /// <remarks>Immutable and thread-safe.</remarks>
 public sealed class ChatTemplate
 {
-    private ChatTemplate(ChatFormat format, string beginningOfSequence, string endOfSequence)
+    private ChatTemplate(ChatFormat format, string beginningOfSequence, string endOfSequence, JinjaChatTemplate? jinja = null)
     {
+        Jinja = jinja;
         Format = format;
         BeginningOfSequence = beginningOfSequence;
         EndOfSequence = endOfSequence;
     }
 
-    /// <summary>Gets the format.</summary>
+    /// <summary>Gets the model's own template, which <see cref="Apply"/> renders, or <see langword="null"/> for a hard-coded format.</summary>
+    public JinjaChatTemplate? Jinja { get; }
+
+    /// <summary>Gets the format: the family of the model's template, or <see cref="ChatFormat.Template"/> when it is of none.</summary>
     public ChatFormat Format { get; }
 
     /// <summary>Gets the beginning-of-sequence text the format writes (Llama 2, Llama 3, Mistral, Gemma).</summary>
@@ -40,13 +44,13 @@ public sealed class ChatTemplate
     };
 
     /// <summary>Creates a template of a named format.</summary>
-    /// <param name="format">The format.</param>
+    /// <param name="format">The format (not <see cref="ChatFormat.Template"/>: that comes from <see cref="FromTokenizer"/>).</param>
     /// <param name="beginningOfSequence">The beginning-of-sequence token text; <see langword="null"/> for the format's usual one.</param>
     /// <param name="endOfSequence">The end-of-sequence token text; <see langword="null"/> for the format's usual one.</param>
     /// <returns>The template.</returns>
     public static ChatTemplate Create(ChatFormat format, string? beginningOfSequence = null, string? endOfSequence = null)
     {
-        if (!Enum.IsDefined(format))
+        if (!Enum.IsDefined(format) || format == ChatFormat.Template)
         {
             throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown chat format.");
         }
@@ -79,19 +83,22 @@ public sealed class ChatTemplate
     /// <summary>Creates the template a model's <c>tokenizer_config.json</c> describes.</summary>
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <returns>The template.</returns>
-    /// <exception cref="NotSupportedException">The tokenizer has no chat template, or one FastDraft does not recognise.</exception>
+    /// <exception cref="NotSupportedException">The tokenizer has no chat template.</exception>
+    /// <exception cref="ChatTemplateException">The template cannot be parsed.</exception>
     public static ChatTemplate FromTokenizer(ModelTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (!TryRecognize(tokenizer.ChatTemplateSource, out ChatFormat format))
+        if (tokenizer.ChatTemplateSource is not { } source)
         {
-            throw new NotSupportedException(tokenizer.ChatTemplateSource is null
-                ? "The model's tokenizer_config.json has no chat_template; name a format with ChatTemplate.Create (ChatFormat.Plain for a base model)."
-                : $"The model's chat_template is not one of the recognised families ({string.Join(", ", Enum.GetNames<ChatFormat>())}); name a format with ChatTemplate.Create.");
+            throw new NotSupportedException("The model's tokenizer_config.json has no chat_template; name a format with ChatTemplate.Create (ChatFormat.Plain for a base model).");
         }
 
         string? Token(int? id) => id is int value ? tokenizer.Tokens.FirstOrDefault(t => t.Value == value).Key : null;
-        return Create(format, Token(tokenizer.BeginningOfSequenceTokenId), Token(tokenizer.EndOfSequenceTokenId));
+        ChatFormat format = TryRecognize(source, out ChatFormat family) ? family : ChatFormat.Template;
+        ChatTemplate named = Create(format == ChatFormat.Template ? ChatFormat.ChatML : format, Token(tokenizer.BeginningOfSequenceTokenId),
+            Token(tokenizer.EndOfSequenceTokenId) ?? tokenizer.ChatTemplateSpecialTokens.GetValueOrDefault("eos_token"));
+        var jinja = JinjaChatTemplate.Parse(source, tokenizer.ChatTemplateSpecialTokens);
+        return new ChatTemplate(format, named.BeginningOfSequence, named.EndOfSequence, jinja);
     }
 
     /// <summary>Writes the prompt for a conversation.</summary>
@@ -99,9 +106,15 @@ public sealed class ChatTemplate
     /// <param name="addGenerationPrompt">Whether to end with the opening of an assistant turn.</param>
     /// <returns>The prompt text (encode it without adding special tokens: the text holds them).</returns>
     /// <exception cref="ArgumentException">A role the format cannot express, or turns that do not alternate where the format requires it.</exception>
+    /// <exception cref="ChatTemplateException">The model's own template refused the conversation or could not render it.</exception>
     public string Apply(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (Jinja is not null)
+        {
+            return Jinja.Render(messages, addGenerationPrompt, tools: null, variables: null);
+        }
+
         List<(string Role, string Text)> turns = [.. messages.Select(m => (m.Role.Value, m.Text))];
         var prompt = new StringBuilder();
         switch (Format)

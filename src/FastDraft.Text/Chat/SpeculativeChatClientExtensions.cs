@@ -15,7 +15,7 @@ public static class SpeculativeChatClientExtensions
     /// <param name="options">Reply length and context policy; <see langword="null"/> for the defaults.</param>
     /// <returns>A chat client that owns nothing (see <see cref="SpeculativeChatClient"/>).</returns>
     /// <exception cref="ArgumentException">The generator has no tokenizer.</exception>
-    /// <exception cref="NotSupportedException">No template is given and the tokenizer's <c>chat_template</c> is not one of the recognised families.</exception>
+    /// <exception cref="ChatTemplateException">No template is given and the tokenizer's <c>chat_template</c> cannot be parsed.</exception>
     public static IChatClient AsChatClient(this SpeculativeGenerator generator, ChatTemplate? template = null, SpeculativeChatClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(generator);

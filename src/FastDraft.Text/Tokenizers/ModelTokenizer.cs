@@ -43,6 +43,7 @@ public sealed class ModelTokenizer : ITextTokenizer
         Tokens = tokens;
         VocabularySize = bytes.Count;
         ChatTemplateSource = config.ChatTemplateSource;
+        ChatTemplateSpecialTokens = config.SpecialTokens;
         BeginningOfSequenceTokenId = config.BeginningOfSequenceToken is { } bos && tokens.TryGetValue(bos, out int bosId) ? bosId : null;
         EndOfSequenceTokenId = config.EndOfSequenceToken is { } eos && tokens.TryGetValue(eos, out int eosId) ? eosId : null;
         AddsBeginningOfSequence = config.AddBeginningOfSequence && BeginningOfSequenceTokenId is not null;
@@ -68,10 +69,13 @@ public sealed class ModelTokenizer : ITextTokenizer
     public bool AddsEndOfSequence { get; }
 
     /// <summary>
-    /// Gets the source text of the Jinja chat template in <c>tokenizer_config.json</c>, if any; <see cref="ChatTemplate.FromTokenizer"/>
-    /// turns it into a <see cref="ChatTemplate"/> when it recognises the family.
+    /// Gets the source text of the Jinja chat template (<c>chat_template.jinja</c>, else <c>chat_template</c> in
+    /// <c>tokenizer_config.json</c>), if any; <see cref="ChatTemplate.FromTokenizer"/> renders it.
     /// </summary>
     public string? ChatTemplateSource { get; }
+
+    /// <summary>Gets the special tokens <c>tokenizer_config.json</c> names (<c>bos_token</c>, <c>eos_token</c>…), which the chat template sees.</summary>
+    internal IReadOnlyDictionary<string, string> ChatTemplateSpecialTokens { get; }
 
     /// <summary>Loads the tokenizer of a model folder.</summary>
     /// <param name="folder">A folder holding <c>tokenizer.json</c> or <c>tokenizer.model</c> (and optionally <c>tokenizer_config.json</c>).</param>

@@ -160,15 +160,29 @@ public sealed class ChatContextTests
     }
 
     [Fact]
-    public void AsChatClient_WithAnUnrecognisedChatTemplate_StillThrows_NamingTheFamilies()
+    public void AsChatClient_WithAnUnrecognisedChatTemplate_RendersTheModelsOwnTemplate()
     {
         string folder = TestModels.Scratch("odd-template");
-        TokenizerWriter.WriteByteLevel(folder, 300, TestModels.Words, ["<|endoftext|>"], "{{ messages | tojson }}");
+        TokenizerWriter.WriteByteLevel(folder, 300, TestModels.Words, ["<|endoftext|>"], "{{ messages | tojson }}{% if add_generation_prompt %}{{ eos_token }}{% endif %}");
         var generator = new SpeculativeGenerator(new FunctionModel(300, _ => 1), null, null, ModelTokenizer.Load(folder));
 
-        var ex = Assert.Throws<NotSupportedException>(() => generator.AsChatClient());
+        ChatTemplate template = generator.AsChatClient().GetService<ChatTemplate>()!;
 
-        Assert.Contains("ChatML", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ChatFormat.Template, template.Format);
+        Assert.Equal("""[{"role": "user", "content": "Hi"}]""", template.Apply([new(ChatRole.User, "Hi")], addGenerationPrompt: false));
         Assert.Equal(ChatFormat.ChatML, generator.AsChatClient(ChatTemplate.Create(ChatFormat.ChatML)).GetService<ChatTemplate>()!.Format);
+    }
+
+    [Fact]
+    public void AsChatClient_WithATemplateConstructItCannotRender_Throws_NamingItAndWhere()
+    {
+        string folder = TestModels.Scratch("include-template");
+        TokenizerWriter.WriteByteLevel(folder, 300, TestModels.Words, ["<|endoftext|>"], "{% for m in messages %}\n{% include 'turn.jinja' %}\n{% endfor %}");
+        var generator = new SpeculativeGenerator(new FunctionModel(300, _ => 1), null, null, ModelTokenizer.Load(folder));
+
+        var ex = Assert.Throws<ChatTemplateException>(() => generator.AsChatClient());
+
+        Assert.Contains("'include'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((2, 4), (ex.Line, ex.Column));
     }
 }

@@ -16,12 +16,21 @@ internal sealed record TokenizerConfig
     public string? ChatTemplateSource { get; init; }
     public Dictionary<string, int> AddedTokens { get; init; } = [];
 
+    /// <summary>Gets the special tokens a chat template sees (<c>bos_token</c>, <c>eos_token</c>, <c>unk_token</c>…), as transformers passes them.</summary>
+    public Dictionary<string, string> SpecialTokens { get; init; } = [];
+
+    private static readonly string[] SpecialTokenNames = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"];
+
     public static TokenizerConfig Read(string folder)
     {
         string path = System.IO.Path.Combine(folder, "tokenizer_config.json");
+
+        // transformers saves the template beside the config as chat_template.jinja, and reads it from there first.
+        string jinja = System.IO.Path.Combine(folder, "chat_template.jinja");
+        string? jinjaSource = File.Exists(jinja) ? File.ReadAllText(jinja) : null;
         if (!File.Exists(path))
         {
-            return new TokenizerConfig();
+            return new TokenizerConfig { ChatTemplateSource = jinjaSource };
         }
 
         JsonElement root = ParseObject(path);
@@ -48,8 +57,9 @@ internal sealed record TokenizerConfig
             AddEndOfSequence = Flag(root, "add_eos_token", path, string.Empty),
             BeginningOfSequenceToken = TokenText(root, "bos_token", path),
             EndOfSequenceToken = TokenText(root, "eos_token", path),
-            ChatTemplateSource = Template(root, path),
+            ChatTemplateSource = jinjaSource ?? Template(root, path),
             AddedTokens = added,
+            SpecialTokens = SpecialTokenNames.Select(name => (name, TokenText(root, name, path))).Where(p => p.Item2 is not null).ToDictionary(p => p.name, p => p.Item2!, StringComparer.Ordinal),
         };
     }
 
