@@ -42,8 +42,8 @@ public class SamplingVerificationBenchmarks
         _sampler = new TokenSampler(new GenerationOptions { Temperature = Temperature, Seed = 7 }, Vocabulary);
 
         // The draft's proposals and their distributions are made once: verification only reads them.
-        _draft = new DraftSampler(_sampler, _context, Vocabulary, DraftTokens);
-        _draft.Begin(_length);
+        _draft = new DraftSampler(_sampler, Vocabulary, DraftTokens);
+        _draft.Begin(_context, _length, DraftTokens);
         for (int i = 0; i < DraftTokens; i++)
         {
             _context[_length + i] = _draft.Next(draftRows[i]);

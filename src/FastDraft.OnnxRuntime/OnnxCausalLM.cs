@@ -40,27 +40,27 @@ namespace FastDraft.OnnxRuntime;
 public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
 {
     private readonly DecoderLayout _layout;
+    private readonly ModelCapabilities _capabilities;
     private readonly LanguageModelDraft _draft;
     private readonly SessionOwner _owner;
-    private ModelCapabilities _capabilities = null!;
-    private int _disposed;
 
-    private OnnxCausalLM(string modelPath, OnnxModelOptions options, InferenceSession session, DecoderLayout layout, ModelInfo info)
+    /// <summary>Wraps a graph that has been inspected and probed; from here on the model owns <paramref name="owner"/>'s session.</summary>
+    private OnnxCausalLM(OnnxModelOptions options, SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, ModelInfo info, int intraOpThreads)
     {
-        ModelPath = modelPath;
         Options = options;
-        Session = session;
-        _owner = new SessionOwner(session);
+        _owner = owner;
         _layout = layout;
+        _capabilities = capabilities;
         Info = info;
+        IntraOpThreads = intraOpThreads;
         _draft = new LanguageModelDraft(this);
     }
 
     /// <inheritdoc/>
-    public ModelInfo Info { get; private set; }
+    public ModelInfo Info { get; }
 
     /// <summary>Gets the path of the ONNX file.</summary>
-    public string ModelPath { get; }
+    public string ModelPath => _layout.ModelPath;
 
     /// <summary>Gets the options the model was loaded with.</summary>
     public OnnxModelOptions Options { get; }
@@ -70,7 +70,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// its own pool's (set by <see cref="OnnxModelOptions.IntraOpThreads"/>, the configuration or
     /// <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>). <see cref="OnnxModelOptions.ConfigureSessionOptions"/> may have changed it unseen.
     /// </summary>
-    public int IntraOpThreads { get; private init; }
+    public int IntraOpThreads { get; }
 
     /// <summary>Gets a value indicating whether the cache is one buffer per layer shared by past and present (no copies, free roll-back).</summary>
     public bool UsesSharedKvBuffer => _capabilities.SharedBuffer;
@@ -78,7 +78,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <inheritdoc/>
     int? IDraftModel.VocabularySize => Info.VocabularySize;
 
-    internal InferenceSession Session { get; }
+    internal InferenceSession Session => _owner.Session;
 
     internal DecoderLayout Layout => _layout;
 
@@ -107,7 +107,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         options ??= OnnxModelOptions.Default;
         options.Validate(nameof(options));
 
-        (string folder, string modelFile, ModelFolderConfig config) = Locate(path);
+        (string folder, string modelFile, ModelFolderConfig config) = ModelFolder.Locate(path);
         InferenceSession session;
         int threads;
         try
@@ -124,27 +124,30 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             throw new InvalidModelException($"ONNX Runtime could not load '{modelFile}': {ex.Message}", modelFile, ex);
         }
 
+        // The graph is inspected, probed and its cache checked first; the model is built last, from what they found.
+        string name = options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var owner = new SessionOwner(session, name);
         try
         {
             DecoderLayout layout = DecoderLayout.Resolve(modelFile, config, session, GraphInspector.FindGroupQueryAttention(modelFile));
             config.CheckTokenIds(layout.VocabularySize);
             var info = new ModelInfo
             {
-                Name = options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
+                Name = name,
                 VocabularySize = layout.VocabularySize,
                 ContextLength = config.ContextLength ?? options.DefaultContextLength,
                 EndOfSequenceTokenIds = config.EndOfSequenceIds,
                 BeginningOfSequenceTokenId = config.BeginningOfSequenceId,
                 PaddingTokenId = config.PaddingId,
             };
-            var model = new OnnxCausalLM(modelFile, options, session, layout, info) { IntraOpThreads = threads };
-            model.Probe();
-            CacheRoundTrip.Verify(model, model._capabilities, config.ConfigPath);
-            return model;
+            OnnxModelSession Open(ModelCapabilities capabilities, int capacity) => OnnxModelSession.Open(owner, layout, capabilities, capacity, options.MaxTokensPerPass);
+            (ModelCapabilities capabilities, string? limitation) = Probe(session, layout, info.ContextLength, options, Open);
+            CacheRoundTrip.Verify(layout, info.ContextLength, capacity => Open(capabilities, capacity), config.ConfigPath);
+            return new OnnxCausalLM(options, owner, layout, capabilities, info with { VerificationUnsupportedReason = limitation }, threads);
         }
         catch
         {
-            session.Dispose();
+            owner.ReleaseModel(); // frees the ONNX Runtime session: no probe session is left holding it
             throw;
         }
     }
@@ -152,14 +155,14 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <inheritdoc/>
     public IModelSession CreateSession(int capacity)
     {
-        ThrowIfDisposed();
+        _owner.ThrowIfModelReleased();
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         if (capacity > Info.ContextLength)
         {
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"A session of {capacity} tokens exceeds the context length of model '{Info.Name}' ({Info.ContextLength} tokens).");
         }
 
-        return CreateSession(_capabilities, capacity);
+        return OnnxModelSession.Open(_owner, _layout, _capabilities, capacity, Options.MaxTokensPerPass);
     }
 
     /// <inheritdoc/>
@@ -182,74 +185,54 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _owner.Dispose(); // frees the ONNX Runtime session now, or when the last session lets go
-        }
-    }
+    public void Dispose() => _owner.ReleaseModel(); // frees the ONNX Runtime session now, or when the last session lets go
 
     /// <inheritdoc/>
     public override string ToString() => $"{Info.Name} ({ModelPath})";
-
-    internal void ThrowIfDisposed()
-    {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            throw new ObjectDisposedException(nameof(OnnxCausalLM), $"Model '{Info.Name}' has been disposed.");
-        }
-    }
-
-    internal OnnxModelSession CreateSession(ModelCapabilities capabilities, int capacity)
-    {
-        ThrowIfDisposed();
-        if (!_owner.TryAcquire())
-        {
-            throw new ObjectDisposedException(nameof(OnnxCausalLM), $"Model '{Info.Name}' has been disposed.");
-        }
-
-        return new OnnxModelSession(this, _owner, _layout, capabilities, capacity, Options.MaxTokensPerPass);
-    }
 
     /// <summary>
     /// Runs two tiny passes to learn what the metadata cannot tell: whether the logits have a row
     /// per position, and whether the graph takes several new tokens after a cache.
     /// </summary>
-    private void Probe()
+    /// <returns>What the graph can do, and why it cannot verify drafts (<see langword="null"/> when it can).</returns>
+    private static (ModelCapabilities Capabilities, string? VerificationUnsupportedReason) Probe(
+        InferenceSession session,
+        DecoderLayout layout,
+        int contextLength,
+        OnnxModelOptions options,
+        Func<ModelCapabilities, int, OnnxModelSession> open)
     {
-        bool shared = _layout.SupportsSharedBuffer && _layout.AttentionMask is not null && Options.ExecutionProvider == ExecutionProvider.Cpu;
-        bool allPositions = Session.OutputMetadata[_layout.Logits.Text].Dimensions[1] != 1;
+        bool shared = layout.SupportsSharedBuffer && layout.AttentionMask is not null && options.ExecutionProvider == ExecutionProvider.Cpu;
+        bool allPositions = session.OutputMetadata[layout.Logits.Text].Dimensions[1] != 1;
         var capabilities = new ModelCapabilities(allPositions, MultiTokenAfterPast: true, shared);
-        int[] tokens = [0, Math.Min(1, _layout.VocabularySize - 1)];
-        int capacity = Math.Min(2 * tokens.Length, Info.ContextLength);
+        int[] tokens = [0, Math.Min(1, layout.VocabularySize - 1)];
+        int capacity = Math.Min(2 * tokens.Length, contextLength);
 
-        string? firstPassError = TryProbe(capabilities, capacity, tokens, secondPass: false);
+        string? firstPassError = TryProbe(open, capabilities, capacity, tokens, secondPass: false);
         if (firstPassError is not null && allPositions)
         {
             capabilities = capabilities with { LogitsForAllPositions = false };
-            firstPassError = TryProbe(capabilities, capacity, tokens, secondPass: false) is null ? null : firstPassError;
+            firstPassError = TryProbe(open, capabilities, capacity, tokens, secondPass: false) is null ? null : firstPassError;
         }
 
         if (firstPassError is not null)
         {
-            throw new InvalidModelException($"Model '{ModelPath}' failed a two-token test pass: {firstPassError}", ModelPath);
+            throw new InvalidModelException($"Model '{layout.ModelPath}' failed a two-token test pass: {firstPassError}", layout.ModelPath);
         }
 
-        string? secondPassError = capacity < 2 * tokens.Length ? "its context is too short to test." : TryProbe(capabilities, capacity, tokens, secondPass: true);
+        string? secondPassError = capacity < 2 * tokens.Length ? "its context is too short to test." : TryProbe(open, capabilities, capacity, tokens, secondPass: true);
         string? limitation = !capabilities.LogitsForAllPositions
             ? "it returns logits for the last position only, so one pass cannot score several drafted tokens."
             : secondPassError is not null
                 ? $"it cannot score several new tokens in one pass once a cache exists (a test pass of 2 tokens after 2 cached failed: {FirstLine(secondPassError)})."
                 : null;
 
-        _capabilities = capabilities with { MultiTokenAfterPast = secondPassError is null };
-        Info = Info with { VerificationUnsupportedReason = limitation };
+        return (capabilities with { MultiTokenAfterPast = secondPassError is null }, limitation);
     }
 
-    private string? TryProbe(ModelCapabilities capabilities, int capacity, int[] tokens, bool secondPass)
+    private static string? TryProbe(Func<ModelCapabilities, int, OnnxModelSession> open, ModelCapabilities capabilities, int capacity, int[] tokens, bool secondPass)
     {
-        using OnnxModelSession session = CreateSession(capabilities, capacity);
+        using OnnxModelSession session = open(capabilities, capacity);
         session.RunOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL; // failures here are expected answers
         try
         {
@@ -267,74 +250,5 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         }
     }
 
-    /// <summary>
-    /// Refuses a configuration or tokenizer file passed where a model folder or an ONNX file is expected, in the caller's
-    /// terms: ONNX Runtime would report it as "Protobuf parsing failed".
-    /// </summary>
-    private static void RefuseConfigurationFile(string file)
-    {
-        if (!file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-
-        string name = Path.GetFileName(file);
-        string what = name.Equals(ModelFolderConfig.GenAIConfigFileName, StringComparison.OrdinalIgnoreCase) ? "the model folder's ONNX Runtime GenAI configuration"
-            : name.StartsWith("tokenizer", StringComparison.OrdinalIgnoreCase) ? "a tokenizer file"
-            : "a JSON file";
-        throw new InvalidModelException(
-            $"'{file}' is {what}, not an ONNX model: OnnxCausalLM.Load takes the model folder ('{Path.GetDirectoryName(file)}') or the decoder's .onnx file.",
-            file);
-    }
-
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
-
-    private static (string Folder, string ModelFile, ModelFolderConfig Config) Locate(string path)
-    {
-        if (File.Exists(path))
-        {
-            string file = Path.GetFullPath(path);
-            ModelFolderConfig.RequireRegularFile(file, "the path passed to Load");
-            RefuseConfigurationFile(file);
-            string folder = Path.GetDirectoryName(file)!;
-            return (folder, file, ModelFolderConfig.Read(folder));
-        }
-
-        if (!Directory.Exists(path))
-        {
-            if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-            }
-
-            throw new DirectoryNotFoundException($"Model folder '{path}' does not exist.");
-        }
-
-        string root = Path.GetFullPath(path);
-        ModelFolderConfig config = ModelFolderConfig.Read(root);
-        if (config.ModelFileName is { } named)
-        {
-            return (root, ModelFolderConfig.ResolveNamedFile(root, config.ConfigPath, "decoder.filename", named), config);
-        }
-
-        string conventional = Path.Combine(root, "model.onnx");
-        if (File.Exists(conventional))
-        {
-            ModelFolderConfig.RequireRegularFile(conventional, $"the model folder '{root}'");
-            return (root, conventional, config);
-        }
-
-        string[] candidates = Directory.GetFiles(root, "*.onnx");
-        if (candidates.Length == 1)
-        {
-            ModelFolderConfig.RequireRegularFile(candidates[0], $"the model folder '{root}'");
-        }
-
-        return candidates.Length switch
-        {
-            1 => (root, candidates[0], config),
-            0 => throw new FileNotFoundException($"Model folder '{root}' holds no .onnx file, and no {ModelFolderConfig.GenAIConfigFileName} naming one.", conventional),
-            _ => throw new InvalidModelException($"Model folder '{root}' holds several .onnx files ({string.Join(", ", candidates.Select(Path.GetFileName))}) and no {ModelFolderConfig.GenAIConfigFileName} saying which is the decoder.", root),
-        };
-    }
 }

@@ -147,8 +147,8 @@ internal static class SessionOptionsFactory
     /// <summary>
     /// The process-wide intra-op thread pool that every model loaded with
     /// <see cref="OnnxThreading.SharedPool"/> runs on. A draft and its target alternate, so with one
-    /// pool each the idle session's threads keep spinning and take cores from the busy one (on a
-    /// 2-core machine this cost a third of the speculative speed-up); one shared pool never competes.
+    /// pool each the idle session's threads keep spinning and take cores from the busy one (the README's
+    /// Performance section has what it cost); one shared pool never competes.
     /// </summary>
     /// <remarks>
     /// A global pool can only be given to the ONNX Runtime environment when it is created, so it

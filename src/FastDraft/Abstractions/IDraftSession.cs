@@ -1,7 +1,11 @@
 namespace FastDraft;
 
 /// <summary>The per-generation state of a draft.</summary>
-/// <remarks>Used by one thread at a time; owned and disposed by whoever created it.</remarks>
+/// <remarks>
+/// Used by one thread at a time; owned and disposed by whoever created it. It is rolled back as the
+/// target's <see cref="IModelSession"/> is: after every verification the generator truncates both
+/// to the context tokens that stay (<see cref="Truncate"/>).
+/// </remarks>
 public interface IDraftSession : IDisposable
 {
     /// <summary>Gets the number of forward passes the draft has run so far (0 for drafts without a model).</summary>
@@ -12,8 +16,8 @@ public interface IDraftSession : IDisposable
     /// </summary>
     /// <param name="context">
     /// The prompt and every token emitted so far. Between calls it only grows at the end: tokens
-    /// the draft proposed but the target rejected are simply absent from the next context, and the
-    /// session rolls its own state back to match.
+    /// the draft proposed but the target rejected are absent from the next context, and
+    /// <see cref="Truncate"/> has already rolled the session back past them.
     /// </param>
     /// <param name="proposal">
     /// Receives the proposed tokens; its length is the most that may be proposed. An empty span asks
@@ -27,4 +31,13 @@ public interface IDraftSession : IDisposable
     /// <param name="cancellationToken">Cancels the proposal.</param>
     /// <returns>The number of tokens written to <paramref name="proposal"/>, possibly 0.</returns>
     int Propose(ReadOnlySpan<int> context, Span<int> proposal, DraftSampler sampler, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rolls the session back to the first <paramref name="length"/> tokens of the context: the last context passed to
+    /// <see cref="Propose"/> and the proposals the target accepted. The generator calls it after every verification, with
+    /// the length it truncates the target's session to; the next context continues those tokens. A draft without state
+    /// does nothing.
+    /// </summary>
+    /// <param name="length">The number of context tokens that stay; a session holding fewer keeps what it has.</param>
+    void Truncate(int length);
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace FastDraft;
 
 /// <summary>
@@ -9,9 +7,9 @@ namespace FastDraft;
 /// </summary>
 /// <remarks>
 /// The draft keeps its own key/value cache per generation. When the target rejects some of its
-/// proposals it notices at the next <see cref="IDraftSession.Propose"/> (the context no longer
-/// holds them) and rolls its cache back to the longest prefix it shares with the context. The
-/// wrapped model is not owned: dispose it yourself after every generation using it has ended.
+/// proposals, <see cref="IDraftSession.Truncate"/> rolls that cache back to the tokens kept, as the
+/// generator rolls back the target's. The wrapped model is not owned: dispose it yourself after
+/// every generation using it has ended.
 /// </remarks>
 public sealed class LanguageModelDraft : IDraftModel
 {
@@ -46,10 +44,6 @@ public sealed class LanguageModelDraft : IDraftModel
 
     private sealed class Session(IModelSession session) : IDraftSession
     {
-        // What the session has been fed, pooled and grown as the context gets long (the capacity is
-        // only a bound: sizing by it would make every short request pay for the longest).
-        private int[] _fed = ArrayPool<int>.Shared.Rent(Math.Min(session.Capacity, 1024));
-        private int _syncedContext;
         private bool _disposed;
 
         public long ModelCalls { get; private set; }
@@ -63,7 +57,6 @@ public sealed class LanguageModelDraft : IDraftModel
             if (proposal.IsEmpty && !context.IsEmpty && context.Length <= session.Capacity && session.Length == 0)
             {
                 Feed(context, cancellationToken); // catch up on the prompt; the next call feeds only what follows
-                _syncedContext = context.Length;
                 return 0;
             }
 
@@ -72,25 +65,12 @@ public sealed class LanguageModelDraft : IDraftModel
                 return 0;
             }
 
-            // Roll back to the longest prefix of the cache that the context still holds: positions
-            // before the previous context's end cannot have changed, only proposals can be gone.
-            int keep = Math.Min(_syncedContext, session.Length);
-            int limit = Math.Min(session.Length, context.Length);
-            while (keep < limit && _fed[keep] == context[keep])
-            {
-                keep++;
-            }
-
-            if (keep == context.Length)
-            {
-                keep--; // the last context token must be fed again to get the logits after it
-            }
-
+            // The cache holds a prefix of the context (Truncate dropped the rejected proposals). One batched
+            // catch-up pass over the rest, the last context token at least (for the logits after it), then
+            // one pass per proposal.
+            int keep = Math.Min(session.Length, context.Length - 1);
             session.Truncate(keep);
-
-            // One batched catch-up pass over everything the draft has not seen, then one pass per proposal.
             Feed(context[keep..], cancellationToken);
-            _syncedContext = context.Length;
             if (!sampler.TryNext(session.GetLogits(context.Length - keep - 1), out proposal[0]))
             {
                 return 0;
@@ -108,28 +88,26 @@ public sealed class LanguageModelDraft : IDraftModel
             return count;
         }
 
+        public void Truncate(int length)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (length < session.Length)
+            {
+                session.Truncate(length);
+            }
+        }
+
         public void Dispose()
         {
             if (!_disposed)
             {
                 _disposed = true;
                 session.Dispose();
-                ArrayPool<int>.Shared.Return(_fed);
             }
         }
 
         private void Feed(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
         {
-            int needed = session.Length + tokens.Length;
-            if (needed > _fed.Length)
-            {
-                int[] grown = ArrayPool<int>.Shared.Rent(Math.Max(needed, (int)Math.Min(session.Capacity, 2L * _fed.Length)));
-                _fed.AsSpan(0, session.Length).CopyTo(grown);
-                ArrayPool<int>.Shared.Return(_fed);
-                _fed = grown;
-            }
-
-            tokens.CopyTo(_fed.AsSpan(session.Length));
             session.Append(tokens, cancellationToken);
             ModelCalls++;
         }

@@ -90,6 +90,10 @@ public sealed class NGramDraftModel : IDraftModel
             return model.Lookup(context, proposal);
         }
 
+        public void Truncate(int length)
+        {
+        }
+
         public void Dispose()
         {
         }

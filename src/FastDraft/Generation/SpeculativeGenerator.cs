@@ -235,12 +235,14 @@ public sealed class SpeculativeGenerator
         // The context holds the prompt, the emitted tokens and, right after them, the current
         // round's drafted tokens: every position's context is a prefix of it, and the verification
         // input (the pending token and the drafts) is a slice of it. It is pooled, and grows as the
-        // generation gets long: MaxNewTokens bounds it, but a generation may end far sooner.
+        // generation gets long: MaxNewTokens bounds it, but a generation may end far sooner. This
+        // loop writes it, except the round's proposal span, which it lends to the draft (and to the
+        // draft sampler, handed the buffer afresh each round) until the proposal is made.
         int[] context = ArrayPool<int>.Shared.Rent(Math.Min(capacity, prompt.Length + InitialRoom));
         try
         {
             using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
-            using var draftSampler = new DraftSampler(sampler, context, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
+            using var draftSampler = new DraftSampler(sampler, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
             var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null), _draftMemory);
             using IModelSession target = Target.CreateSession(capacity);
             using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
@@ -304,10 +306,10 @@ public sealed class SpeculativeGenerator
                 // accepted proposals plus one target token).
                 int chosen = draftLength.Next();
                 int budget = Math.Min(chosen, maxNewTokens - generated - 1);
-                context = Reserve(context, length, length + budget + 1, capacity, draftSampler);
+                context = Reserve(context, length, length + budget + 1, capacity);
                 int drafted = 0;
                 long draftTicks = 0;
-                draftSampler.Begin(length);
+                draftSampler.Begin(context, length, budget);
                 if (draft is not null && budget > 0)
                 {
                     started = _time.GetTimestamp();
@@ -320,17 +322,24 @@ public sealed class SpeculativeGenerator
                 // proposal. Greedy: accept while the target's argmax agrees. Sampling: accept with
                 // probability min(1, p/q), else draw the target's token from the residual.
                 started = _time.GetTimestamp();
-                int cached = target.Length;
                 target.Append(context.AsSpan(length - 1, drafted + 1), cancellationToken);
                 Verdict verdict = sampler.IsGreedy
                     ? GreedyVerifier.Verify(target, context, length, drafted, sampler)
                     : SpeculativeSamplingVerifier.Verify(target, context, length, drafted, draftSampler, sampler);
 
-                // Roll back: keep the pending token and the accepted proposals. The draft session
-                // rolls itself back when it next sees the context. The target's token goes over the
-                // first rejected proposal.
-                target.Truncate(cached + 1 + verdict.Accepted);
+                // Roll back, the target and the draft alike: each keeps the context up to the pending
+                // token and the accepted proposals (the draft's share of the time is the draft's). The
+                // target's token goes over the first rejected proposal.
+                int kept = length + verdict.Accepted;
+                target.Truncate(kept);
                 long verifyTicks = _time.GetTimestamp() - started;
+                if (draft is not null)
+                {
+                    started = _time.GetTimestamp();
+                    draft.Truncate(kept);
+                    draftTicks += _time.GetTimestamp() - started;
+                }
+
                 draftLength.Record(drafted, verdict.Accepted, draftTicks, verifyTicks);
                 telemetry.Round(chosen, drafted, verdict.Accepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0);
                 context[length + verdict.Accepted] = verdict.Next;
@@ -348,10 +357,9 @@ public sealed class SpeculativeGenerator
 
     /// <summary>
     /// Grows the pooled context buffer to hold at least <paramref name="needed"/> tokens (doubling,
-    /// never beyond the generation's capacity), keeping its first <paramref name="length"/>; the
-    /// draft sampler, which writes proposals into it, follows.
+    /// never beyond the generation's capacity), keeping its first <paramref name="length"/>.
     /// </summary>
-    private static int[] Reserve(int[] context, int length, int needed, int capacity, DraftSampler draftSampler)
+    private static int[] Reserve(int[] context, int length, int needed, int capacity)
     {
         if (needed <= context.Length)
         {
@@ -361,7 +369,6 @@ public sealed class SpeculativeGenerator
         int[] grown = ArrayPool<int>.Shared.Rent((int)Math.Min(capacity, Math.Max(needed, 2L * context.Length)));
         context.AsSpan(0, length).CopyTo(grown);
         ArrayPool<int>.Shared.Return(context);
-        draftSampler.UseContext(grown);
         return grown;
     }
 

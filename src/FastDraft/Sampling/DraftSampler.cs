@@ -20,23 +20,24 @@ namespace FastDraft;
 public sealed class DraftSampler : IDisposable
 {
     private readonly TokenSampler _sampler;
-    private int[] _context;
     private readonly int _vocabulary;
     private readonly int _maxProposals;
     private readonly float[]? _distributions;
     private readonly int[] _chosen;
+    private int[] _context = [];
     private int _length;
+    private int _room;
 
     private readonly float _confidenceThreshold;
     private readonly bool _ownsSampler;
     private bool _disposed;
 
-    internal DraftSampler(TokenSampler sampler, int[] context, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
+    /// <summary>Initializes the draft sampler of one generation; each proposal starts with <see cref="Begin"/>, which hands it the round's buffer.</summary>
+    internal DraftSampler(TokenSampler sampler, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
     {
         _confidenceThreshold = confidenceThreshold;
         _ownsSampler = ownsSampler;
         _sampler = sampler;
-        _context = context;
         _vocabulary = vocabulary;
         _maxProposals = maxProposals;
         _chosen = new int[maxProposals];
@@ -81,8 +82,8 @@ public sealed class DraftSampler : IDisposable
         int[] buffer = new int[context.Length + maxProposals];
         context.CopyTo(buffer);
         var sampler = new TokenSampler(options, vocabularySize, context.Length, needsWorkBuffer: threshold > 0);
-        var draftSampler = new DraftSampler(sampler, buffer, vocabularySize, maxProposals, threshold, ownsSampler: true);
-        draftSampler.Begin(context.Length);
+        var draftSampler = new DraftSampler(sampler, vocabularySize, maxProposals, threshold, ownsSampler: true);
+        draftSampler.Begin(buffer, context.Length, maxProposals);
         return draftSampler;
     }
 
@@ -118,9 +119,9 @@ public sealed class DraftSampler : IDisposable
             throw new ArgumentException($"Expected {_vocabulary} logits (the vocabulary size), got {logits.Length}.", nameof(logits));
         }
 
-        if (Count >= _maxProposals)
+        if (Count >= _room)
         {
-            throw new InvalidOperationException($"A draft may choose at most {_maxProposals} tokens per proposal.");
+            throw new InvalidOperationException($"A draft may choose at most {_room} tokens per proposal.");
         }
 
         ReadOnlySpan<int> context = _context.AsSpan(0, _length + Count);
@@ -168,13 +169,17 @@ public sealed class DraftSampler : IDisposable
         }
     }
 
-    /// <summary>Switches to the generation's context buffer after it grew (its first tokens copied over).</summary>
-    internal void UseContext(int[] context) => _context = context;
-
-    /// <summary>Starts a proposal after the first <paramref name="length"/> context tokens (proposals go right after them).</summary>
-    internal void Begin(int length)
+    /// <summary>
+    /// Starts a proposal of at most <paramref name="room"/> tokens after the first <paramref name="length"/> tokens of
+    /// <paramref name="context"/>: each token chosen goes right after them (where the proposal span the draft is handed
+    /// lies, in a generation), so that the processors see it when the next one is chosen. The buffer is the sampler's
+    /// only for this proposal.
+    /// </summary>
+    internal void Begin(int[] context, int length, int room)
     {
+        _context = context;
         _length = length;
+        _room = Math.Min(room, _maxProposals);
         Count = 0;
     }
 

@@ -217,6 +217,10 @@ public sealed class AdaptiveProbingTests
                 return proposal.Length;
             }
 
+            public void Truncate(int length)
+            {
+            }
+
             public void Dispose()
             {
             }

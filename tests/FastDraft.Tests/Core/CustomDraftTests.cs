@@ -41,6 +41,10 @@ public sealed class CustomDraftTests
                 return proposal.Length;
             }
 
+            public void Truncate(int length)
+            {
+            }
+
             public void Dispose()
             {
             }

@@ -74,7 +74,7 @@ public sealed class LanguageModelDraftTests
     private const int Vocabulary = 40;
 
     [Fact]
-    public void Propose_RollsBackToTheContextAfterRejection_WithOneCatchUpPass()
+    public void Truncate_RollsBackTheRejectedProposals_AndProposeCatchesUpInOnePass()
     {
         var model = new FunctionModel(Vocabulary, c => ((c[^1] * 5) + c.Length) % Vocabulary);
         using IDraftSession session = new LanguageModelDraft(model).CreateDraftSession(100);
@@ -86,6 +86,7 @@ public sealed class LanguageModelDraftTests
 
         // The target accepted two proposals and corrected the third: the draft must continue from there.
         int[] next = [.. context, proposal[0], proposal[1], (proposal[2] + 1) % Vocabulary];
+        session.Truncate(context.Length + 2);
         int[] second = Propose(session, next, 3);
 
         using IDraftSession fresh = new LanguageModelDraft(model).CreateDraftSession(100);

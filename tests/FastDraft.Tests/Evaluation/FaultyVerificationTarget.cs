@@ -10,16 +10,12 @@ internal delegate void LogitsFault(int index, Span<float> logits);
 /// passes, single-token steps and the gate's own scoring passes (longer) are left alone, so target-only
 /// decoding and the gate's reference figures are the correct ones.
 /// </summary>
-internal sealed class FaultyVerificationTarget(ITargetModel inner, LogitsFault fault) : ITargetModel
+internal sealed class FaultyVerificationTarget(ITargetModel inner, LogitsFault fault) : DelegatingTargetModel(inner)
 {
     /// <summary>The longest pass the fault applies to: a verification pass at K ≤ 8. Test prompts are longer.</summary>
     public const int MaxFaultyPass = 9;
 
-    public ModelInfo Info => inner.Info;
-
-    public IModelSession CreateSession(int capacity) => new Session(inner.CreateSession(capacity), fault, inner.Info.VocabularySize);
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+    public override IModelSession CreateSession(int capacity) => new Session(base.CreateSession(capacity), fault, Info.VocabularySize);
 
     /// <summary>Swaps the two most likely tokens: greedy verification then keeps the runner-up.</summary>
     public static void SwapTopTwo(int _, Span<float> logits)
@@ -41,24 +37,20 @@ internal sealed class FaultyVerificationTarget(ITargetModel inner, LogitsFault f
         (logits[first], logits[second]) = (logits[second], logits[first]);
     }
 
-    private sealed class Session(IModelSession inner, LogitsFault fault, int vocabulary) : IModelSession
+    private sealed class Session(IModelSession inner, LogitsFault fault, int vocabulary) : DelegatingModelSession(inner)
     {
         private readonly float[] _copy = new float[vocabulary];
         private int _lastCount;
 
-        public int Length => inner.Length;
-
-        public int Capacity => inner.Capacity;
-
-        public void Append(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
+        public override void Append(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
         {
-            inner.Append(tokens, cancellationToken);
+            base.Append(tokens, cancellationToken);
             _lastCount = tokens.Length;
         }
 
-        public ReadOnlySpan<float> GetLogits(int index)
+        public override ReadOnlySpan<float> GetLogits(int index)
         {
-            ReadOnlySpan<float> logits = inner.GetLogits(index);
+            ReadOnlySpan<float> logits = base.GetLogits(index);
             if (_lastCount is < 2 or > MaxFaultyPass)
             {
                 return logits;
@@ -68,9 +60,5 @@ internal sealed class FaultyVerificationTarget(ITargetModel inner, LogitsFault f
             fault(index, _copy);
             return _copy;
         }
-
-        public void Truncate(int length) => inner.Truncate(length);
-
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -132,6 +132,10 @@ internal sealed class ScriptedDraft(Func<int[], int, int[]> propose, int? vocabu
             return count;
         }
 
+        public void Truncate(int length)
+        {
+        }
+
         public void Dispose()
         {
         }

@@ -44,7 +44,7 @@ public sealed class ConfigMutationTests(ITestOutputHelper output)
                 config.CheckTokenIds(TestModels.Target.VocabularySize);
                 if (config.ModelFileName is { } name)
                 {
-                    ModelFolderConfig.ResolveNamedFile(folder, path, "decoder.filename", name);
+                    ModelFolder.ResolveNamedFile(folder, path, "decoder.filename", name);
                 }
             });
         }

@@ -5,7 +5,8 @@ namespace FastDraft.OnnxRuntime.Internals.Config;
 /// <summary>
 /// What a model folder's configuration says: ONNX Runtime GenAI's <c>genai_config.json</c> when
 /// present, else the Hugging Face <c>config.json</c> / <c>generation_config.json</c> beside a plain
-/// export. Everything here is a claim to be checked against the graph, which wins on names and shapes.
+/// export (<see cref="ModelFolder"/> finds and reads the files; this parses them). Everything here is
+/// a claim to be checked against the graph, which wins on names and shapes.
 /// </summary>
 /// <remarks>
 /// Every number is bounded here (a hostile or mistyped value must not make loading hang or allocate
@@ -14,8 +15,6 @@ namespace FastDraft.OnnxRuntime.Internals.Config;
 /// </remarks>
 internal sealed record ModelFolderConfig
 {
-    public const string GenAIConfigFileName = "genai_config.json";
-
     /// <summary>The largest vocabulary accepted (real ones stay below 2^18).</summary>
     public const int MaxVocabularySize = 1 << 24;
 
@@ -30,9 +29,6 @@ internal sealed record ModelFolderConfig
 
     /// <summary>The largest head size accepted.</summary>
     public const int MaxHeadSize = 8192;
-
-    /// <summary>The largest configuration file read (they are a few kilobytes).</summary>
-    private const long MaxConfigBytes = 16 << 20;
 
     /// <summary>
     /// Gets the most intra-op threads a configuration (or <see cref="OnnxModelOptions.IntraOpThreads"/>) may ask for:
@@ -67,24 +63,14 @@ internal sealed record ModelFolderConfig
     public string? PresentValuePattern { get; init; }
     public string? PresentPackedPattern { get; init; }
 
-    /// <summary>Reads the configuration of <paramref name="folder"/> (an empty one when the folder has no configuration file).</summary>
-    public static ModelFolderConfig Read(string folder)
-    {
-        string genai = Path.Combine(folder, GenAIConfigFileName);
-        if (File.Exists(genai))
-        {
-            return Guard(genai, () => ReadGenAI(genai, ReadBytes(genai)));
-        }
-
-        string hf = Path.Combine(folder, "config.json");
-        return File.Exists(hf) ? Guard(hf, () => ReadHuggingFace(hf, ReadBytes(hf), Path.Combine(folder, "generation_config.json"))) : new ModelFolderConfig();
-    }
-
-    /// <summary>Parses the text of a <c>genai_config.json</c> said to be at <paramref name="path"/> (for tests that feed many variants without files).</summary>
+    /// <summary>Parses the text of a <c>genai_config.json</c> said to be at <paramref name="path"/>.</summary>
     internal static ModelFolderConfig ParseGenAI(string path, byte[] json) => Guard(path, () => ReadGenAI(path, json));
 
-    /// <summary>Parses the text of a Hugging Face <c>config.json</c> said to be at <paramref name="path"/>, with no generation_config.json beside it.</summary>
-    internal static ModelFolderConfig ParseHuggingFace(string path, byte[] json) => Guard(path, () => ReadHuggingFace(path, json, generationPath: string.Empty));
+    /// <summary>
+    /// Parses the text of a Hugging Face <c>config.json</c> said to be at <paramref name="path"/>; the end-of-sequence ids come
+    /// from the <c>generation_config.json</c> at <paramref name="generationPath"/> when it has none (no such file when empty).
+    /// </summary>
+    internal static ModelFolderConfig ParseHuggingFace(string path, byte[] json, string generationPath = "") => Guard(path, () => ReadHuggingFace(path, json, generationPath));
 
     /// <summary>Refuses token ids (end/beginning of sequence, padding) outside the graph's vocabulary, naming the file, the key and the id.</summary>
     public void CheckTokenIds(int vocabularySize)
@@ -103,61 +89,6 @@ internal sealed record ModelFolderConfig
             {
                 throw new InvalidModelException($"Malformed model configuration '{path}': \"{key}\" is {id}, outside the model's vocabulary of {vocabularySize} tokens (ids 0 to {vocabularySize - 1}).", path);
             }
-        }
-    }
-
-    /// <summary>
-    /// Resolves a file a configuration names (<paramref name="key"/>) inside <paramref name="folder"/>:
-    /// relative, inside the folder once resolved, and a non-empty regular file (devices, pipes and
-    /// folders are refused; a link inside the folder may point elsewhere, as in the Hugging Face cache).
-    /// </summary>
-    /// <exception cref="InvalidModelException">The name is absolute, leaves the folder, or names something other than a regular file.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static string ResolveNamedFile(string folder, string? configPath, string key, string name)
-    {
-        string where = $"'{configPath}' ({key})";
-        if (Path.IsPathRooted(name) || name.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new InvalidModelException($"Malformed model configuration {where}: '{name}' must be a path relative to the model folder '{folder}'.", configPath);
-        }
-
-        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
-        string file = Path.GetFullPath(Path.Combine(root, name));
-        if (file + Path.DirectorySeparatorChar == root)
-        {
-            throw new InvalidModelException($"Malformed model configuration {where}: '{name}' is a folder, the model folder '{root}' itself, not a model file.", configPath);
-        }
-
-        if (!file.StartsWith(root, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-        {
-            throw new InvalidModelException($"Malformed model configuration {where}: '{name}' resolves to '{file}', outside the model folder '{root}'.", configPath);
-        }
-
-        if (!File.Exists(file))
-        {
-            throw Directory.Exists(file)
-                ? new InvalidModelException($"Malformed model configuration {where}: '{file}' is a folder, not a model file.", configPath)
-                : new FileNotFoundException($"Model file '{file}' named by {where} does not exist.", file);
-        }
-
-        RequireRegularFile(file, where);
-        return file;
-    }
-
-    /// <summary>Refuses what is not a non-empty regular file of sane size (a device or a pipe reports a length of 0).</summary>
-    internal static void RequireRegularFile(string file, string namedBy, long maxBytes = long.MaxValue)
-    {
-        // A link's own length is that of its target's name: look at what it finally points to.
-        FileSystemInfo info = new FileInfo(file);
-        info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
-        long length = info is FileInfo { Exists: true } regular ? regular.Length : 0;
-        if (length == 0 || length > maxBytes)
-        {
-            throw new InvalidModelException(
-                length == 0
-                    ? $"'{file}' (named by {namedBy}) is empty or not a regular file (a device, pipe or folder)."
-                    : $"'{file}' (named by {namedBy}) is {length} bytes, more than the {maxBytes} a configuration file may have.",
-                file);
         }
     }
 
@@ -224,7 +155,7 @@ internal sealed record ModelFolderConfig
         if (eos.Length == 0 && generationPath.Length > 0 && File.Exists(generationPath))
         {
             eosPath = generationPath;
-            using JsonDocument generation = Parse(generationPath, ReadBytes(generationPath));
+            using JsonDocument generation = Parse(generationPath, ModelFolder.ReadConfigFile(generationPath));
             if (generation.RootElement.ValueKind == JsonValueKind.Object)
             {
                 eos = new JsonReader(generationPath).TokenIds(generation.RootElement, "eos_token_id");
@@ -241,12 +172,6 @@ internal sealed record ModelFolderConfig
             BeginningOfSequenceId = reader.TokenIds(root, "bos_token_id") is [int bos, ..] ? bos : null,
             PaddingId = reader.TokenIds(root, "pad_token_id") is [int pad, ..] ? pad : null,
         };
-    }
-
-    private static byte[] ReadBytes(string path)
-    {
-        RequireRegularFile(path, "the model folder", MaxConfigBytes);
-        return File.ReadAllBytes(path);
     }
 
     private static JsonDocument Parse(string path, byte[] json)

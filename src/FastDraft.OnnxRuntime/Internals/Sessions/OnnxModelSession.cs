@@ -25,7 +25,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     /// <summary>Logits rows kept between passes: a verification pass needs K + 1 ≤ 65. Longer (prompt) passes use a temporary buffer.</summary>
     private const int RetainedLogitsRows = SpeculativeOptions.MaxDraftTokens + 1;
 
-    private readonly OnnxCausalLM _model;
+    private readonly SessionOwner _owner;
     private readonly DecoderLayout _layout;
     private readonly ModelCapabilities _capabilities;
     private readonly int _maxTokensPerPass;
@@ -52,9 +52,9 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private bool _disposed;
 
     /// <summary>Creates a session on a reference already taken from <paramref name="owner"/>; the session gives it back, also when this constructor fails.</summary>
-    internal OnnxModelSession(OnnxCausalLM model, SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, int capacity, int maxTokensPerPass)
+    private OnnxModelSession(SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, int capacity, int maxTokensPerPass)
     {
-        _model = model;
+        _owner = owner;
         _layout = layout;
         _capabilities = capabilities;
         _maxTokensPerPass = maxTokensPerPass;
@@ -64,7 +64,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         try
         {
             _runOptions = new RunOptions();
-            _binding = model.Session.CreateIoBinding();
+            _binding = owner.Session.CreateIoBinding();
         }
         catch
         {
@@ -90,6 +90,16 @@ internal sealed unsafe class OnnxModelSession : IModelSession
             _lease.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Opens a session of <paramref name="capacity"/> tokens on the model whose ONNX Runtime session <paramref name="owner"/> holds.</summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    internal static OnnxModelSession Open(SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, int capacity, int maxTokensPerPass)
+    {
+        owner.ThrowIfModelReleased();
+        return owner.TryAcquire()
+            ? new OnnxModelSession(owner, layout, capabilities, capacity, maxTokensPerPass)
+            : throw owner.ModelDisposed();
     }
 
     public int Length { get; private set; }
@@ -121,7 +131,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         {
             if ((uint)tokens[i] >= (uint)vocabulary)
             {
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token id {tokens[i]} at position {i} is outside the vocabulary of model '{_model.Info.Name}' (size {vocabulary}).");
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token id {tokens[i]} at position {i} is outside the vocabulary of model '{_owner.ModelName}' (size {vocabulary}).");
             }
         }
 
@@ -162,7 +172,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         if (row < 0)
         {
             throw new InvalidOperationException(
-                $"Logits for position {index} of the last {_lastCount} appended tokens are not available from model '{_model.Info.Name}': " +
+                $"Logits for position {index} of the last {_lastCount} appended tokens are not available from model '{_owner.ModelName}': " +
                 (_capabilities.LogitsForAllPositions ? "only the last pass's rows are kept." : "it returns logits for the last position only."));
         }
 
@@ -241,7 +251,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
         try
         {
-            _model.Session.RunWithBinding(_runOptions, _binding);
+            _owner.Session.RunWithBinding(_runOptions, _binding);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -362,7 +372,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _model.ThrowIfDisposed();
+        _owner.ThrowIfModelReleased();
         if (_faulted)
         {
             throw new InvalidOperationException("This session is unusable: a forward pass on it failed or was cancelled. Start a new generation.");

@@ -19,18 +19,28 @@ namespace FastDraft.OnnxRuntime.Internals.Sessions;
 /// </remarks>
 internal sealed class SessionOwner : SafeHandle
 {
-    private readonly InferenceSession _session;
     private int _leases;
+    private int _modelReleased;
     private volatile bool _released;
 
-    public SessionOwner(InferenceSession session)
+    /// <summary>Takes ownership of a model's ONNX Runtime session; the model holds the first reference.</summary>
+    /// <param name="session">The model's ONNX Runtime session.</param>
+    /// <param name="modelName">The model's name, for the message of a disposed model.</param>
+    public SessionOwner(InferenceSession session, string modelName)
         : base(invalidHandleValue: 0, ownsHandle: true)
     {
-        _session = session;
+        Session = session;
+        ModelName = modelName;
         SetHandle(1);
     }
 
     public override bool IsInvalid => handle == 0;
+
+    /// <summary>Gets the ONNX Runtime session, for whoever holds a reference on it (the model, or a lease).</summary>
+    public InferenceSession Session { get; }
+
+    /// <summary>Gets the name of the model that owns the session.</summary>
+    public string ModelName { get; }
 
     /// <summary>Gets the number of generation sessions holding the ONNX Runtime session.</summary>
     public int Leases => Volatile.Read(ref _leases);
@@ -59,6 +69,31 @@ internal sealed class SessionOwner : SafeHandle
         return added;
     }
 
+    /// <summary>
+    /// Lets go of the model's own reference (the model's <see cref="IDisposable.Dispose"/>): new sessions are refused
+    /// from here on, and the ONNX Runtime session is freed now, or when the last lease lets go.
+    /// </summary>
+    public void ReleaseModel()
+    {
+        if (Interlocked.Exchange(ref _modelReleased, 1) == 0)
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>Throws once the model has let go (<see cref="ReleaseModel"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public void ThrowIfModelReleased()
+    {
+        if (Volatile.Read(ref _modelReleased) != 0)
+        {
+            throw ModelDisposed();
+        }
+    }
+
+    /// <summary>The exception for a use of the model after it has been disposed.</summary>
+    public ObjectDisposedException ModelDisposed() => new(nameof(OnnxCausalLM), $"Model '{ModelName}' has been disposed.");
+
     /// <summary>Gives back a reference taken by <see cref="TryAcquire"/>.</summary>
     public void Release()
     {
@@ -69,7 +104,7 @@ internal sealed class SessionOwner : SafeHandle
     protected override bool ReleaseHandle()
     {
         // Runs once, when the model and every session have let go: never while a pass runs.
-        _session.Dispose();
+        Session.Dispose();
         _released = true;
         SetHandle(0);
         return true;

@@ -29,8 +29,8 @@ namespace FastDraft.Internals.Generation;
 /// </para>
 /// <para>
 /// Until a round has timed the draft, its cost is guessed from the prompt passes: a draft that read the
-/// prompt in more than half the target's time drafts one token first (drafting the maximum at a target's
-/// cost lost 6% of a 64-token generation here); a cheaper one starts optimistic, which suits good drafts.
+/// prompt in more than half the target's time drafts one token first (the README's Performance section has
+/// what drafting the maximum at a target's cost lost); a cheaper one starts optimistic, which suits good drafts.
 /// Until three rounds have timed it, a verdict that the draft costs too much, which the prompt passes do
 /// not back, is checked by drafting one token again (three times at most): one slow round, a process's
 /// first call into a code path, stopped a good draft for good otherwise (issue 16).
