@@ -34,7 +34,7 @@ public static class ContextPositionCounts
     /// <summary>Sums the per-sample counts and returns accepted ÷ judged per bucket (NaN where nothing was judged).</summary>
     /// <param name="samples">The samples of one mode.</param>
     /// <returns>The acceptance per bucket, and the judged proposals per bucket.</returns>
-    public static (double[] Alpha, int[] Evaluated) Acceptance(IEnumerable<GenerationSample> samples)
+    public static (double[] Alpha, int[] Evaluated) Alpha(IEnumerable<GenerationSample> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
         long[] accepted = new long[Buckets];

@@ -39,14 +39,14 @@ internal static class AcceptanceCommand
             string targetFolder = parsed.GetValue(target)!;
             List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
             using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder, modelOptions);
-            IReadOnlyList<ReferenceContinuation> references = await AcceptanceEvaluator.CreateReferencesAsync(model, promptIds, length, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ReferenceContinuation> references = await AlphaEvaluator.CreateReferencesAsync(model, promptIds, length, cancellationToken).ConfigureAwait(false);
             var results = new List<Dictionary<string, object?>>();
             human.WriteLine($"{promptIds.Count} prompts × {length} tokens, teacher-forced on the target's greedy continuations:");
             human.WriteLine("draft                                     alpha   alpha@32  tok/pass K=2   K=4    K=8");
             foreach (string folder in parsed.GetValue(drafts)!)
             {
                 using OnnxCausalLM draft = OnnxCausalLM.Load(folder, modelOptions);
-                AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references, cancellationToken);
+                AlphaReport report = AlphaEvaluator.Measure(draft, references, cancellationToken);
                 human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Shorten(folder),-40} {report.Alpha,6:F3}  {report.AlphaFirst32,6:F3}    {report.TokensPerTargetPass[2],6:F2}  {report.TokensPerTargetPass[4],6:F2}  {report.TokensPerTargetPass[8],6:F2}"));
                 human.WriteLine("  α by context position: " + string.Join("  ", report.ByContextPosition.Where(b => b.Positions > 0).Select(b => string.Create(CultureInfo.InvariantCulture, $"{b.Start}–{b.End} {b.Alpha:F3}"))));
                 if (report.LateContextWarning is { } warning)

@@ -21,8 +21,9 @@ internal sealed class ExecutionProviderOptions
 
     public ExecutionProviderOptions() => _provider.AcceptOnlyFromAmong("cpu", "cuda", "dml");
 
-    public void AddTo(Command command)
+    public void AddTo(Command command, bool hidden = false)
     {
+        _provider.Hidden = _deviceId.Hidden = hidden;
         command.Options.Add(_provider);
         command.Options.Add(_deviceId);
     }

@@ -14,6 +14,9 @@ internal sealed class RecipeCommandOptions
 {
     private const RecipeStages Training = RecipeStages.Pretrain | RecipeStages.Align | RecipeStages.Control;
     private const RecipeStages Writing = RecipeStages.Export | RecipeStages.Measure;
+
+    // The stages that run the target or a draft for inference (training itself runs on the CPU).
+    private const RecipeStages InferenceStages = RecipeStages.Data | RecipeStages.Measure;
     private readonly RecipeStages _stages;
     private readonly bool _wholeRecipe;
     private readonly HashSet<Option> _used = [];
@@ -24,6 +27,7 @@ internal sealed class RecipeCommandOptions
         "Tokens per training sequence (default: the target's context, at most 4,096; a draft is only trained for the positions its windows reach).");
 
     private readonly ShapeOptions _shape = ShapeOptions.Draft();
+    private readonly ExecutionProviderOptions _executionProvider = new();
     private readonly Option<double> _minutes = new("--minutes") { Description = "Wall-clock budget in minutes, shared among the steps run.", DefaultValueFactory = _ => 20 };
     private readonly Option<int?> _steps = new("--steps") { Description = "Train a fixed number of optimizer steps in pretraining and in alignment (the control takes as many) and generate every alignment sequence, instead of sharing --minutes: a run that reproduces its figures exactly when repeated or resumed on the same machine." };
     private readonly Option<bool> _control = new("--control") { Description = "Also train the equal-compute control (real data only) and report its α." };
@@ -74,6 +78,7 @@ internal sealed class RecipeCommandOptions
         }
 
         _shape.AddTo(command);
+        _executionProvider.AddTo(command, hidden: !Uses(InferenceStages));
         _teacherTopK.AddTo(command);
         command.Options.Add(Json);
         command.Validators.Add(result =>
@@ -117,6 +122,7 @@ internal sealed class RecipeCommandOptions
             StageSteps = steps,
             MeasurementPrompts = prompts,
             TrainingThreads = threads,
+            InferenceModelOptions = Uses(InferenceStages) ? _executionProvider.Read(parsed) : null,
             OverwriteOutput = Get(parsed, _force, false),
             Restart = Get(parsed, _restart, false),
         };

@@ -15,19 +15,19 @@ internal static class RecipeReport
             output.WriteLine("draft        alpha   alpha@32  tok/pass K=2  K=4   K=8   held-out bits/token");
             foreach (DraftMeasurement draft in result.Drafts)
             {
-                AcceptanceReport a = draft.Acceptance;
+                AlphaReport a = draft.Alpha;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{draft.Name,-12} {a.Alpha,6:F3}  {a.AlphaFirst32,6:F3}    {a.TokensPerTargetPass[2],5:F2}    {a.TokensPerTargetPass[4],5:F2} {a.TokensPerTargetPass[8],5:F2}  {draft.HeldOutBitsPerToken,6:F3}"));
             }
 
-            output.WriteLine("alpha by context position: " + string.Join("  ", result.Drafts[0].Acceptance.ByContextPosition.Select(b => $"{b.Start}-{b.End}")));
+            output.WriteLine("alpha by context position: " + string.Join("  ", result.Drafts[0].Alpha.ByContextPosition.Select(b => $"{b.Start}-{b.End}")));
             foreach (DraftMeasurement draft in result.Drafts)
             {
-                output.WriteLine($"{draft.Name,-12} " + string.Join("  ", draft.Acceptance.ByContextPosition.Select(b => b.Alpha.ToString("F3", CultureInfo.InvariantCulture))));
+                output.WriteLine($"{draft.Name,-12} " + string.Join("  ", draft.Alpha.ByContextPosition.Select(b => b.Alpha.ToString("F3", CultureInfo.InvariantCulture))));
             }
 
             foreach (DraftMeasurement draft in result.Drafts)
             {
-                if (draft.Acceptance.LateContextWarning is { } warning)
+                if (draft.Alpha.LateContextWarning is { } warning)
                 {
                     output.WriteLine($"Warning ({draft.Name}): {warning}");
                 }
@@ -53,16 +53,16 @@ internal static class RecipeReport
         var document = new Dictionary<string, object?>();
         foreach (DraftMeasurement draft in result.Drafts)
         {
-            document[$"alpha_{draft.Name}"] = draft.Acceptance.Alpha;
+            document[$"alpha_{draft.Name}"] = draft.Alpha.Alpha;
         }
 
         document["alpha_by_context_position"] = result.Drafts.ToDictionary(
             d => d.Name,
-            d => d.Acceptance.ByContextPosition.Select(b => new Dictionary<string, object?> { ["start"] = b.Start, ["end"] = b.End, ["positions"] = b.Positions, ["alpha"] = b.Positions == 0 ? null : b.Alpha }).ToArray());
-        document["late_context_warnings"] = result.Drafts.Where(d => d.Acceptance.LateContextWarning is not null).ToDictionary(d => d.Name, d => d.Acceptance.LateContextWarning);
+            d => d.Alpha.ByContextPosition.Select(b => new Dictionary<string, object?> { ["start"] = b.Start, ["end"] = b.End, ["positions"] = b.Positions, ["alpha"] = b.Positions == 0 ? null : b.Alpha }).ToArray());
+        document["late_context_warnings"] = result.Drafts.Where(d => d.Alpha.LateContextWarning is not null).ToDictionary(d => d.Name, d => d.Alpha.LateContextWarning);
         document["cpu_utilization"] = result.CpuUtilization;
         document["sequence_length"] = result.SequenceLength;
-        document["tokens_per_target_pass"] = result.Drafts.ToDictionary(d => d.Name, d => d.Acceptance.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value));
+        document["tokens_per_target_pass"] = result.Drafts.ToDictionary(d => d.Name, d => d.Alpha.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value));
         document["heldout_bits_per_token"] = result.Drafts.ToDictionary(d => d.Name, d => d.HeldOutBitsPerToken);
         document["seconds"] = result.StageSeconds;
         document["alignment_sequences"] = result.AlignmentSequences;

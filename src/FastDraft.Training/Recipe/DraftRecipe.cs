@@ -49,7 +49,7 @@ public static class DraftRecipe
         TimeSpan Budget(RecipeStages stage) => stagesBudget * (shares[stage] / selected);
         TimeSpan? StageBudget(RecipeStages stage) => options.StageSteps is null ? Budget(stage) : null;
 
-        using OnnxCausalLM target = OnnxCausalLM.Load(options.Target);
+        using OnnxCausalLM target = OnnxCausalLM.Load(options.Target, options.InferenceModelOptions);
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
         DecoderSpec spec = options.DraftSpec(target.Info);
         var watch = Stopwatch.StartNew();
@@ -149,7 +149,7 @@ public static class DraftRecipe
             ParameterLayout layout = DecoderParameters.Layout(spec);
             IReadOnlyList<int[]> prompts = HeldOutPrompts(heldOut, options.MeasurementPrompts, target.Info.ContextLength, options.MeasurementLength, options.Seed);
             IReadOnlyList<ReferenceContinuation> references = measure
-                ? await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, options.MeasurementLength, cancellationToken).ConfigureAwait(false)
+                ? await AlphaEvaluator.CreateReferencesAsync(target, prompts, options.MeasurementLength, cancellationToken).ConfigureAwait(false)
                 : [];
             foreach ((string name, StageResult? result, string folder) in drafts)
             {
@@ -170,8 +170,8 @@ public static class DraftRecipe
                     continue;
                 }
 
-                using OnnxCausalLM draft = OnnxCausalLM.Load(folder);
-                AcceptanceReport acceptance = AcceptanceEvaluator.Measure(draft, references, cancellationToken);
+                using OnnxCausalLM draft = OnnxCausalLM.Load(folder, options.InferenceModelOptions);
+                AlphaReport acceptance = AlphaEvaluator.Measure(draft, references, cancellationToken);
                 measurements.Add(new DraftMeasurement(name, acceptance, result.HeldOutBitsPerToken, folder));
                 progress?.Report(new RecipeProgress("measure", $"{name}: alpha {acceptance.Alpha:F3}", measurements.Count / 3.0, TimeSpan.Zero));
                 if (name == "aligned" && options.MeasureSpeedup)
@@ -190,12 +190,12 @@ public static class DraftRecipe
         return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength };
     }
 
-    /// <summary>Held-out prompts of lengths spread across the context (see <see cref="AcceptanceEvaluator.SpreadPrompts"/>).</summary>
+    /// <summary>Held-out prompts of lengths spread across the context (see <see cref="AlphaEvaluator.SpreadPrompts"/>).</summary>
     internal static IReadOnlyList<int[]> HeldOutPrompts(TokenCorpus heldOut, int count, int contextLength, int continuationLength, ulong seed)
     {
         int[] tokens = new int[heldOut.TokenCount];
         heldOut.CopyTo(0, tokens);
-        return AcceptanceEvaluator.SpreadPrompts(tokens, count, contextLength, continuationLength, seed);
+        return AlphaEvaluator.SpreadPrompts(tokens, count, contextLength, continuationLength, seed);
     }
 
     private static void Export(DecoderSpec spec, ParameterLayout layout, float[] parameters, string folder, string tokenizerFolder)

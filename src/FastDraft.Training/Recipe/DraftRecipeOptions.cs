@@ -1,3 +1,4 @@
+using FastDraft.OnnxRuntime;
 using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
@@ -101,6 +102,13 @@ public sealed record DraftRecipeOptions
 
     /// <summary>Gets ONNX Runtime's intra-op threads for training; null for every processor available to the process.</summary>
     public int? TrainingThreads { get; init; }
+
+    /// <summary>
+    /// Gets how the target (which generates the alignment data and the measurement's references) and the exported drafts
+    /// (measured) are loaded: execution provider, device, threads; <see langword="null"/> for the defaults (CPU). Training
+    /// itself runs on the CPU. Not part of the run's fingerprint: a work folder may be resumed on another provider.
+    /// </summary>
+    public OnnxModelOptions? InferenceModelOptions { get; init; }
 
     /// <summary>
     /// Gets a value indicating whether an output folder that already holds files (not this work folder's own earlier

@@ -20,13 +20,7 @@ public static class SpeculativeGeneratorExtensions
     {
         ArgumentNullException.ThrowIfNull(generator);
         var stats = new GenerationStats();
-        var tokens = new List<GeneratedToken>(); // grows as tokens arrive: MaxNewTokens is a bound, not a size
-        await foreach (GeneratedToken token in generator.GenerateAsync(promptIds, options, stats, cancellationToken).ConfigureAwait(false))
-        {
-            tokens.Add(token);
-        }
-
-        return new GenerationResult(tokens, stats);
+        return await CollectAsync(generator.GenerateAsync(promptIds, options, stats, cancellationToken), stats).ConfigureAwait(false);
     }
 
     /// <summary>Runs a generation from text to its end and collects its tokens (with their text) and statistics.</summary>
@@ -44,8 +38,13 @@ public static class SpeculativeGeneratorExtensions
     {
         ArgumentNullException.ThrowIfNull(generator);
         var stats = new GenerationStats();
-        var tokens = new List<GeneratedToken>();
-        await foreach (GeneratedToken token in generator.GenerateAsync(prompt, options, stats, cancellationToken).ConfigureAwait(false))
+        return await CollectAsync(generator.GenerateAsync(prompt, options, stats, cancellationToken), stats).ConfigureAwait(false);
+    }
+
+    private static async Task<GenerationResult> CollectAsync(IAsyncEnumerable<GeneratedToken> generation, GenerationStats stats)
+    {
+        var tokens = new List<GeneratedToken>(); // grows as tokens arrive: MaxNewTokens is a bound, not a size
+        await foreach (GeneratedToken token in generation.ConfigureAwait(false))
         {
             tokens.Add(token);
         }

@@ -56,8 +56,8 @@ public sealed class RecipeResumeTests
         for (int i = 0; i < whole.Drafts.Count; i++)
         {
             Assert.Equal(whole.Drafts[i].HeldOutBitsPerToken, resumed.Drafts[i].HeldOutBitsPerToken);
-            Assert.Equal(whole.Drafts[i].Acceptance.Alpha, resumed.Drafts[i].Acceptance.Alpha);
-            Assert.Equal(whole.Drafts[i].Acceptance.ByContextPosition, resumed.Drafts[i].Acceptance.ByContextPosition);
+            Assert.Equal(whole.Drafts[i].Alpha.Alpha, resumed.Drafts[i].Alpha.Alpha);
+            Assert.Equal(whole.Drafts[i].Alpha.ByContextPosition, resumed.Drafts[i].Alpha.ByContextPosition);
         }
 
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole.Drafts[1].Folder, "model.onnx.data")), File.ReadAllBytes(Path.Combine(resumed.Drafts[1].Folder, "model.onnx.data")));

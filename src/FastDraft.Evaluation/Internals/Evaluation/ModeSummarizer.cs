@@ -13,7 +13,7 @@ internal static class ModeSummarizer
         PromptReport[] perPrompt = [.. Enumerable.Range(0, prompts).Select(p => Prompt(p, [.. runs.Select(r => r[p])], [.. baseline.Select(r => r[p])]))];
         double cpuPerToken = CpuSecondsPerToken(all);
         double baselineCpuPerToken = CpuSecondsPerToken(baseline.SelectMany(r => r));
-        (double[] Alpha, int[] Evaluated) byContext = ContextPositionCounts.Acceptance(all);
+        (double[] Alpha, int[] Evaluated) byContext = ContextPositionCounts.Alpha(all);
         return new ModeReport
         {
             Name = plan.Name,

@@ -98,7 +98,7 @@ internal sealed record RunFingerprint
         Compare(recorded.Shape, Shape, "the draft shape (--layers, --hidden, --heads, --kv-heads, --intermediate)");
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
         Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
-        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--top-k)");
+        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k)");
         return differences;
     }
 

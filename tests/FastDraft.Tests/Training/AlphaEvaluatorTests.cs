@@ -4,7 +4,7 @@ using FastDraft.Training;
 
 namespace FastDraft.Tests.Training;
 
-public sealed class AcceptanceEvaluatorTests
+public sealed class AlphaEvaluatorTests
 {
     [Theory]
     [InlineData("1111111111", 4, 2)] // 4+1, 4+1
@@ -15,7 +15,7 @@ public sealed class AcceptanceEvaluatorTests
     {
         bool[] match = [.. pattern.Select(c => c == '1')];
 
-        (long emitted, long passes) = AcceptanceEvaluator.Simulate(match, k);
+        (long emitted, long passes) = AlphaEvaluator.Simulate(match, k);
 
         Assert.Equal(pattern.Length, emitted);
         Assert.Equal(expectedPasses, passes);
@@ -26,9 +26,9 @@ public sealed class AcceptanceEvaluatorTests
     {
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
         int[][] prompts = [[1, 5, 9, 3], [7, 7, 2, 40, 11, 3]];
-        var references = await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, 20);
+        var references = await AlphaEvaluator.CreateReferencesAsync(target, prompts, 20);
 
-        AcceptanceReport report = AcceptanceEvaluator.Measure(target, references);
+        AlphaReport report = AlphaEvaluator.Measure(target, references);
 
         Assert.Equal(40, report.Positions);
         Assert.Equal(1.0, report.Alpha);
@@ -41,9 +41,9 @@ public sealed class AcceptanceEvaluatorTests
         using var target = OnnxCausalLM.Load(TestModels.GqaTarget);
         using var draft = OnnxCausalLM.Load(TestModels.UnrelatedDraft);
         int[][] prompts = [[1, 5, 9, 3], [7, 7, 2, 40, 11, 3], [60, 2, 8]];
-        var references = await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, 30);
+        var references = await AlphaEvaluator.CreateReferencesAsync(target, prompts, 30);
 
-        AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references);
+        AlphaReport report = AlphaEvaluator.Measure(draft, references);
         int expected = 0;
         foreach (var reference in references)
         {
@@ -70,14 +70,14 @@ public sealed class AcceptanceEvaluatorTests
         int context = target.Info.ContextLength; // 512: buckets of 64
         var random = new Random(5);
         int[][] prompts = [[.. Enumerable.Range(0, 10).Select(_ => random.Next(96))], [.. Enumerable.Range(0, 300).Select(_ => random.Next(96))]];
-        var references = await AcceptanceEvaluator.CreateReferencesAsync(target, prompts, 60);
+        var references = await AlphaEvaluator.CreateReferencesAsync(target, prompts, 60);
 
-        AcceptanceReport report = AcceptanceEvaluator.Measure(draft, references);
+        AlphaReport report = AlphaEvaluator.Measure(draft, references);
         int[] expectedPositions = new int[8];
         int[] expectedMatches = new int[8];
         foreach (var reference in references)
         {
-            bool[] match = AcceptanceEvaluator.Matches(draft, reference, CancellationToken.None);
+            bool[] match = AlphaEvaluator.Matches(draft, reference, CancellationToken.None);
             for (int i = 0; i < match.Length; i++)
             {
                 expectedPositions[(reference.Prompt.Length + i) / 64]++;
@@ -103,7 +103,7 @@ public sealed class AcceptanceEvaluatorTests
         [
             new(0, 128, 100, earlyMatches), new(128, 256, 100, earlyMatches), new(256, 384, 100, 10), new(384, 512, 100, lateMatches),
         ];
-        var report = new AcceptanceReport(0.5, 0.5, 400, new Dictionary<int, double>(), buckets, 512);
+        var report = new AlphaReport(0.5, 0.5, 400, new Dictionary<int, double>(), buckets, 512);
 
         Assert.Equal(earlyMatches / 100.0, report.AlphaFirstHalf, 12);
         Assert.Equal(lateMatches / 100.0, report.AlphaLastQuarter, 12);
@@ -115,14 +115,14 @@ public sealed class AcceptanceEvaluatorTests
     {
         int[] stream = [.. Enumerable.Range(0, 5_000)];
 
-        IReadOnlyList<int[]> prompts = AcceptanceEvaluator.SpreadPrompts(stream, 9, 512, 128, seed: 3);
+        IReadOnlyList<int[]> prompts = AlphaEvaluator.SpreadPrompts(stream, 9, 512, 128, seed: 3);
 
         Assert.Equal(9, prompts.Count);
         Assert.Equal(16, prompts[0].Length);
         Assert.Equal(384, prompts[^1].Length);
         Assert.Equal([16, 62, 108, 154, 200, 246, 292, 338, 384], prompts.Select(p => p.Length));
         Assert.All(prompts, p => Assert.Equal(Enumerable.Range(p[0], p.Length), p)); // contiguous windows
-        Assert.Equal(299, AcceptanceEvaluator.SpreadPrompts(stream.AsSpan(0, 300), 4, 512, 128, 3)[^1].Length); // capped by a short stream
-        Assert.Throws<ArgumentException>(() => AcceptanceEvaluator.SpreadPrompts(stream.AsSpan(0, 1), 4, 512, 128, 3));
+        Assert.Equal(299, AlphaEvaluator.SpreadPrompts(stream.AsSpan(0, 300), 4, 512, 128, 3)[^1].Length); // capped by a short stream
+        Assert.Throws<ArgumentException>(() => AlphaEvaluator.SpreadPrompts(stream.AsSpan(0, 1), 4, 512, 128, 3));
     }
 }

@@ -4,7 +4,7 @@ using FastDraft.Evaluation;
 namespace FastDraft.Training;
 
 /// <summary>Measures greedy acceptance (α) of drafts against a target.</summary>
-public static class AcceptanceEvaluator
+public static class AlphaEvaluator
 {
     private static readonly int[] SimulatedDraftLengths = [2, 4, 8];
 
@@ -77,7 +77,7 @@ public static class AcceptanceEvaluator
     /// <param name="references">The target's greedy continuations.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>α and the simulated tokens per target pass.</returns>
-    public static AcceptanceReport Measure(ITargetModel draft, IReadOnlyList<ReferenceContinuation> references, CancellationToken cancellationToken = default)
+    public static AlphaReport Measure(ITargetModel draft, IReadOnlyList<ReferenceContinuation> references, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentNullException.ThrowIfNull(references);
@@ -133,7 +133,7 @@ public static class AcceptanceEvaluator
             byContext[b] = new ContextPositionAlpha(start, end, bucketPositions[b], bucketMatches[b]);
         }
 
-        return new AcceptanceReport(positions == 0 ? 0 : (double)matches / positions, early == 0 ? 0 : (double)earlyMatches / early, positions, perPass, byContext, context);
+        return new AlphaReport(positions == 0 ? 0 : (double)matches / positions, early == 0 ? 0 : (double)earlyMatches / early, positions, perPass, byContext, context);
     }
 
     /// <summary>Whether the draft's argmax equals the target's token at each continuation position.</summary>

@@ -13,7 +13,7 @@ namespace FastDraft.Training;
 /// <param name="TokensPerTargetPass">Simulated tokens emitted per target pass, keyed by K (2, 4 and 8).</param>
 /// <param name="ByContextPosition">α by where in the context the predicted token sits: eight equal buckets up to the context length (empty buckets have no positions).</param>
 /// <param name="ContextLength">The context the buckets divide (the draft's).</param>
-public sealed record AcceptanceReport(double Alpha, double AlphaFirst32, int Positions, IReadOnlyDictionary<int, double> TokensPerTargetPass, IReadOnlyList<ContextPositionAlpha> ByContextPosition, int ContextLength)
+public sealed record AlphaReport(double Alpha, double AlphaFirst32, int Positions, IReadOnlyDictionary<int, double> TokensPerTargetPass, IReadOnlyList<ContextPositionAlpha> ByContextPosition, int ContextLength)
 {
     /// <summary>Gets α over the positions in the first half of the context (NaN when none was measured there).</summary>
     public double AlphaFirstHalf => AlphaBetween(0, ContextLength / 2);
