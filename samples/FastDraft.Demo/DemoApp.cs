@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FastDraft.OnnxRuntime;
 using FastDraft.Text;
+using FastDraft.Tool;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Demo;
@@ -77,15 +78,9 @@ public static class DemoApp
         using OnnxCausalLM target = OnnxCausalLM.Load(arguments.Target);
         using OnnxCausalLM? draftModel = arguments.Draft is { } draftPath ? OnnxCausalLM.Load(draftPath) : null;
         IDraftModel? draft = draftModel is not null ? draftModel : arguments.NgramSize is int n ? new NGramDraftModel(n) : null;
-        ModelTokenizer? tokenizer = arguments.PromptIds is null || arguments.Stops.Count > 0 ? ModelTokenizer.Load(arguments.Target) : null;
+        GenerationOptions options = arguments.Options;
+        ModelTokenizer? tokenizer = arguments.PromptIds is null || options.StopSequences is { Count: > 0 } ? ModelTokenizer.Load(arguments.Target) : null;
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = arguments.DraftTokens }, tokenizer);
-        GenerationOptions options = arguments.Sampling with
-        {
-            MaxNewTokens = arguments.MaxNewTokens,
-            StopAtContextLimit = !arguments.MaxNewTokensGiven,
-            IgnoreEndOfSequence = arguments.IgnoreEndOfSequence,
-            StopSequences = arguments.Stops,
-        };
 
         if (arguments.Chat)
         {
@@ -108,25 +103,8 @@ public static class DemoApp
 
         if (arguments.Json)
         {
-            var json = new Dictionary<string, object>();
-            if (arguments.Prompt is not null)
-            {
-                json["prompt_ids"] = prompt;
-                json["text"] = text.ToString();
-            }
-
-            json["ids"] = ids;
-            json["stats"] = new Dictionary<string, object>
-            {
-                ["target_calls"] = stats.TargetCalls,
-                ["draft_calls"] = stats.DraftCalls,
-                ["drafted"] = stats.DraftedTokens,
-                ["accepted"] = stats.AcceptedTokens,
-                ["acceptance_rate"] = stats.AcceptanceRate,
-                ["mean_accepted_length"] = stats.MeanAcceptedLength,
-                ["tokens_per_second"] = stats.TokensPerSecond,
-                ["stop_reason"] = stats.StopReason.ToString(),
-            };
+            // The tool's document without its schema_version, serialized with the defaults this document has always had.
+            Dictionary<string, object> json = GenerationJson.Fields(arguments.Prompt is null ? null : prompt, arguments.Prompt is null ? null : text.ToString(), ids, stats);
             await output.WriteLineAsync(JsonSerializer.Serialize(json)).ConfigureAwait(false);
         }
         else

@@ -6,11 +6,22 @@ namespace FastDraft.Tool;
 
 /// <summary>
 /// <c>fastdraft render-chat</c>: prints the prompt a model's own chat template makes of a conversation, exactly (no newline
-/// added), to compare with transformers' <c>apply_chat_template(..., tokenize=False)</c>.
+/// added), to compare with transformers' <c>apply_chat_template(..., tokenize=False)</c>. The demo's <c>render-chat</c> is this command.
 /// </summary>
 internal static class RenderChatCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    /// <summary>Creates the tool's command: a conversation the template refuses is reported here, whole, as bad input.</summary>
+    public static Command Create(TextWriter output, TextWriter error) => Create(output, ex =>
+    {
+        // The template refused the conversation (raise_exception) or has a construct the interpreter lacks: bad input, not a tool fault.
+        error.WriteLine($"error: {ex.Message}");
+        return ToolApp.UsageError;
+    });
+
+    /// <summary>Creates the demo's command: a conversation the template refuses is left to the application's one-line error handler.</summary>
+    public static Command Create(TextWriter output) => Create(output, refused: null);
+
+    private static Command Create(TextWriter output, Func<ChatTemplateException, int>? refused)
     {
         var model = new Option<string>("--model") { Description = "The model folder: chat_template.jinja, or tokenizer_config.json with a chat_template.", HelpName = "DIR", Required = true };
         var messages = new Option<string>("--messages") { Description = "A JSON file: an array of messages in the OpenAI/transformers shape, or an object with \"messages\" (and optionally \"tools\", \"documents\", \"variables\").", HelpName = "FILE", Required = true };
@@ -27,11 +38,9 @@ internal static class RenderChatCommand
                 output.Write(Render(parsed.GetRequiredValue(model), parsed.GetRequiredValue(messages), parsed.GetValue(tools), !parsed.GetValue(noGenerationPrompt)));
                 return 0;
             }
-            catch (ChatTemplateException ex)
+            catch (ChatTemplateException ex) when (refused is not null)
             {
-                // The template refused the conversation (raise_exception) or has a construct the interpreter lacks: bad input, not a tool fault.
-                error.WriteLine($"error: {ex.Message}");
-                return ToolApp.UsageError;
+                return refused(ex);
             }
         });
         return command;

@@ -15,8 +15,8 @@ internal static class GenerateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var shared = new GenerationCommandOptions("The most tokens to generate (without this option, fewer when the context fills first).");
-        var promptIds = new Option<int[]?>("--prompt-ids") { Description = "The prompt as comma-separated token ids; prints the generated ids.", HelpName = "1,2,3", Arity = ArgumentArity.ExactlyOne, CustomParser = Ids };
-        var prompt = new Option<string?>("--prompt") { Description = "The prompt as text, encoded with the target folder's tokenizer; streams the generated text.", HelpName = "TEXT" };
+        Option<int[]?> promptIds = PromptIdsOption();
+        Option<string?> prompt = PromptOption();
         var promptFile = new Option<string?>("--prompt-file") { Description = "A UTF-8 file whose whole text is the prompt (as --prompt).", HelpName = "PATH" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else: {\"schema_version\":1,\"ids\":[...],\"stats\":{...}}, with \"prompt_ids\" and \"text\" for a text prompt (the demo's generate --json, plus schema_version)." };
         var command = new Command("generate", ExitCodes.Describe(
@@ -27,14 +27,12 @@ internal static class GenerateCommand
         command.Options.Add(promptFile);
         shared.AddTo(command);
         command.Options.Add(json);
-        command.Validators.Add(result =>
-        {
-            int prompts = new Option[] { promptIds, prompt, promptFile }.Count(o => result.GetResult(o) is not null);
-            if (prompts != 1)
-            {
-                result.AddError("generate needs exactly one of --prompt-ids (comma-separated token ids), --prompt TEXT or --prompt-file PATH");
-            }
-        });
+        RequireOnePrompt(
+            command,
+            "generate needs exactly one of --prompt-ids (comma-separated token ids), --prompt TEXT or --prompt-file PATH",
+            r => r.GetResult(promptIds) is not null,
+            r => r.GetResult(prompt) is not null,
+            r => r.GetResult(promptFile) is not null);
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -77,6 +75,24 @@ internal static class GenerateCommand
         });
         return command;
     }
+
+    /// <summary>Creates <c>--prompt-ids</c>, as the tool's and the demo's <c>generate</c> name and parse it.</summary>
+    public static Option<int[]?> PromptIdsOption() =>
+        new("--prompt-ids") { Description = "The prompt as comma-separated token ids; prints the generated ids.", HelpName = "1,2,3", Arity = ArgumentArity.ExactlyOne, CustomParser = Ids };
+
+    /// <summary>Creates <c>--prompt</c>, as the tool's and the demo's <c>generate</c> name it.</summary>
+    public static Option<string?> PromptOption() =>
+        new("--prompt") { Description = "The prompt as text, encoded with the target folder's tokenizer; streams the generated text.", HelpName = "TEXT" };
+
+    /// <summary>Adds the check that exactly one of the prompt options (each <paramref name="given"/> says whether one is) was given.</summary>
+    public static void RequireOnePrompt(Command command, string error, params Func<CommandResult, bool>[] given) =>
+        command.Validators.Add(result =>
+        {
+            if (given.Count(g => g(result)) != 1)
+            {
+                result.AddError(error);
+            }
+        });
 
     private static int[]? Ids(ArgumentResult result)
     {

@@ -6,15 +6,16 @@ using FastDraft.OnnxRuntime;
 namespace FastDraft.Tool;
 
 /// <summary>
-/// The options <c>generate</c> and <c>chat</c> share, named and checked as the demo's <c>generate</c> names them: the pair
-/// (<c>--target</c>, <c>--draft</c> or <c>--ngram</c>), the length, the draft length, stops and sampling, and the execution provider.
+/// The options <c>generate</c> and <c>chat</c> share, and the demo's <c>generate</c> too (it references this project): the
+/// pair (<c>--target</c>, <c>--draft</c> or <c>--ngram</c>), the length, the draft length, stops and sampling, and, on the
+/// tool only, the execution provider.
 /// </summary>
 internal sealed class GenerationCommandOptions
 {
     private readonly Option<string> _target = new("--target") { Description = "The target model folder (ONNX Runtime GenAI format, or a folder with one .onnx decoder) or .onnx file.", HelpName = "DIR", Required = true };
     private readonly Option<string?> _draft = new("--draft") { Description = "A draft model folder: decode speculatively with it (it must share the target's vocabulary).", HelpName = "DIR" };
     private readonly Option<int?> _ngram = new("--ngram") { Description = "Draft by looking up n-grams of up to N tokens (1 to 64) in the prompt and the output, instead of a draft model.", HelpName = "N", CustomParser = r => Integer(r, 1, 64) };
-    private readonly Option<string[]> _stops = new("--stop") { Description = "Ends the text before this string (repeatable; needs a text prompt).", HelpName = "TEXT" };
+    private readonly Option<string[]> _stops;
     private readonly Option<int> _maxNewTokens;
     private readonly Option<int> _draftTokens = new("--draft-tokens") { Description = $"Tokens the draft proposes per round, at most (1 to {SpeculativeOptions.MaxDraftTokens}; the number adapts below it).", HelpName = "K", DefaultValueFactory = _ => 4, CustomParser = r => Integer(r, 1, SpeculativeOptions.MaxDraftTokens) };
     private readonly Option<bool> _ignoreEos = new("--ignore-eos") { Description = "Keeps generating past the model's end-of-sequence tokens." };
@@ -24,10 +25,15 @@ internal sealed class GenerationCommandOptions
     private readonly Option<float> _minP = new("--min-p") { Description = "Sampling drops tokens less likely than P times the most likely one, in [0, 1].", HelpName = "P", CustomParser = Real };
     private readonly Option<float> _repetitionPenalty = new("--repetition-penalty") { Description = "Divides positive logits of tokens already in the context by R (multiplies negative ones); 1 is off.", HelpName = "R", DefaultValueFactory = _ => 1f, CustomParser = Real };
     private readonly Option<long?> _seed = new("--seed") { Description = "Seed of the sampling: the same seed gives the same tokens.", HelpName = "S", CustomParser = Seed };
-    private readonly ExecutionProviderOptions _provider = new();
+    private readonly ExecutionProviderOptions? _provider;
 
-    public GenerationCommandOptions(string maxNewTokensDescription) =>
+    /// <summary>Creates the options; the descriptions that differ per command are given, and the demo leaves out the execution provider (its models run on the CPU).</summary>
+    public GenerationCommandOptions(string maxNewTokensDescription, string stopDescription = "Ends the text before this string (repeatable; needs a text prompt).", bool withExecutionProvider = true)
+    {
         _maxNewTokens = new("--max-new-tokens") { Description = maxNewTokensDescription, HelpName = "N", DefaultValueFactory = _ => 64, CustomParser = r => Integer(r, 1, int.MaxValue) };
+        _stops = new("--stop") { Description = stopDescription, HelpName = "TEXT" };
+        _provider = withExecutionProvider ? new ExecutionProviderOptions() : null;
+    }
 
     /// <summary>Adds the options, and the checks that involve several of them, to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -37,7 +43,7 @@ internal sealed class GenerationCommandOptions
             command.Options.Add(option);
         }
 
-        _provider.AddTo(command);
+        _provider?.AddTo(command);
         command.Validators.Add(result =>
         {
             if (result.GetResult(_draft) is not null && result.GetResult(_ngram) is not null)
@@ -50,11 +56,16 @@ internal sealed class GenerationCommandOptions
     /// <summary>Gets whether <c>--stop</c> was given.</summary>
     public bool HasStops(ParseResult parsed) => (parsed.GetValue(_stops) ?? []).Length > 0;
 
+    /// <summary>Reads the pair the options name: the target, the draft or n-gram size (at most one), and the draft length.</summary>
+    public (string Target, string? Draft, int? NgramSize, int DraftTokens) ReadPair(ParseResult parsed) =>
+        (parsed.GetRequiredValue(_target), parsed.GetValue(_draft), parsed.GetValue(_ngram), parsed.GetValue(_draftTokens));
+
     /// <summary>Loads the pair the options name (models loaded with the execution provider asked for).</summary>
     public GenerationPair Load(ParseResult parsed, bool withTokenizer)
     {
-        OnnxModelOptions modelOptions = _provider.Read(parsed);
-        return GenerationPair.Load(parsed.GetValue(_target)!, parsed.GetValue(_draft), parsed.GetValue(_ngram), parsed.GetValue(_draftTokens), modelOptions, withTokenizer);
+        OnnxModelOptions modelOptions = _provider?.Read(parsed) ?? OnnxModelOptions.Default;
+        (string target, string? draft, int? ngram, int draftTokens) = ReadPair(parsed);
+        return GenerationPair.Load(target, draft, ngram, draftTokens, modelOptions, withTokenizer);
     }
 
     /// <summary>Reads the generation options: sampling, length and stops (range checks are the library's, naming the option, when generation starts).</summary>

@@ -3,12 +3,20 @@ using System.Text.Json.Nodes;
 namespace FastDraft.Tool;
 
 /// <summary>
-/// <c>generate --json</c>'s document, shaped as the demo's <c>generate --json</c> (a test compares the two on the demo
-/// pair), with <c>schema_version</c> first: <c>prompt_ids</c> and <c>text</c> for a text prompt, <c>ids</c>, and <c>stats</c>.
+/// <c>generate --json</c>'s document: <c>prompt_ids</c> and <c>text</c> for a text prompt, <c>ids</c>, and <c>stats</c>.
+/// The demo's <c>generate --json</c> prints <see cref="Fields"/> as they are; the tool's document puts <c>schema_version</c> first.
 /// </summary>
 internal static class GenerationJson
 {
-    public static JsonObject Document(IReadOnlyList<int>? promptIds, string? text, IReadOnlyList<int> ids, GenerationStats stats)
+    /// <summary>Returns the tool's document: <see cref="Fields"/> with <c>schema_version</c> first.</summary>
+    public static JsonObject Document(IReadOnlyList<int>? promptIds, string? text, IReadOnlyList<int> ids, GenerationStats stats) =>
+        ToolJson.Document(Fields(promptIds, text, ids, stats));
+
+    /// <summary>
+    /// Returns the document's fields, in order, for a serializer: the demo serializes them with the serializer's defaults
+    /// (its document's text has always been escaped so), the tool with <see cref="ToolJson"/>'s settings.
+    /// </summary>
+    public static Dictionary<string, object> Fields(IReadOnlyList<int>? promptIds, string? text, IReadOnlyList<int> ids, GenerationStats stats)
     {
         var document = new Dictionary<string, object>();
         if (promptIds is not null && text is not null)
@@ -29,6 +37,6 @@ internal static class GenerationJson
             ["tokens_per_second"] = stats.TokensPerSecond,
             ["stop_reason"] = stats.StopReason.ToString(),
         };
-        return ToolJson.Document(document);
+        return document;
     }
 }
