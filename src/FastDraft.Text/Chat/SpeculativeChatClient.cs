@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -20,7 +19,9 @@ namespace FastDraft.Text;
 /// Options: <see cref="ChatOptions.Temperature"/>, <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.TopK"/>,
 /// <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.StopSequences"/>, <see cref="ChatOptions.Seed"/>,
 /// <see cref="ChatOptions.PresencePenalty"/> and <see cref="ChatOptions.Instructions"/> (a system message) are
-/// honoured; tools and response formats are not supported. Without a temperature the client samples at
+/// honoured, over the <see cref="GenerationOptions"/> that <see cref="ChatOptions.RawRepresentationFactory"/> may return;
+/// tools, a response format other than text, a frequency penalty and additional properties throw
+/// <see cref="NotSupportedException"/> naming them. Without a temperature the client samples at
 /// temperature 1 when other sampling options are set, and decodes greedily otherwise. The speculative
 /// statistics are in the response's <see cref="ChatResponse.AdditionalProperties"/> (keys starting with
 /// <c>fastdraft.</c>), and, when streaming, in the last update with the <see cref="UsageContent"/>.
@@ -161,10 +162,7 @@ public sealed class SpeculativeChatClient : IChatClient
             conversation.Insert(0, new ChatMessage(ChatRole.System, instructions));
         }
 
-        if (options?.Tools is { Count: > 0 })
-        {
-            throw new NotSupportedException("Tools are not supported by the FastDraft chat client.");
-        }
+        RefuseUnsupported(options);
 
         int? maxOutput = options?.MaxOutputTokens;
         if (maxOutput is < 1)
@@ -191,22 +189,50 @@ public sealed class SpeculativeChatClient : IChatClient
         }
 
         bool samples = options?.Temperature is > 0 || (options?.Temperature is null && (options?.TopP is not null || options?.TopK is not null || options?.Seed is not null));
-        var generation = new GenerationOptions
+
+        // ChatOptions.RawRepresentationFactory may hand over GenerationOptions to start from (as other IChatClient
+        // implementations take their SDK's options): what ChatOptions sets overrides them, the rest is kept.
+        GenerationOptions raw = options?.RawRepresentationFactory?.Invoke(this) as GenerationOptions ?? new GenerationOptions();
+        var generation = raw with
         {
             MaxNewTokens = maxOutput ?? Options.DefaultMaxOutputTokens,
             StopAtContextLimit = maxOutput is null,
-            Temperature = options?.Temperature ?? (samples ? 1f : 0f),
-            TopP = options?.TopP ?? 1f,
-            TopK = options?.TopK ?? 0,
-            Seed = options?.Seed,
-            PresencePenalty = options?.PresencePenalty ?? 0f,
-            StopTokenIds = _endOfTurnIds,
-            StopSequences = [.. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
+            Temperature = options?.Temperature ?? (samples && raw.Temperature == 0f ? 1f : raw.Temperature),
+            TopP = options?.TopP ?? raw.TopP,
+            TopK = options?.TopK ?? raw.TopK,
+            Seed = options?.Seed ?? raw.Seed,
+            PresencePenalty = options?.PresencePenalty ?? raw.PresencePenalty,
+            StopTokenIds = [.. raw.StopTokenIds ?? [], .. _endOfTurnIds],
+            StopSequences = [.. raw.StopSequences ?? [], .. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
         };
 
         // Validate now (the generator checks again when called): a bad option fails the call itself.
         _ = Generator.GenerateAsync(prompt, generation);
         return (prompt, generation, dropped);
+    }
+
+    /// <summary>
+    /// Refuses what the client cannot honour yet, naming it, rather than ignoring it: tools (the template's <c>tools</c> and
+    /// tool-call parsing are not wired yet), a response format other than text (structured output), a frequency penalty
+    /// (only the presence penalty is implemented), and additional properties (no documented mapping yet).
+    /// </summary>
+    private static void RefuseUnsupported(ChatOptions? options)
+    {
+        if (options is null)
+        {
+            return;
+        }
+
+        string? unsupported =
+            options.Tools is { Count: > 0 } ? "ChatOptions.Tools (tool calling)" :
+            options.ResponseFormat is not null and not ChatResponseFormatText ? "ChatOptions.ResponseFormat other than text (structured output)" :
+            options.FrequencyPenalty is { } penalty && penalty != 0f ? "ChatOptions.FrequencyPenalty (only PresencePenalty is implemented)" :
+            options.AdditionalProperties is { Count: > 0 } extra ? $"ChatOptions.AdditionalProperties ({string.Join(", ", extra.Keys)}): none is mapped to a generation option" :
+            null;
+        if (unsupported is not null)
+        {
+            throw new NotSupportedException($"The FastDraft chat client does not support {unsupported}.");
+        }
     }
 
     /// <summary>Removes the oldest turn after the leading system messages (a message, and the non-user messages after it), never the last message.</summary>
@@ -266,6 +292,11 @@ public sealed class SpeculativeChatClient : IChatClient
         InputTokenCount = stats.PromptTokens,
         OutputTokenCount = stats.GeneratedTokens,
         TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
+        AdditionalCounts = new()
+        {
+            ["fastdraft.drafted_tokens"] = stats.DraftedTokens,
+            ["fastdraft.accepted_tokens"] = stats.AcceptedTokens,
+        },
     };
 
     private static AdditionalPropertiesDictionary Statistics(GenerationStats stats, int droppedMessages) => new()
@@ -278,6 +309,6 @@ public sealed class SpeculativeChatClient : IChatClient
         ["fastdraft.target_calls"] = stats.TargetCalls,
         ["fastdraft.draft_calls"] = stats.DraftCalls,
         ["fastdraft.tokens_per_second"] = stats.TokensPerSecond,
-        ["fastdraft.time_to_first_token_ms"] = stats.TimeToFirstToken.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture),
+        ["fastdraft.time_to_first_token_ms"] = stats.TimeToFirstToken.TotalMilliseconds,
     };
 }

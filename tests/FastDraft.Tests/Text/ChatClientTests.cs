@@ -67,6 +67,40 @@ public sealed class ChatClientTests
         Assert.True(stats!.ContainsKey("fastdraft.acceptance_rate"));
         Assert.Equal(direct.Stats.AcceptedTokens, stats["fastdraft.accepted_tokens"]);
         Assert.True((int)stats["fastdraft.drafted_tokens"]! > 0);
+        Assert.Equal(direct.Stats.AcceptedTokens, usage.AdditionalCounts!["fastdraft.accepted_tokens"]);
+        Assert.Equal((int)stats["fastdraft.drafted_tokens"]!, usage.AdditionalCounts["fastdraft.drafted_tokens"]);
+        Assert.IsType<double>(stats["fastdraft.time_to_first_token_ms"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsupportedOptions))]
+    public void UnsupportedOption_IsRefusedByName_NotIgnored(string name, ChatOptions options)
+    {
+        (IChatClient client, _, _) = Create();
+        var refused = Assert.Throws<NotSupportedException>(() => client.GetStreamingResponseAsync(Conversation, options));
+        Assert.Contains(name, refused.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, ChatOptions> UnsupportedOptions() => new()
+    {
+        { "ChatOptions.Tools", new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] } },
+        { "ChatOptions.ResponseFormat", new ChatOptions { ResponseFormat = ChatResponseFormat.Json } },
+        { "ChatOptions.FrequencyPenalty", new ChatOptions { FrequencyPenalty = 0.5f } },
+        { "my.option", new ChatOptions { AdditionalProperties = new() { ["my.option"] = 1 } } },
+    };
+
+    [Fact]
+    public void RawRepresentationFactory_GivesTheGenerationOptionsToStartFrom()
+    {
+        (IChatClient client, _, ModelTokenizer tokenizer) = Create();
+        var chat = (SpeculativeChatClient)client;
+        var start = new GenerationOptions { Temperature = 0.5f, TopK = 9, StopSequences = ["STOP"], StopTokenIds = [3] };
+        (_, GenerationOptions mapped, _) = chat.Prepare(Conversation, new ChatOptions { RawRepresentationFactory = _ => start, TopK = 4, MaxOutputTokens = 5 });
+
+        Assert.Equal((0.5f, 4, 5), (mapped.Temperature, mapped.TopK, mapped.MaxNewTokens)); // ChatOptions win where they are set
+        Assert.Equal(["STOP"], mapped.StopSequences!.Take(1));
+        Assert.Equal([3, tokenizer.Tokens["<|im_end|>"]], mapped.StopTokenIds);
+        Assert.Throws<NotSupportedException>(() => client.GetStreamingResponseAsync(Conversation, new ChatOptions { FrequencyPenalty = 1f, RawRepresentationFactory = _ => start }));
     }
 
     [Theory]
