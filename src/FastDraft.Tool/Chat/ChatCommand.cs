@@ -25,7 +25,7 @@ internal static class ChatCommand
         {
             GenerationOptions options = shared.Read(parsed);
             using GenerationPair pair = shared.Load(parsed, withTokenizer: true);
-            var session = new ChatSession(pair.Generator, pair.Tokenizer!, options, parsed.GetValue(system));
+            var session = new ChatSession(pair.Generator, options, parsed.GetValue(system));
             bool colored = TokenColors.Enabled(parsed.GetValue(color)!, output);
             await error.WriteLineAsync($"Chat ({session.Template.Format} format). Type a message; an empty line or /exit ends.").ConfigureAwait(false);
             if (colored)
