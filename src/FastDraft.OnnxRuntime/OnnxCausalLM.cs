@@ -1,6 +1,7 @@
 using FastDraft.OnnxRuntime.Internals;
 using FastDraft.OnnxRuntime.Internals.Config;
 using FastDraft.OnnxRuntime.Internals.Graph;
+using FastDraft.OnnxRuntime.Internals.Native;
 using FastDraft.OnnxRuntime.Internals.Sessions;
 using Microsoft.ML.OnnxRuntime;
 
@@ -143,7 +144,9 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             OnnxModelSession Open(ModelCapabilities capabilities, int capacity) => OnnxModelSession.Open(owner, layout, capabilities, capacity, options.MaxTokensPerPass);
             (ModelCapabilities capabilities, string? limitation) = Probe(session, layout, info.ContextLength, options, Open);
             CacheRoundTrip.Verify(layout, info.ContextLength, capacity => Open(capabilities, capacity), config.ConfigPath);
-            return new OnnxCausalLM(options, owner, layout, capabilities, info with { VerificationUnsupportedReason = limitation }, threads);
+            // A shared cache is one buffer per tensor; a growing one, two that take turns (past and present).
+            long cacheBytesPerToken = (capabilities.SharedBuffer ? 1L : 2L) * layout.Kv.Length * layout.KvBlocks * layout.HeadSize * ElementTypes.SizeOf(layout.KvType);
+            return new OnnxCausalLM(options, owner, layout, capabilities, info with { VerificationUnsupportedReason = limitation, CacheBytesPerToken = cacheBytesPerToken }, threads);
         }
         catch
         {

@@ -27,6 +27,13 @@ public sealed record ModelInfo
     /// </summary>
     public string? VerificationUnsupportedReason { get; init; }
 
+    /// <summary>
+    /// Gets the bytes a session's key/value cache takes per token of its <see cref="IModelSession.Capacity"/>, or
+    /// <see langword="null"/> when the model does not say. A <see cref="SessionPool"/> sizes what it keeps with it
+    /// (a session of a model that does not say counts as 0 bytes, bounded only by <see cref="SessionPoolOptions.MaxSessions"/>).
+    /// </summary>
+    public long? CacheBytesPerToken { get; init; }
+
     /// <summary>Gets a value indicating whether the model can be the target of speculative decoding.</summary>
     public bool SupportsVerification => VerificationUnsupportedReason is null;
 }

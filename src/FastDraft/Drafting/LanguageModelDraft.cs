@@ -54,9 +54,10 @@ public sealed class LanguageModelDraft : IDraftModel
 
             // After proposing n tokens the cache holds the context and n - 1 proposals.
             int count = Math.Min(proposal.Length, session.Capacity - context.Length + 1);
-            if (proposal.IsEmpty && !context.IsEmpty && context.Length <= session.Capacity && session.Length == 0)
+            if (proposal.IsEmpty && session.Length < context.Length && context.Length <= session.Capacity)
             {
-                Feed(context, cancellationToken); // catch up on the prompt; the next call feeds only what follows
+                // Catch up on the prompt (after the prefix a reused session holds); the next call feeds only what follows.
+                Feed(context[session.Length..], cancellationToken);
                 return 0;
             }
 

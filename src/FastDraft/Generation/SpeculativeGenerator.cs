@@ -24,8 +24,9 @@ namespace FastDraft;
 /// <para>
 /// A generator's configuration is immutable and it may be used by any number of concurrent
 /// generations; each generation owns its target and draft sessions (key/value caches) and disposes
-/// them when its stream ends, is abandoned, fails or is cancelled. The generator never disposes the
-/// models. The one thing generations share is what adaptive drafting learnt (acceptance, cost ratios):
+/// them when its stream ends, is abandoned, fails or is cancelled, unless <see cref="SpeculativeOptions.SessionPool"/>
+/// is set: then it takes them from the pool, reusing the longest prefix of the prompt they hold, and returns them to it
+/// (disposing them only when the generation fails or is cancelled). The generator never disposes the models. The one thing generations share is what adaptive drafting learnt (acceptance, cost ratios):
 /// each starts from the last finished one's, which changes how many tokens are drafted, never which
 /// tokens are emitted.
 /// </para>
@@ -186,7 +187,8 @@ public sealed class SpeculativeGenerator
         // Each enumeration records its own run: into the caller's statistics, claimed until the stream
         // ends (a second enumeration into the same object meanwhile throws here), or into fresh ones.
         var telemetry = new GenerationRecorder(_metrics, stats ?? new GenerationStats(), _time, Target.Info.Name, Draft, Options.DraftTokens, prompt.Length, options);
-        IAsyncEnumerator<GeneratedToken> tokens = Decode(prompt, options, telemetry, cancellationToken).GetAsyncEnumerator(CancellationToken.None); // the token is Decode's already
+        var sessions = new GenerationSessions(Target, Draft, Options.SessionPool, telemetry);
+        IAsyncEnumerator<GeneratedToken> tokens = Decode(prompt, options, sessions, telemetry, cancellationToken).GetAsyncEnumerator(CancellationToken.None); // the token is Decode's already
         try
         {
             while (true)
@@ -200,6 +202,7 @@ public sealed class SpeculativeGenerator
                 }
                 catch (Exception exception)
                 {
+                    sessions.Fault(); // perhaps within a forward pass: the sessions are not pooled
                     telemetry.Fail(exception, cancellationToken);
                     throw;
                 }
@@ -215,6 +218,7 @@ public sealed class SpeculativeGenerator
             }
             finally
             {
+                sessions.Dispose(); // back to the pool, or disposed
                 telemetry.End();
             }
         }
@@ -223,6 +227,7 @@ public sealed class SpeculativeGenerator
     private async IAsyncEnumerable<GeneratedToken> Decode(
         int[] prompt,
         GenerationOptions options,
+        GenerationSessions sessions,
         GenerationRecorder telemetry,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -244,16 +249,15 @@ public sealed class SpeculativeGenerator
             using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
             using var draftSampler = new DraftSampler(sampler, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
             var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null), _draftMemory);
-            using IModelSession target = Target.CreateSession(capacity);
-            using IDraftSession? draft = Draft?.CreateDraftSession(capacity);
+            (IModelSession target, IDraftSession? draft, int cached) = sessions.Open(prompt, capacity); // cached: prompt tokens a pooled session holds
             TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
             prompt.CopyTo(context, 0);
             int length = prompt.Length;
 
-            // Prompt pass: its last row gives the first token, from the target alone.
+            // Prompt pass (over what the session does not hold yet): its last row gives the first token, from the target alone.
             long started = _time.GetTimestamp();
-            target.Append(prompt, cancellationToken);
-            context[length] = sampler.Choose(target.GetLogits(prompt.Length - 1), context.AsSpan(0, length));
+            target.Append(prompt.AsSpan(cached), cancellationToken);
+            context[length] = sampler.Choose(target.GetLogits(prompt.Length - cached - 1), context.AsSpan(0, length));
             long targetRead = _time.GetTimestamp();
             draft?.Propose(context.AsSpan(0, length), [], draftSampler, cancellationToken); // the draft reads the prompt now too
             long draftRead = _time.GetTimestamp();
@@ -351,6 +355,7 @@ public sealed class SpeculativeGenerator
         }
         finally
         {
+            sessions.Keep(context); // the tokens the target's cache holds, for a pool
             ArrayPool<int>.Shared.Return(context);
         }
     }

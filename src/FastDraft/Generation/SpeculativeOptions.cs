@@ -51,6 +51,15 @@ public sealed record SpeculativeOptions
     /// <remarks>The factory is asked for the meter once, when the generator is created; the generator does not dispose it.</remarks>
     public IMeterFactory? MeterFactory { get; init; }
 
+    /// <summary>
+    /// Gets the pool that keeps the sessions (key/value caches) of finished generations, so that a prompt starting with
+    /// tokens a pooled session holds (the conversation so far, a shared system prompt) runs the model only over the rest; see
+    /// <see cref="SessionPool"/>. The emitted tokens do not depend on it. <see langword="null"/>, the default, gives every
+    /// generation new sessions, disposed when it ends.
+    /// </summary>
+    /// <remarks>The generator does not own the pool: dispose it after the generations using it have ended, before the models.</remarks>
+    public SessionPool? SessionPool { get; init; }
+
     internal void Validate(string paramName)
     {
         if (DraftConfidenceThreshold is < 0 or > 1 || float.IsNaN(DraftConfidenceThreshold))

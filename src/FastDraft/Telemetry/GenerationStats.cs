@@ -158,6 +158,16 @@ public sealed class GenerationStats
     /// <summary>Gets the generated tokens per second over <see cref="TotalTime"/>.</summary>
     public double TokensPerSecond => PerSecond(GeneratedTokens, TotalTime);
 
+    /// <summary>
+    /// Gets the prompt tokens the generation's sessions already held, taken from a <see cref="SessionPool"/>
+    /// (<see cref="SpeculativeOptions.SessionPool"/>): the prompt pass ran the model over the others only. 0 without a pool or when no
+    /// pooled session shared a prefix with the prompt.
+    /// </summary>
+    public int ReusedPromptTokens { get; private set; }
+
+    /// <summary>Gets a value indicating whether the generation reused a pooled session (<see cref="ReusedPromptTokens"/> is positive).</summary>
+    public bool ReusedSession => ReusedPromptTokens > 0;
+
     /// <summary>Gets the tokens per second after the first token (decoding only, the prompt pass excluded).</summary>
     public double DecodeTokensPerSecond => PerSecond(GeneratedTokens - 1, TotalTime - TimeToFirstToken);
 
@@ -166,6 +176,9 @@ public sealed class GenerationStats
         $"{GeneratedTokens} tokens in {TotalTime.TotalMilliseconds:F1} ms ({TokensPerSecond:F1} tok/s, decode {DecodeTokensPerSecond:F1} tok/s), " +
         $"TTFT {TimeToFirstToken.TotalMilliseconds:F1} ms, target calls {TargetCalls}, draft calls {DraftCalls}, " +
         $"accepted {AcceptedTokens}/{DraftedTokens} ({AcceptanceRate:P1}), mean accepted length {MeanAcceptedLength:F2}, stop {StopReason}";
+
+    /// <summary>Records how many prompt tokens the generation's sessions already held (from a <see cref="SessionPool"/>).</summary>
+    internal void RecordReuse(int reusedTokens) => ReusedPromptTokens = reusedTokens;
 
     /// <summary>Claims the instance for one run and resets it; <paramref name="draftTokens"/> is the most tokens a round drafts (0 without a draft).</summary>
     /// <exception cref="InvalidOperationException">Another run is still recording into this instance.</exception>
@@ -182,6 +195,7 @@ public sealed class GenerationStats
         PromptTokens = promptTokens;
         GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
         DraftCalls = 0;
+        ReusedPromptTokens = 0;
         StopReason = StopReason.None;
         _prefillTicks = _targetTicks = _draftTicks = 0;
         _hasFirstToken = _ended = false;

@@ -38,6 +38,9 @@ internal sealed class GenerationMetrics
     private readonly Counter<long> _acceptedTokens;
     private readonly Histogram<int> _acceptedLength;
     private readonly Histogram<int> _draftLength;
+    private readonly Counter<long> _poolLookups;
+    private readonly Counter<long> _poolHits;
+    private readonly Counter<long> _reusedTokens;
 
     private GenerationMetrics(Meter meter)
     {
@@ -53,6 +56,9 @@ internal sealed class GenerationMetrics
         _draftedTokens = meter.CreateCounter<long>("fastdraft.draft.tokens", "{token}", "Tokens the draft proposed.");
         _acceptedTokens = meter.CreateCounter<long>("fastdraft.draft.accepted_tokens", "{token}", "Proposed tokens the target accepted.");
         _acceptedLength = meter.CreateHistogram("fastdraft.draft.accepted_length", "{token}", "Proposals accepted in a round that had at least one.", null, Advice(DraftLengthBuckets));
+        _poolLookups = meter.CreateCounter<long>("fastdraft.session_pool.lookups", "{request}", "Generations that looked for a pooled session (SpeculativeOptions.SessionPool).");
+        _poolHits = meter.CreateCounter<long>("fastdraft.session_pool.hits", "{request}", "Generations that reused a pooled session holding a prefix of their prompt.");
+        _reusedTokens = meter.CreateCounter<long>("fastdraft.session_pool.reused_tokens", "{token}", "Prompt tokens a reused session already held: the prompt pass skipped them.");
         _draftLength = meter.CreateHistogram("fastdraft.draft.length", "{token}", "Tokens the generator chose to draft in a round (K, adapted when AdaptiveDraftTokens is on).", null, Advice(DraftLengthBuckets));
     }
 
@@ -67,8 +73,16 @@ internal sealed class GenerationMetrics
     /// <param name="tags">The generation's tags (model, mode, outcome and, after a failure, the error type).</param>
     /// <param name="failed">Whether the generation ended in an exception (cancellation included): the per-token latencies are then not reported.</param>
     /// <param name="drafts">Whether the generation had a draft.</param>
-    public void Record(GenerationStats stats, in TagList tags, bool failed, bool drafts)
+    /// <param name="pooled">Whether the generation looked for its sessions in a <see cref="SessionPool"/>.</param>
+    public void Record(GenerationStats stats, in TagList tags, bool failed, bool drafts, bool pooled = false)
     {
+        if (pooled)
+        {
+            Add(_poolLookups, 1, tags);
+            Add(_poolHits, stats.ReusedSession ? 1 : 0, tags);
+            Add(_reusedTokens, stats.ReusedPromptTokens, tags);
+        }
+
         if (_requestDuration.Enabled)
         {
             _requestDuration.Record(stats.TotalTime.TotalSeconds, tags);

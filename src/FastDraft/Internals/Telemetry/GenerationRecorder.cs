@@ -24,6 +24,8 @@ internal sealed class GenerationRecorder
     private StopReason _reason;
     private Exception? _failure;
     private bool _cancelled;
+    private bool _pooled;
+    private long _draftCallsBefore;
 
     /// <summary>Starts recording a generation.</summary>
     /// <exception cref="InvalidOperationException"><paramref name="stats"/> is recording another generation.</exception>
@@ -39,14 +41,26 @@ internal sealed class GenerationRecorder
         _activity = StartActivity(options, _drafts ? draftTokens : 0);
     }
 
-    /// <summary>Records the prompt pass: the target's and the draft's time in it (timestamp ticks) and the draft's passes so far.</summary>
+    /// <summary>
+    /// Records where the sessions came from: a <see cref="SessionPool"/> or not, how many prompt tokens they already held, and the
+    /// draft session's passes before this generation (a pooled session counts those of earlier ones).
+    /// </summary>
+    public void Sessions(bool pooled, int reusedTokens, long draftCallsBefore)
+    {
+        _pooled = pooled;
+        _draftCallsBefore = draftCallsBefore;
+        _stats.RecordReuse(reusedTokens);
+    }
+
+    /// <summary>Records the prompt pass: the target's and the draft's time in it (timestamp ticks) and the draft session's passes so far.</summary>
     public void PromptPass(long targetTicks, long draftTicks, long draftCalls)
     {
-        _stats.RecordPrefill(targetTicks + draftTicks, draftCalls);
+        _stats.RecordPrefill(targetTicks + draftTicks, draftCalls - _draftCallsBefore);
         _activity?.AddEvent(new ActivityEvent("fastdraft.prefill", _time.GetUtcNow(), new ActivityTagsCollection
         {
             ["gen_ai.usage.input_tokens"] = _stats.PromptTokens,
             ["fastdraft.prefill.duration"] = _stats.PrefillTime.TotalSeconds,
+            ["fastdraft.prefill.reused_tokens"] = _stats.ReusedPromptTokens,
         }));
     }
 
@@ -55,7 +69,7 @@ internal sealed class GenerationRecorder
 
     /// <summary>Records a round: the draft length chosen, the proposals, how many were accepted, the draft's and the verification's time (timestamp ticks) and the draft's passes so far.</summary>
     public void Round(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls) =>
-        _stats.RecordRound(chosen, drafted, accepted, draftTicks, verifyTicks, draftCalls);
+        _stats.RecordRound(chosen, drafted, accepted, draftTicks, verifyTicks, draftCalls - _draftCallsBefore);
 
     /// <summary>Records why the generation stopped.</summary>
     public void Stop(StopReason reason) => _reason = reason;
@@ -89,7 +103,7 @@ internal sealed class GenerationRecorder
             tags.Add(TelemetryTags.ErrorType, errorType);
         }
 
-        _metrics.Record(_stats, tags, _failure is not null, _drafts);
+        _metrics.Record(_stats, tags, _failure is not null, _drafts, _pooled);
         if (_activity is not null)
         {
             EndActivity(_activity, outcome, errorType);
