@@ -12,8 +12,16 @@ namespace FastDraft.Text;
 /// <remarks>
 /// <para>
 /// Thread safety: any number of requests may run at once; each is its own generation.
-/// Ownership: the client does not own the generator, its models or its tokenizer: disposing the
-/// client disposes nothing, and the models must outlive every request.
+/// Ownership: the client does not own the generator, its models or its tokenizer, and the models must
+/// outlive every request and the client.
+/// </para>
+/// <para>
+/// Sessions are reused across turns and requests: unless <see cref="SpeculativeChatClientOptions.SessionPool"/> is
+/// <see langword="null"/> (or the generator already has a <see cref="SpeculativeOptions.SessionPool"/>, which it then uses),
+/// the client keeps the key/value caches of finished replies in its own <see cref="SessionPool"/>, so that the next turn of a
+/// conversation, or another conversation with the same system prompt, runs the model only over the tokens that are new.
+/// The replies are exactly those without the pool. Disposing the client disposes that pool.
+/// <see cref="UsageDetails.CachedInputTokenCount"/> reports the prompt tokens a reply reused.
 /// </para>
 /// <para>
 /// Options: <see cref="ChatOptions.Temperature"/>, <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.TopK"/>,
@@ -41,6 +49,8 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly ChatClientMetadata _metadata;
     private readonly int[] _endOfTurnIds;
     private readonly string? _endOfTurnText;
+    private readonly SessionPool? _ownPool;
+    private readonly SpeculativeGenerator _generator; // Generator, with the client's session pool
 
     /// <summary>Initializes a chat client.</summary>
     /// <param name="generator">The generator; it must have a tokenizer.</param>
@@ -59,6 +69,12 @@ public sealed class SpeculativeChatClient : IChatClient
         Template = template;
         Options = options;
         _metadata = new ChatClientMetadata(FastDraftTelemetry.ProviderName, null, generator.Target.Info.Name);
+        _generator = generator;
+        if (options.SessionPool is { } poolOptions && generator.Options.SessionPool is null)
+        {
+            _ownPool = new SessionPool(poolOptions);
+            _generator = new SpeculativeGenerator(generator.Target, generator.Draft, generator.Options with { SessionPool = _ownPool }, tokenizer);
+        }
 
         // The end of an assistant turn stops generation: as a token when it is one (special tokens
         // have no text to match), else as a stop sequence.
@@ -97,7 +113,7 @@ public sealed class SpeculativeChatClient : IChatClient
     {
         var stats = new GenerationStats();
         var text = new StringBuilder();
-        await foreach (GeneratedToken token in Generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
+        await foreach (GeneratedToken token in _generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
         {
             text.Append(token.Text);
         }
@@ -123,16 +139,14 @@ public sealed class SpeculativeChatClient : IChatClient
             : Generator.Target.GetService(serviceType) ?? Generator.Tokenizer?.GetService(serviceType);
     }
 
-    /// <summary>Does nothing: the client owns neither the generator nor the models.</summary>
-    public void Dispose()
-    {
-    }
+    /// <summary>Disposes the client's session pool (the sessions it keeps), if it has one; the client owns neither the generator nor the models.</summary>
+    public void Dispose() => _ownPool?.Dispose();
 
     private async IAsyncEnumerable<ChatResponseUpdate> Stream(ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var stats = new GenerationStats();
         string responseId = Guid.NewGuid().ToString("N");
-        await foreach (GeneratedToken token in Generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
+        await foreach (GeneratedToken token in _generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
         {
             if (!string.IsNullOrEmpty(token.Text))
             {
@@ -292,6 +306,7 @@ public sealed class SpeculativeChatClient : IChatClient
         InputTokenCount = stats.PromptTokens,
         OutputTokenCount = stats.GeneratedTokens,
         TotalTokenCount = stats.PromptTokens + stats.GeneratedTokens,
+        CachedInputTokenCount = stats.ReusedPromptTokens,
         AdditionalCounts = new()
         {
             ["fastdraft.drafted_tokens"] = stats.DraftedTokens,

@@ -22,6 +22,14 @@ public sealed record SpeculativeChatClientOptions
     /// </summary>
     public int DefaultMaxOutputTokens { get; init; } = DefaultReplyTokens;
 
+    /// <summary>
+    /// Gets the bounds of the <see cref="SessionPool"/> in which the client keeps the sessions (key/value caches) of finished
+    /// replies, so that a conversation's next turn runs the model only over its new tokens; <see langword="null"/> turns reuse
+    /// off (every reply then runs over its whole prompt). Default: <see cref="SessionPoolOptions.Default"/>. Ignored when the
+    /// generator has a <see cref="SpeculativeOptions.SessionPool"/> of its own, which the client then uses.
+    /// </summary>
+    public SessionPoolOptions? SessionPool { get; init; } = SessionPoolOptions.Default;
+
     internal void Validate(string paramName)
     {
         if (!Enum.IsDefined(ContextOverflow))
