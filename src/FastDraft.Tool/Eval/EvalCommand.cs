@@ -21,7 +21,8 @@ internal static class EvalCommand
         var target = new Option<string>("--target") { Description = "The target model folder (ONNX Runtime GenAI format).", Required = true };
         var drafts = new Option<string[]>("--draft") { Description = "A draft model folder (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
         var ngrams = new Option<int[]>("--ngram") { Description = "An n-gram proposer matching up to N tokens of the context, 1 to 64 (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
-        var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\".", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\"." };
+        var conversations = new Option<string>("--conversations") { Description = "Instead of --prompts, a JSONL file of conversations (one per line: {\"system\": \"...\", \"turns\": [\"user message\", ...]}): reports the time to first token of every turn, through the chat client with the model's template, with session reuse and without (greedy, --max-new-tokens per reply, --repetitions times; the first --draft or --ngram, or none)." };
         var tokens = new Option<int>("--max-new-tokens") { Description = "Tokens generated per prompt (end-of-sequence ignored, so every mode generates as many).", DefaultValueFactory = _ => 64 };
         var repetitions = new Option<int>("--repetitions") { Description = "Interleaved, counterbalanced repetitions of every mode over every prompt.", DefaultValueFactory = _ => 3 };
         var k = new Option<int>("--draft-tokens") { Description = "K of the headline fixed-K mode (always in the sweep).", DefaultValueFactory = _ => 4 };
@@ -33,9 +34,9 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
         var provider = new ExecutionProviderOptions();
         var command = new Command("eval", ExitCodes.Describe(
-            "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation.",
-            "the quality gate failed (the report is written all the same)"));
-        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
+            "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. With --conversations instead of --prompts: the time to first token of every turn of multi-turn conversations with session reuse and without.",
+            "the quality gate failed (or, with --conversations, replies with reuse differed from those without) (the report is written all the same)"));
+        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, conversations, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
         {
             command.Options.Add(option);
         }
@@ -45,7 +46,11 @@ internal static class EvalCommand
 
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(drafts) ?? []).Length == 0 && (result.GetValue(ngrams) ?? []).Length == 0)
+            if ((result.GetValue(prompts) is null) == (result.GetValue(conversations) is null))
+            {
+                result.AddError("Give either --prompts FILE or --conversations FILE.");
+            }
+            else if (result.GetValue(prompts) is not null && (result.GetValue(drafts) ?? []).Length == 0 && (result.GetValue(ngrams) ?? []).Length == 0)
             {
                 result.AddError("Give at least one proposer: --draft DIR or --ngram N.");
             }
@@ -79,6 +84,23 @@ internal static class EvalCommand
             TextWriter human = asJson ? error : output; // with --json, stdout holds the document alone
             string targetFolder = parsed.GetValue(target)!;
             string[] draftFolders = parsed.GetValue(drafts) ?? [];
+            if (parsed.GetValue(conversations) is { } conversationFile)
+            {
+                return ConversationEval.RunAsync(
+                    targetFolder,
+                    draftFolders.FirstOrDefault(),
+                    draftFolders.Length == 0 && ngramSizes.Length > 0 ? ngramSizes[0] : null,
+                    conversationFile,
+                    options.MaxNewTokens,
+                    options.Repetitions,
+                    options.DraftTokens,
+                    modelOptions,
+                    asJson,
+                    output,
+                    human,
+                    cancellationToken);
+            }
+
             string folder = parsed.GetValue(outFolder)!;
             List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
             using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder, modelOptions);
