@@ -87,7 +87,7 @@ internal static class ConversationEval
         return identical ? ExitCodes.Success : ExitCodes.CheckFailed;
     }
 
-    private static async Task<List<TurnSample>> Converse(IChatClient client, Conversation conversation, ChatOptions options, bool reuse, CancellationToken cancellationToken)
+    private static async Task<List<TurnSample>> Converse(SpeculativeChatClient client, Conversation conversation, ChatOptions options, bool reuse, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
         if (conversation.System is { } system)

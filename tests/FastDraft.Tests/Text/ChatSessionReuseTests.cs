@@ -20,7 +20,7 @@ public sealed class ChatSessionReuseTests
         return (new SpeculativeChatClient(generator, template), new SpeculativeChatClient(generator, template, new SpeculativeChatClientOptions { SessionPool = null }));
     }
 
-    private static async Task<(List<string> Replies, List<long> Reused)> Converse(IChatClient client, string? system, string[] turns, ChatOptions options)
+    private static async Task<(List<string> Replies, List<long> Reused)> Converse(SpeculativeChatClient client, string? system, string[] turns, ChatOptions options)
     {
         var messages = new List<ChatMessage>();
         if (system is not null)
