@@ -171,6 +171,28 @@ public sealed class SessionPoolTests
         Assert.InRange(pool.Count, 1, prompts.Length);
     }
 
+    [Fact]
+    public async Task Telemetry_CountsLookupsHitsAndReusedTokens_OnlyForPooledGenerations()
+    {
+        using var capture = new TelemetryCapture();
+        var target = new FunctionModel(Vocabulary, Next);
+        using var pool = new SessionPool();
+        var pooled = new SpeculativeGenerator(target, options: new SpeculativeOptions { SessionPool = pool, MeterFactory = capture.Factory });
+        var fresh = new SpeculativeGenerator(target, options: new SpeculativeOptions { MeterFactory = capture.Factory });
+        int[] prompt = [1, 2, 3, 4, 5];
+
+        await Generate(fresh, prompt, 3);
+        int[] first = await Generate(pooled, prompt, 3);
+        var stats = new GenerationStats();
+        await Generate(pooled, [.. prompt, (first[0] % (Vocabulary - 1)) + 1, 7], 3, stats); // diverges right after the prompt
+
+        Assert.Equal(new[] { 1.0, 1.0 }, capture.Of("fastdraft.session_pool.lookups").Select(m => m.Value));
+        Assert.Equal(new[] { 0.0, 1.0 }, capture.Of("fastdraft.session_pool.hits").Select(m => m.Value));
+        Assert.Equal(new[] { 0.0, stats.ReusedPromptTokens }, capture.Of("fastdraft.session_pool.reused_tokens").Select(m => m.Value));
+        Assert.Equal(prompt.Length, stats.ReusedPromptTokens);
+        Assert.Equal((2L, 1L, 5L), (pool.Lookups, pool.Hits, pool.ReusedTokens));
+    }
+
     /// <summary>A model that reports the bytes of its sessions' caches.</summary>
     private sealed class SizedModel(ITargetModel inner, long bytesPerToken) : DelegatingTargetModel(inner)
     {
