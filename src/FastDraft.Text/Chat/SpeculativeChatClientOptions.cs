@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FastDraft.Text;
 
 /// <summary>How a <see cref="SpeculativeChatClient"/> sizes replies and handles conversations that outgrow the context.</summary>
@@ -21,6 +23,13 @@ public sealed record SpeculativeChatClientOptions
     /// also ends, with <c>ChatFinishReason.Length</c>, when the context is full. At least 1; default 512.
     /// </summary>
     public int DefaultMaxOutputTokens { get; init; } = DefaultReplyTokens;
+
+    /// <summary>
+    /// Gets the logger: the client logs its creation (model, template, tool-call format) at Information and each reply at
+    /// Debug (prompt tokens, the most tokens allowed, finish reason, tool calls, drafted and accepted tokens, duration);
+    /// <see langword="null"/> (the default) logs nothing.
+    /// </summary>
+    public ILogger? Logger { get; init; }
 
     internal void Validate(string paramName)
     {
