@@ -7,7 +7,7 @@ namespace FastDraft.Text.Jinja;
 /// Writes <see cref="ChatMessage"/>s in the message shape chat templates expect: <c>role</c> and <c>content</c> (the
 /// text); function calls as an assistant's <c>tool_calls</c> (arguments as an object); each function result as a
 /// <c>tool</c> message with <c>tool_call_id</c>, the function's <c>name</c> (from the call it answers) and the result as
-/// text (JSON unless it is a string).
+/// text (JSON unless it is a string or a JSON string).
 /// </summary>
 internal static class ChatMessageJson
 {
@@ -49,7 +49,12 @@ internal static class ChatMessageJson
                         json.WriteString("name", name);
                     }
 
-                    json.WriteString("content", result.Result as string ?? JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))));
+                    json.WriteString("content", result.Result switch
+                    {
+                        string text => text,
+                        JsonElement { ValueKind: JsonValueKind.String } text => text.GetString(),
+                        _ => JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
+                    });
                     json.WriteEndObject();
                 }
 

@@ -1,12 +1,13 @@
 using System.Text.Json;
+using FastDraft.Text.Jinja;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Text;
 
 /// <summary>
 /// Writes <see cref="ChatOptions.Tools"/> in the shape chat templates expect (OpenAI's, as transformers passes them):
-/// <c>{"type": "function", "function": {"name", "description", "parameters"}}</c>, the parameters being the function's
-/// JSON schema.
+/// <c>{"type": "function", "function": {"name", "description", "parameters", "return"}}</c>, the parameters being the
+/// function's JSON schema and <c>return</c> its return schema when it has one (as transformers' <c>get_json_schema</c>).
 /// </summary>
 internal static class ChatToolsJson
 {
@@ -15,9 +16,10 @@ internal static class ChatToolsJson
 
     /// <summary>
     /// The tools as the JSON text Phi-4-mini's template takes in the system message's <c>tools</c> field: a list of
-    /// <c>{"name", "description", "parameters"}</c>.
+    /// <c>{"name", "description", "parameters"}</c>, written as Python's <c>json.dumps</c> writes it (the model card's way).
     /// </summary>
-    public static string ToSystemMessageText(IEnumerable<AIFunctionDeclaration> functions) => Write(functions, wrapped: false).GetRawText();
+    public static string ToSystemMessageText(IEnumerable<AIFunctionDeclaration> functions) =>
+        JinjaJson.Dumps(JinjaJson.FromJson(Write(functions, wrapped: false)), indent: null, itemSeparator: null, keySeparator: null, sortKeys: false);
 
     private static JsonElement Write(IEnumerable<AIFunctionDeclaration> functions, bool wrapped)
     {
@@ -42,6 +44,12 @@ internal static class ChatToolsJson
 
                 json.WritePropertyName("parameters");
                 function.JsonSchema.WriteTo(json);
+                if (function.ReturnJsonSchema is { } returns)
+                {
+                    json.WritePropertyName("return");
+                    returns.WriteTo(json);
+                }
+
                 if (wrapped)
                 {
                     json.WriteEndObject();
