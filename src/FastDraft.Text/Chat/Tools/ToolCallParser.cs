@@ -70,9 +70,10 @@ internal sealed class ToolCallParser(ToolCallSyntax syntax)
 
         var calls = new List<FunctionCallContent>();
         int position = 0;
+        int end = 0;
         while (true)
         {
-            position = ToolCallJson.SkipWhitespace(held, position);
+            position = ToolCallJson.SkipWhitespace(held, end);
             if (position == held.Length || (calls.Count > 0 && !OpensCall(held, position)))
             {
                 break;
@@ -82,9 +83,12 @@ internal sealed class ToolCallParser(ToolCallSyntax syntax)
             {
                 return (held, [], string.Empty); // malformed: the markup stays text
             }
+
+            end = position;
         }
 
-        return (string.Empty, calls, held[position..]);
+        // Text after the calls is kept as written, unless it is only whitespace.
+        return (string.Empty, calls, position == held.Length ? string.Empty : held[end..]);
     }
 
     private bool OpensCall(string text, int position) =>
