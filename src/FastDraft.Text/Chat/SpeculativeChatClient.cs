@@ -22,11 +22,21 @@ namespace FastDraft.Text;
 /// <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.StopSequences"/>, <see cref="ChatOptions.Seed"/>,
 /// <see cref="ChatOptions.PresencePenalty"/> and <see cref="ChatOptions.Instructions"/> (a system message) are
 /// honoured, over the <see cref="GenerationOptions"/> that <see cref="ChatOptions.RawRepresentationFactory"/> may return;
-/// tools, a response format other than text, a frequency penalty and additional properties throw
-/// <see cref="NotSupportedException"/> naming them. Without a temperature the client samples at
+/// <see cref="ChatOptions.AdditionalProperties"/> may set <c>min_p</c> (<see cref="GenerationOptions.MinP"/>) and
+/// <c>repetition_penalty</c> (<see cref="GenerationOptions.RepetitionPenalty"/>). A response format other than text, a
+/// frequency penalty and any other additional property throw <see cref="NotSupportedException"/> naming them. Without a temperature the client samples at
 /// temperature 1 when other sampling options are set, and decodes greedily otherwise. The speculative
 /// statistics are in the response's <see cref="ChatResponse.AdditionalProperties"/> (keys starting with
 /// <c>fastdraft.</c>), and, when streaming, in the last update with the <see cref="UsageContent"/>.
+/// </para>
+/// <para>
+/// Tools: <see cref="ChatOptions.Tools"/> (functions) go to the model's own template (its <c>tools</c> variable, in the
+/// OpenAI/transformers shape), and tool calls in the reply become <see cref="FunctionCallContent"/> (finish reason
+/// <see cref="ChatFinishReason.ToolCalls"/>), parsed by the family the template's markers name: Hermes/Qwen
+/// <c>&lt;tool_call&gt;</c>, Llama 3 JSON, Phi-4-mini/Granite <c>&lt;|tool_call|&gt;</c>, Mistral <c>[TOOL_CALLS]</c>. When
+/// streaming, text before a call streams and only the call's markup is held back; markup that does not parse stays text.
+/// <see cref="ChatToolMode.None"/> offers no tools; a required tool mode, a tool that is not a function, a hard-coded format
+/// and a template of no known tool-call family throw <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
 /// Context: a conversation fits when its prompt (the formatted messages) leaves room in the model's context
