@@ -21,9 +21,9 @@ public sealed class ChatToolsTests
     private static (SpeculativeChatClient Client, List<string> Prompts) Scripted(string first, string second = Answer, SpeculativeChatClientOptions? options = null)
     {
         var prompts = new List<string>();
-        var model = new FunctionModel(CharTokenizer.VocabularySize, context =>
+        var model = new FunctionModel(CharacterTokenizer.VocabularySize, context =>
         {
-            string text = CharTokenizer.Text(context);
+            string text = CharacterTokenizer.Text(context);
             int start = text.LastIndexOf(ReplyOpening, StringComparison.Ordinal) + ReplyOpening.Length;
             string prompt = text[..start];
             lock (prompts)
@@ -37,7 +37,7 @@ public sealed class ChatToolsTests
             string script = (prompt.Contains("<tool_response>", StringComparison.Ordinal) ? second : first) + "<|im_end|>";
             return text.Length - start < script.Length ? script[text.Length - start] : '.';
         }, contextLength: 8192);
-        var generator = new SpeculativeGenerator(model, model.AsDraft(), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }, new CharTokenizer());
+        var generator = new SpeculativeGenerator(model, model.AsDraft(), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }, new CharacterTokenizer());
         return (new SpeculativeChatClient(generator, ChatToolTemplateTests.Suite("qwen2.5"), options), prompts);
     }
 
@@ -120,6 +120,32 @@ public sealed class ChatToolsTests
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MarkersThatAreSpecialTokens_AreReadByTheirIds(bool streaming)
+    {
+        // Phi-4-mini's <|tool_call|> and <|/tool_call|> are special tokens: they decode to nothing, so only their ids say a call is there.
+        // The template is of no turn family the client knows (its roles are written as '<|' + role + '|>'), so its turn ends at eos_token.
+        ChatTemplate template = ChatToolTemplateTests.Suite("phi-4-mini");
+        var tokenizer = new CharacterTokenizer("<|tool_call|>", "<|/tool_call|>");
+        int[] script = [CharacterTokenizer.VocabularySize, .. "[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]".Select(c => (int)c), CharacterTokenizer.VocabularySize + 1, .. template.EndOfTurn.Select(c => (int)c)];
+        var model = new FunctionModel(CharacterTokenizer.VocabularySize + tokenizer.SpecialTokenCount, context =>
+        {
+            int start = CharacterTokenizer.Text(context).LastIndexOf("<|assistant|>", StringComparison.Ordinal) + "<|assistant|>".Length;
+            return context.Length - start < script.Length ? script[context.Length - start] : '.';
+        }, contextLength: 8192);
+        var generator = new SpeculativeGenerator(model, model.AsDraft(), new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }, tokenizer);
+        var client = new SpeculativeChatClient(generator, template);
+
+        ChatResponse response = await Ask(client, streaming, Question, new ChatOptions { Tools = [Weather([])] });
+
+        FunctionCallContent call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(("get_weather", "Paris"), (call.Name, ((JsonElement)call.Arguments!["city"]!).GetString()));
+        Assert.Equal(string.Empty, response.Text);
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+    }
+
     [Fact]
     public async Task ToolModeNone_OffersNoTools_AndParsesNothing()
     {
@@ -144,7 +170,7 @@ public sealed class ChatToolsTests
         Refused("RequireSpecific('get_weather')", new ChatOptions { Tools = [weather], ToolMode = ChatToolMode.RequireSpecific("get_weather") });
         Refused("HostedWebSearchTool", new ChatOptions { Tools = [new HostedWebSearchTool()] });
 
-        var generator = new SpeculativeGenerator(new FunctionModel(CharTokenizer.VocabularySize, _ => 'a'), tokenizer: new CharTokenizer());
+        var generator = new SpeculativeGenerator(new FunctionModel(CharacterTokenizer.VocabularySize, _ => 'a'), tokenizer: new CharacterTokenizer());
         Refused("hard-coded ChatML format", new ChatOptions { Tools = [weather] }, new SpeculativeChatClient(generator, ChatTemplate.Create(ChatFormat.ChatML)));
         Refused("no known tool-call format", new ChatOptions { Tools = [weather] }, new SpeculativeChatClient(generator, ChatToolTemplateTests.Suite("gemma-3")));
     }
