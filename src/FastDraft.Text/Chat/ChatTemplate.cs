@@ -1,4 +1,5 @@
 using System.Text;
+using FastDraft.Text.Jinja;
 using Microsoft.Extensions.AI;
 
 namespace FastDraft.Text;
@@ -16,11 +17,13 @@ public sealed class ChatTemplate
     {
         Jinja = jinja;
         Format = format;
+        ToolCalls = ToolCallMarkers.Recognize(jinja?.Source);
+        ToolsInSystemMessage = jinja?.Source.Contains("'tools' in message", StringComparison.Ordinal) == true;
         BeginningOfSequence = beginningOfSequence;
         EndOfSequence = endOfSequence;
     }
 
-    /// <summary>Gets the model's own template, which <see cref="Apply"/> renders, or <see langword="null"/> for a hard-coded format.</summary>
+    /// <summary>Gets the model's own template, which <see cref="Apply(IEnumerable{ChatMessage}, bool)"/> renders, or <see langword="null"/> for a hard-coded format.</summary>
     public JinjaChatTemplate? Jinja { get; }
 
     /// <summary>Gets the format: the family of the model's template, or <see cref="ChatFormat.Template"/> when it is of none.</summary>
@@ -31,6 +34,12 @@ public sealed class ChatTemplate
 
     /// <summary>Gets the end-of-sequence text the format writes after assistant turns (Llama 2, Mistral).</summary>
     public string EndOfSequence { get; }
+
+    /// <summary>Gets how the model family writes tool calls (recognised from the template's markers); <see cref="ToolCallSyntax.None"/> for a hard-coded format.</summary>
+    internal ToolCallSyntax ToolCalls { get; }
+
+    /// <summary>Gets a value indicating whether the template reads tool definitions from the system message's <c>tools</c> field (Phi-4-mini) rather than its <c>tools</c> variable.</summary>
+    internal bool ToolsInSystemMessage { get; }
 
     /// <summary>Gets the text that ends an assistant turn: generation stops there.</summary>
     public string EndOfTurn => Format switch
@@ -80,6 +89,21 @@ public sealed class ChatTemplate
         return jinja is not null && Enum.IsDefined(format);
     }
 
+    /// <summary>
+    /// Creates a template that renders a model's own Jinja template, for a model whose tokenizer is not a
+    /// <see cref="ModelTokenizer"/>; its beginning- and end-of-sequence texts are the template's <c>bos_token</c> and
+    /// <c>eos_token</c>.
+    /// </summary>
+    /// <param name="jinja">The parsed template.</param>
+    /// <returns>The template.</returns>
+    public static ChatTemplate FromJinja(JinjaChatTemplate jinja)
+    {
+        ArgumentNullException.ThrowIfNull(jinja);
+        ChatFormat format = TryRecognize(jinja.Source, out ChatFormat family) ? family : ChatFormat.Template;
+        ChatTemplate named = Create(format == ChatFormat.Template ? ChatFormat.ChatML : format, jinja.SpecialTokens.GetValueOrDefault("bos_token"), jinja.SpecialTokens.GetValueOrDefault("eos_token"));
+        return new ChatTemplate(format, named.BeginningOfSequence, named.EndOfSequence, jinja);
+    }
+
     /// <summary>Creates the template a model's <c>tokenizer_config.json</c> describes.</summary>
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <returns>The template.</returns>
@@ -107,12 +131,22 @@ public sealed class ChatTemplate
     /// <returns>The prompt text (encode it without adding special tokens: the text holds them).</returns>
     /// <exception cref="ArgumentException">A role the format cannot express, or turns that do not alternate where the format requires it.</exception>
     /// <exception cref="ChatTemplateException">The model's own template refused the conversation or could not render it.</exception>
-    public string Apply(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
+    public string Apply(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true) => Apply(messages, addGenerationPrompt, tools: null);
+
+    /// <summary>Writes the prompt for a conversation that may call functions: the model's own template renders the tools (a hard-coded format cannot: the caller refuses them first).</summary>
+    internal string Apply(IEnumerable<ChatMessage> messages, bool addGenerationPrompt, IReadOnlyList<AIFunctionDeclaration>? tools)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (Jinja is not null)
         {
-            return Jinja.Render(messages, addGenerationPrompt, tools: null, variables: null);
+            if (tools is not { Count: > 0 })
+            {
+                return Jinja.Render(messages, addGenerationPrompt, tools: null, variables: null);
+            }
+
+            return ToolsInSystemMessage
+                ? Jinja.Render(ChatMessageJson.ToJson(messages, ChatToolsJson.ToSystemMessageText(tools)), tools: null, addGenerationPrompt, variables: null)
+                : Jinja.Render(ChatMessageJson.ToJson(messages), ChatToolsJson.ToJson(tools), addGenerationPrompt, variables: null);
         }
 
         List<(string Role, string Text)> turns = [.. messages.Select(m => (m.Role.Value, m.Text))];

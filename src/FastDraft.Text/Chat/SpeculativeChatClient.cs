@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastDraft.Text;
 
@@ -28,11 +30,21 @@ namespace FastDraft.Text;
 /// <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.StopSequences"/>, <see cref="ChatOptions.Seed"/>,
 /// <see cref="ChatOptions.PresencePenalty"/> and <see cref="ChatOptions.Instructions"/> (a system message) are
 /// honoured, over the <see cref="GenerationOptions"/> that <see cref="ChatOptions.RawRepresentationFactory"/> may return;
-/// tools, a response format other than text, a frequency penalty and additional properties throw
-/// <see cref="NotSupportedException"/> naming them. Without a temperature the client samples at
+/// <see cref="ChatOptions.AdditionalProperties"/> may set <c>min_p</c> (<see cref="GenerationOptions.MinP"/>) and
+/// <c>repetition_penalty</c> (<see cref="GenerationOptions.RepetitionPenalty"/>). A response format other than text, a
+/// frequency penalty and any other additional property throw <see cref="NotSupportedException"/> naming them. Without a temperature the client samples at
 /// temperature 1 when other sampling options are set, and decodes greedily otherwise. The speculative
 /// statistics are in the response's <see cref="ChatResponse.AdditionalProperties"/> (keys starting with
 /// <c>fastdraft.</c>), and, when streaming, in the last update with the <see cref="UsageContent"/>.
+/// </para>
+/// <para>
+/// Tools: <see cref="ChatOptions.Tools"/> (functions) go to the model's own template (its <c>tools</c> variable, in the
+/// OpenAI/transformers shape), and tool calls in the reply become <see cref="FunctionCallContent"/> (finish reason
+/// <see cref="ChatFinishReason.ToolCalls"/>), parsed by the family the template's markers name: Hermes/Qwen
+/// <c>&lt;tool_call&gt;</c>, Llama 3 JSON, Phi-4-mini/Granite <c>&lt;|tool_call|&gt;</c>, Mistral <c>[TOOL_CALLS]</c>. When
+/// streaming, text before a call streams and only the call's markup is held back; markup that does not parse stays text.
+/// <see cref="ChatToolMode.None"/> offers no tools; a required tool mode, a tool that is not a function, a hard-coded format
+/// and a template of no known tool-call family throw <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
 /// Context: a conversation fits when its prompt (the formatted messages) leaves room in the model's context
@@ -51,6 +63,8 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly string? _endOfTurnText;
     private readonly SessionPool? _ownPool;
     private readonly SpeculativeGenerator _generator; // Generator, with the client's session pool
+    private readonly Dictionary<int, string> _markerTokens = [];
+    private readonly ILogger _logger;
 
     /// <summary>Initializes a chat client.</summary>
     /// <param name="generator">The generator; it must have a tokenizer.</param>
@@ -82,6 +96,18 @@ public sealed class SpeculativeChatClient : IChatClient
         bool isToken = endOfTurn.Count == 1 && template.Format != ChatFormat.Plain;
         _endOfTurnIds = isToken ? [endOfTurn[0]] : [];
         _endOfTurnText = isToken ? null : template.EndOfTurn;
+
+        // Tool-call markers that are special tokens decode to nothing: the parser gets their text back by id.
+        foreach (string marker in ToolCallMarkers.All(template.ToolCalls))
+        {
+            if (tokenizer.Encode(marker, addSpecialTokens: false) is [int id])
+            {
+                _markerTokens[id] = marker;
+            }
+        }
+
+        _logger = options.Logger ?? NullLogger.Instance;
+        ChatLog.Created(_logger, generator.Target.Info.Name, generator.Draft is not null, generator.Target.Info.ContextLength, template.Format, template.ToolCalls);
     }
 
     /// <summary>Gets the generator.</summary>
@@ -97,33 +123,44 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <remarks>The request is checked when this method is called: a conversation that does not fit, or a bad option, throws here, not from the task.</remarks>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        (ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped) = Prepare(messages, options);
-        return Respond(prompt, generation, dropped, cancellationToken);
+        ChatRequest request = PrepareRequest(messages, options);
+        return Respond(request, cancellationToken);
     }
 
     /// <inheritdoc/>
     /// <remarks>The request is checked when this method is called, before any enumeration.</remarks>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        (ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped) = Prepare(messages, options);
-        return Stream(prompt, generation, dropped, cancellationToken);
+        ChatRequest request = PrepareRequest(messages, options);
+        return Stream(request, cancellationToken);
     }
 
-    private async Task<ChatResponse> Respond(ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped, CancellationToken cancellationToken)
+    private async Task<ChatResponse> Respond(ChatRequest request, CancellationToken cancellationToken)
     {
         var stats = new GenerationStats();
         var text = new StringBuilder();
-        await foreach (GeneratedToken token in _generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
+        var parser = new ToolCallParser(request.ToolCalls);
+        await foreach (GeneratedToken token in _generator.GenerateAsync(request.Prompt, request.Options, stats, cancellationToken).ConfigureAwait(false))
         {
-            text.Append(token.Text);
+            text.Append(parser.Append(TextOf(token)));
         }
 
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        (string rest, IReadOnlyList<FunctionCallContent> calls, string after) = parser.Finish();
+        text.Append(rest);
+        List<AIContent> contents = text.Length > 0 || calls.Count == 0 ? [new TextContent(text.ToString())] : [];
+        contents.AddRange(calls);
+        if (after.Length > 0)
+        {
+            contents.Add(new TextContent(after));
+        }
+
+        Log(request, stats, calls.Count);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = _metadata.DefaultModelId,
-            FinishReason = FinishReason(stats),
+            FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : FinishReason(stats),
             Usage = Usage(stats),
-            AdditionalProperties = Statistics(stats, dropped),
+            AdditionalProperties = Statistics(stats, request.DroppedMessages),
         };
     }
 
@@ -142,32 +179,63 @@ public sealed class SpeculativeChatClient : IChatClient
     /// <summary>Disposes the client's session pool (the sessions it keeps), if it has one; the client owns neither the generator nor the models.</summary>
     public void Dispose() => _ownPool?.Dispose();
 
-    private async IAsyncEnumerable<ChatResponseUpdate> Stream(ReadOnlyMemory<int> prompt, GenerationOptions generation, int dropped, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> Stream(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var stats = new GenerationStats();
         string responseId = Guid.NewGuid().ToString("N");
-        await foreach (GeneratedToken token in _generator.GenerateAsync(prompt, generation, stats, cancellationToken).ConfigureAwait(false))
+        var parser = new ToolCallParser(request.ToolCalls);
+        await foreach (GeneratedToken token in _generator.GenerateAsync(request.Prompt, request.Options, stats, cancellationToken).ConfigureAwait(false))
         {
-            if (!string.IsNullOrEmpty(token.Text))
+            if (parser.Append(TextOf(token)) is { Length: > 0 } text)
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, token.Text) { ResponseId = responseId, ModelId = _metadata.DefaultModelId };
+                yield return Update(responseId, [new TextContent(text)]);
             }
         }
 
-        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(stats))])
+        (string rest, IReadOnlyList<FunctionCallContent> calls, string after) = parser.Finish();
+        if (rest.Length > 0)
         {
-            ResponseId = responseId,
-            ModelId = _metadata.DefaultModelId,
-            FinishReason = FinishReason(stats),
-            AdditionalProperties = Statistics(stats, dropped),
-        };
+            yield return Update(responseId, [new TextContent(rest)]);
+        }
+
+        if (calls.Count > 0)
+        {
+            yield return Update(responseId, [.. calls]);
+        }
+
+        if (after.Length > 0)
+        {
+            yield return Update(responseId, [new TextContent(after)]);
+        }
+
+        Log(request, stats, calls.Count);
+        ChatResponseUpdate last = Update(responseId, [new UsageContent(Usage(stats))]);
+        last.FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : FinishReason(stats);
+        last.AdditionalProperties = Statistics(stats, request.DroppedMessages);
+        yield return last;
     }
+
+    private ChatResponseUpdate Update(string responseId, IList<AIContent> contents) => new(ChatRole.Assistant, contents) { ResponseId = responseId, ModelId = _metadata.DefaultModelId };
+
+    /// <summary>A token's text for the tool-call parser: a marker's text when the token is one (special tokens decode to nothing).</summary>
+    private string TextOf(GeneratedToken token) => _markerTokens.Count > 0 && _markerTokens.TryGetValue(token.Id, out string? marker) ? marker : token.Text ?? string.Empty;
+
+    private void Log(ChatRequest request, GenerationStats stats, int toolCalls) =>
+        ChatLog.Responded(_logger, request.Prompt.Length, request.Options.MaxNewTokens, stats.GeneratedTokens, toolCalls > 0 ? ChatFinishReason.ToolCalls.Value : stats.FinishReason ?? "none",
+            toolCalls, stats.DraftedTokens, stats.AcceptedTokens, stats.TotalTime.TotalMilliseconds);
 
     /// <summary>
     /// Checks the request and turns it into a prompt and generation options (eagerly, before any enumeration), leaving
     /// out the oldest turns when the policy says so; also returns how many messages were left out.
     /// </summary>
     internal (ReadOnlyMemory<int> Prompt, GenerationOptions Options, int DroppedMessages) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ChatRequest request = PrepareRequest(messages, options);
+        return (request.Prompt, request.Options, request.DroppedMessages);
+    }
+
+    /// <summary>As <see cref="Prepare"/>, with the tool-call syntax to parse the reply with (<see cref="ToolCallSyntax.None"/> when no tools are offered).</summary>
+    internal ChatRequest PrepareRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         List<ChatMessage> conversation = [.. messages];
@@ -176,7 +244,7 @@ public sealed class SpeculativeChatClient : IChatClient
             conversation.Insert(0, new ChatMessage(ChatRole.System, instructions));
         }
 
-        RefuseUnsupported(options);
+        IReadOnlyList<AIFunctionDeclaration> tools = ChatOptionsMapping.Functions(options, Template);
 
         int? maxOutput = options?.MaxOutputTokens;
         if (maxOutput is < 1)
@@ -185,7 +253,7 @@ public sealed class SpeculativeChatClient : IChatClient
         }
 
         int context = Generator.Target.Info.ContextLength;
-        int[] prompt = Encode(conversation);
+        int[] prompt = Encode(conversation, tools);
         int dropped = 0;
         if (Options.ContextOverflow == ChatContextOverflow.DropOldestMessages)
         {
@@ -193,7 +261,7 @@ public sealed class SpeculativeChatClient : IChatClient
             while ((long)prompt.Length + reserve > context && DropOldestTurn(conversation) is int removed and > 0)
             {
                 dropped += removed;
-                prompt = Encode(conversation);
+                prompt = Encode(conversation, tools);
             }
         }
 
@@ -219,34 +287,11 @@ public sealed class SpeculativeChatClient : IChatClient
             StopTokenIds = [.. raw.StopTokenIds ?? [], .. _endOfTurnIds],
             StopSequences = [.. raw.StopSequences ?? [], .. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
         };
+        generation = ChatOptionsMapping.ApplyAdditionalProperties(generation, options?.AdditionalProperties);
 
         // Validate now (the generator checks again when called): a bad option fails the call itself.
         _ = Generator.GenerateAsync(prompt, generation);
-        return (prompt, generation, dropped);
-    }
-
-    /// <summary>
-    /// Refuses what the client cannot honour yet, naming it, rather than ignoring it: tools (the template's <c>tools</c> and
-    /// tool-call parsing are not wired yet), a response format other than text (structured output), a frequency penalty
-    /// (only the presence penalty is implemented), and additional properties (no documented mapping yet).
-    /// </summary>
-    private static void RefuseUnsupported(ChatOptions? options)
-    {
-        if (options is null)
-        {
-            return;
-        }
-
-        string? unsupported =
-            options.Tools is { Count: > 0 } ? "ChatOptions.Tools (tool calling)" :
-            options.ResponseFormat is not null and not ChatResponseFormatText ? "ChatOptions.ResponseFormat other than text (structured output)" :
-            options.FrequencyPenalty is { } penalty && penalty != 0f ? "ChatOptions.FrequencyPenalty (only PresencePenalty is implemented)" :
-            options.AdditionalProperties is { Count: > 0 } extra ? $"ChatOptions.AdditionalProperties ({string.Join(", ", extra.Keys)}): none is mapped to a generation option" :
-            null;
-        if (unsupported is not null)
-        {
-            throw new NotSupportedException($"The FastDraft chat client does not support {unsupported}.");
-        }
+        return new ChatRequest(prompt, generation, dropped, tools.Count > 0 ? Template.ToolCalls : ToolCallSyntax.None);
     }
 
     /// <summary>Removes the oldest turn after the leading system messages (a message, and the non-user messages after it), never the last message.</summary>
@@ -296,7 +341,8 @@ public sealed class SpeculativeChatClient : IChatClient
         return null;
     }
 
-    private int[] Encode(List<ChatMessage> conversation) => [.. Generator.Tokenizer!.Encode(Template.Apply(conversation), addSpecialTokens: false)];
+    private int[] Encode(List<ChatMessage> conversation, IReadOnlyList<AIFunctionDeclaration> tools) =>
+        [.. Generator.Tokenizer!.Encode(Template.Apply(conversation, addGenerationPrompt: true, tools), addSpecialTokens: false)];
 
     /// <summary>The statistics' finish reason (<see cref="GenerationStats.FinishReason"/>, the one mapping span and statistics share) as Microsoft.Extensions.AI's type.</summary>
     private static ChatFinishReason? FinishReason(GenerationStats stats) => stats.FinishReason is { } reason ? new ChatFinishReason(reason) : null;

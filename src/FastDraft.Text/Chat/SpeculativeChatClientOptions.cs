@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FastDraft.Text;
 
 /// <summary>How a <see cref="SpeculativeChatClient"/> sizes replies and handles conversations that outgrow the context.</summary>
@@ -29,6 +31,13 @@ public sealed record SpeculativeChatClientOptions
     /// generator has a <see cref="SpeculativeOptions.SessionPool"/> of its own, which the client then uses.
     /// </summary>
     public SessionPoolOptions? SessionPool { get; init; } = SessionPoolOptions.Default;
+
+    /// <summary>
+    /// Gets the logger: the client logs its creation (model, template, tool-call format) at Information and each reply at
+    /// Debug (prompt tokens, the most tokens allowed, finish reason, tool calls, drafted and accepted tokens, duration);
+    /// <see langword="null"/> (the default) logs nothing.
+    /// </summary>
+    public ILogger? Logger { get; init; }
 
     internal void Validate(string paramName)
     {

@@ -18,6 +18,7 @@ public sealed class ExperimentalPackageTests
     [InlineData(typeof(SpeculativeGenerator), false)]
     [InlineData(typeof(OnnxCausalLM), false)]
     [InlineData(typeof(ModelTokenizer), false)]
+    [InlineData(typeof(FastDraft.Hosting.SpeculativeChatRegistration), false)]
     public void Assembly_IsMarkedExperimental_OnlyForTheExperimentalPackages(Type type, bool experimental)
     {
         ExperimentalAttribute? attribute = type.Assembly.GetCustomAttribute<ExperimentalAttribute>();

@@ -22,6 +22,7 @@ public sealed class PublicApiFilesTests
         typeof(DecoderSpec).Assembly.GetName().Name!,
         typeof(DraftTrainer).Assembly.GetName().Name!,
         typeof(PairEvaluator).Assembly.GetName().Name!,
+        typeof(FastDraft.Hosting.SpeculativeChatRegistration).Assembly.GetName().Name!,
     ];
 
     [Theory]
