@@ -40,14 +40,16 @@ internal static class RecipeReport
         }
 
         output.WriteLine("Seconds: " + string.Join(", ", result.StageSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F0}"))));
-        output.WriteLine($"CPU time ÷ wall time ({Environment.ProcessorCount} processors): " + string.Join(", ", result.CpuUtilization.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F2}"))) + $"; training windows of {result.SequenceLength} tokens.");
+        output.WriteLine($"CPU time ÷ wall time ({Environment.ProcessorCount} processors): " + string.Join(", ", result.CpuUtilization.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F2}"))) + $"; training windows of {result.SequenceLength} tokens; peak memory {FormatGiB(result.PeakMemoryBytes)}.");
         if (result.Drafts.Any(d => d.Name == "aligned"))
         {
             output.WriteLine($"Aligned draft: {options.Output}");
         }
     }
 
-    /// <summary>The <c>--json</c> document: α per draft (<c>alpha_pretrained</c>, <c>alpha_aligned</c>, <c>alpha_control</c>), by context position, seconds and CPU use per step, the speed-up.</summary>
+    private static string FormatGiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB");
+
+    /// <summary>The <c>--json</c> document: α per draft (<c>alpha_pretrained</c>, <c>alpha_aligned</c>, <c>alpha_control</c>), by context position, seconds and CPU use per step, the process's peak memory (<c>peak_memory_bytes</c>), the speed-up.</summary>
     public static JsonObject Json(DraftRecipeResult result, DraftRecipeOptions options)
     {
         var document = new Dictionary<string, object?>();
@@ -65,6 +67,7 @@ internal static class RecipeReport
         document["tokens_per_target_pass"] = result.Drafts.ToDictionary(d => d.Name, d => d.Alpha.TokensPerTargetPass.ToDictionary(p => $"k{p.Key}", p => p.Value));
         document["heldout_bits_per_token"] = result.Drafts.ToDictionary(d => d.Name, d => d.HeldOutBitsPerToken);
         document["seconds"] = result.StageSeconds;
+        document["peak_memory_bytes"] = result.PeakMemoryBytes;
         document["alignment_sequences"] = result.AlignmentSequences;
         document["train_files"] = result.TrainFiles;
         document["heldout_files"] = result.HeldOutFiles;

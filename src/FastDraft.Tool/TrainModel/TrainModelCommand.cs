@@ -65,7 +65,7 @@ internal static class TrainModelCommand
             }
 
             human.WriteLine("Held-out bits/token by context position (eighths): " + string.Join(" ", result.BitsByContextPosition.Select(b => b.ToString("F2", CultureInfo.InvariantCulture))));
-            human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training windows of {result.SequenceLength} tokens; CPU time ÷ wall time {result.CpuUtilization:F2} ({Environment.ProcessorCount} processors)."));
+            human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training windows of {result.SequenceLength} tokens; CPU time ÷ wall time {result.CpuUtilization:F2} ({Environment.ProcessorCount} processors); peak memory {result.PeakMemoryBytes / (double)(1L << 30):F2} GiB."));
             if (asJson)
             {
                 ToolJson.Write(output, ToolJson.Document(new Dictionary<string, object>
@@ -80,6 +80,7 @@ internal static class TrainModelCommand
                     ["heldout_bits_by_context_position_before"] = result.StartBitsByContextPosition.Select(b => double.IsNaN(b) ? (double?)null : b).ToArray(),
                     ["sequence_length"] = result.SequenceLength,
                     ["cpu_utilization"] = result.CpuUtilization,
+                    ["peak_memory_bytes"] = result.PeakMemoryBytes,
                 }));
             }
 

@@ -187,7 +187,7 @@ public static class DraftRecipe
         }
 
         seconds["total"] = total.Elapsed.TotalSeconds;
-        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength };
+        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength, PeakMemoryBytes = PeakMemory.Bytes() };
     }
 
     /// <summary>Held-out prompts of lengths spread across the context (see <see cref="AlphaEvaluator.SpreadPrompts"/>).</summary>

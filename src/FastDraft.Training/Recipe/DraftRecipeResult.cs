@@ -16,4 +16,10 @@ public sealed record DraftRecipeResult(IReadOnlyList<DraftMeasurement> Drafts, I
 
     /// <summary>Gets the training window used (tokens).</summary>
     public int SequenceLength { get; init; }
+
+    /// <summary>
+    /// Gets the process's peak resident memory in bytes (its peak working set, VmHWM on Linux) when the recipe ended: the
+    /// largest over everything the process did so far, the training stages' graphs included.
+    /// </summary>
+    public long PeakMemoryBytes { get; init; }
 }

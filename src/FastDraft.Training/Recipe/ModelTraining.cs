@@ -76,6 +76,7 @@ public static class ModelTraining
             StartBitsByContextPosition = startByPosition,
             SequenceLength = sequenceLength,
             CpuUtilization = utilization,
+            PeakMemoryBytes = PeakMemory.Bytes(),
         };
     }
 }

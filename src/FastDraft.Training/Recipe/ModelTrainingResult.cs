@@ -22,4 +22,7 @@ public sealed record ModelTrainingResult(long Steps, double TokensPerSecond, dou
 
     /// <summary>Gets CPU time ÷ wall time of the process over the run (how many cores were kept busy).</summary>
     public double CpuUtilization { get; init; }
+
+    /// <summary>Gets the process's peak resident memory in bytes (its peak working set, VmHWM on Linux) when training and export ended.</summary>
+    public long PeakMemoryBytes { get; init; }
 }

@@ -103,6 +103,11 @@ public sealed class ToolJsonOutputTests
         using JsonDocument json = WholeDocument(stdout);
         Assert.True(json.RootElement.GetProperty("seconds").GetProperty("pretrain").GetDouble() >= 0);
         Assert.Contains("Seconds:", stderr, StringComparison.Ordinal);
+
+        // The process's peak resident memory: at least the managed heap it holds now, in the table and on each progress line.
+        Assert.InRange(json.RootElement.GetProperty("peak_memory_bytes").GetInt64(), GC.GetTotalMemory(false), long.MaxValue);
+        Assert.Contains("; peak memory ", stderr, StringComparison.Ordinal);
+        Assert.Contains("tok/s, peak memory ", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,5 +136,6 @@ public sealed class ToolJsonOutputTests
         Assert.True(exit == 0, stderr);
         using JsonDocument json = WholeDocument(stdout);
         Assert.True(json.RootElement.GetProperty("steps").GetInt32() > 0);
+        Assert.InRange(json.RootElement.GetProperty("peak_memory_bytes").GetInt64(), GC.GetTotalMemory(false), long.MaxValue);
     }
 }

@@ -130,6 +130,43 @@ public sealed class GradientCheckTests
         Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
     }
 
+    [Theory]
+    [InlineData(false, 0, 3)]
+    [InlineData(true, 0, 3)]
+    [InlineData(false, 3, 4)]
+    [InlineData(true, 3, 3)]
+    [InlineData(true, 3, 1)]
+    public void EveryParameterGradient_ChunkedLoss_MatchesFiniteDifferences(bool tied, int softTopK, int chunkTokens)
+    {
+        // 10 tokens a step in chunks of 3 (3, 3, 3, 1), 4 (4, 4, 2) or 1: the last chunk is short except with 1.
+        (double worst, string where) = WorstRelativeError(Tiny with { TiedEmbeddings = tied }, softTopK, hook: null, chunkTokens: chunkTokens);
+        Assert.True(worst <= Tolerance, $"worst relative error {worst:E2} at {where}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GradientCheck_Fails_WithAChunkedHeadGradientThatKeepsOnlyTheLastChunk(bool tied)
+    {
+        // The head's gradient overwritten by each chunk's product instead of accumulated over the chunks.
+        static string Overwrite(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "head" ? graph.Node("Gemm", [operands[1], operands[2]], OnnxAttribute.Of("transA", 1L)) : gradient;
+
+        (double worst, string where) = WorstRelativeError(Tiny with { TiedEmbeddings = tied }, softTopK: 3, hook: Overwrite, chunkTokens: 4);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithAChunkedLossGradientMissingItsOneHotTerms()
+    {
+        // d(loss)/dz taken as the scaled softmax alone, without the target's and the teacher's one-hot pulls.
+        static string NoPulls(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "loss" ? operands[0] : gradient;
+
+        (double worst, string where) = WorstRelativeError(Tiny, softTopK: 3, hook: NoPulls, chunkTokens: 4);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
     /// <summary>Inputs and targets drawn from ids 3 and 5 only, every position counted.</summary>
     private static TrainingBatch RepeatedIdsBatch()
     {
@@ -150,9 +187,9 @@ public sealed class GradientCheckTests
         : null;
 
     private static (double Worst, string Where) WorstRelativeError(
-        DecoderSpec spec, int softTopK, BackwardRuleHook? hook, TrainingBatch? fixedBatch = null, Func<ParameterTensor, IEnumerable<int>?>? entries = null)
+        DecoderSpec spec, int softTopK, BackwardRuleHook? hook, TrainingBatch? fixedBatch = null, Func<ParameterTensor, IEnumerable<int>?>? entries = null, int? chunkTokens = null)
     {
-        var options = new TrainingGraphOptions { BatchSize = Batch, SequenceLength = Sequence, SoftTopK = softTopK, DoublePrecision = true, BackwardHook = hook };
+        var options = new TrainingGraphOptions { BatchSize = Batch, SequenceLength = Sequence, SoftTopK = softTopK, DoublePrecision = true, BackwardHook = hook, LossChunkTokens = chunkTokens };
         using var runner = new GraphRunner(spec, options, TestModels.Scratch("gradcheck"));
         double[] parameters = Parameters(runner.Layout, seed: 7);
         TrainingBatch batch = fixedBatch ?? MakeBatch(spec.VocabularySize, softTopK, seed: 11);

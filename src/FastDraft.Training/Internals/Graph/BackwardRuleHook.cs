@@ -9,8 +9,10 @@ namespace FastDraft.Training.Graph;
 /// <param name="rule">
 /// The rule: <c>softmax</c> (operands P, dP), <c>rmsnorm</c> (x̂, d x̂, r), <c>rotary</c> (dy, dy ⊙ cos, Rᵀ(dy ⊙ sin)), <c>silu</c>
 /// (a, σ(a), d silu), <c>gqa</c> (for each of dK and dV: the left [B, KV, T, G·T] and right [B, KV, G·T, d] factors whose product
-/// sums over the G query heads sharing a key/value head), <c>embedding</c> (the zero table, the ids [B·T, 1], the row gradients:
-/// a scatter-add).
+/// sums over the G query heads sharing a key/value head), <c>embedding</c> (the table added into: zeros, or the tied
+/// head's part of the gradient; the ids [B·T, 1], the row gradients: a scatter-add), <c>loss</c> (per chunk of tokens: the scaled
+/// softmax [C, V], the one-hot columns, the amounts they are pulled down by: a scatter-add giving d(loss)/d(logits)), <c>head</c>
+/// (per chunk after the first: the head's gradient so far, then the two factors whose product the chunk adds to it).
 /// </param>
 /// <param name="graph">The graph being built, for adding nodes.</param>
 /// <param name="gradient">The rule's result.</param>

@@ -22,8 +22,14 @@ internal sealed class GraphOps(OnnxGraphBuilder g, bool doublePrecision)
     public string MatMul(string a, string b) => g.Node("MatMul", [a, b]);
 
     /// <summary>A · B with either operand transposed (2-D only); Gemm reads the transposed operand in place.</summary>
-    public string Gemm(string a, string b, bool transA = false, bool transB = false, string? output = null) =>
-        Named("Gemm", [a, b], output, OnnxAttribute.Of("transA", transA ? 1L : 0L), OnnxAttribute.Of("transB", transB ? 1L : 0L));
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <param name="transA">Whether to transpose <paramref name="a"/>.</param>
+    /// <param name="transB">Whether to transpose <paramref name="b"/>.</param>
+    /// <param name="output">The output's name, or null for an automatic one.</param>
+    /// <param name="accumulate">A tensor of the product's shape added to it (Gemm's C input, β = 1), or null.</param>
+    public string Gemm(string a, string b, bool transA = false, bool transB = false, string? output = null, string? accumulate = null) =>
+        Named("Gemm", accumulate is null ? [a, b] : [a, b, accumulate], output, OnnxAttribute.Of("transA", transA ? 1L : 0L), OnnxAttribute.Of("transB", transB ? 1L : 0L));
 
     public string Add(string a, string b) => g.Node("Add", [a, b]);
 

@@ -50,6 +50,11 @@ internal sealed class OnnxGradientSource : IGradientSource
             GraphOptimizationLevel = options.OptimizationLevel,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+
+            // No memory pattern: after the first run it would allocate one block for the whole plan beside the arena the
+            // first run filled, which kept both (default draft, 4,096 tokens, V = 32,000: 2.1 GiB peak instead of 1.2 GiB),
+            // and measured no faster.
+            EnableMemoryPattern = false,
         };
         // Always set: ONNX Runtime's own default counted one core of two on a 2-core virtual machine.
         sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads;

@@ -19,6 +19,15 @@ internal sealed record TrainingGraphOptions
     public bool OutputLogits { get; init; }
 
     /// <summary>
+    /// Gets the tokens per chunk of the head and loss (the rows of every [tokens, vocabulary] tensor the graph holds); null
+    /// (default) for as many as fit <see cref="DefaultLossChunkBytes"/> per such tensor, at least 16.
+    /// </summary>
+    public int? LossChunkTokens { get; init; }
+
+    /// <summary>The bytes one [tokens, vocabulary] tensor of a loss chunk may take by default: 64 MiB.</summary>
+    public const long DefaultLossChunkBytes = 64L << 20;
+
+    /// <summary>
     /// Gets a hook that sees the result of every backward rule and may replace it; null (default) in production. Tests
     /// use it to inject a deliberately wrong rule and show that the gradient check catches it.
     /// </summary>
@@ -29,5 +38,16 @@ internal sealed record TrainingGraphOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(SequenceLength, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(SoftTopK);
+        if (LossChunkTokens is { } chunk)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1, nameof(LossChunkTokens));
+        }
+    }
+
+    /// <summary>Gets the tokens per loss chunk for <paramref name="tokens"/> tokens a step and a vocabulary (at most all the tokens).</summary>
+    internal int ChunkTokens(int tokens, int vocabulary)
+    {
+        long fit = DefaultLossChunkBytes / ((long)vocabulary * (DoublePrecision ? sizeof(double) : sizeof(float)));
+        return (int)Math.Min(tokens, LossChunkTokens ?? Math.Max(16, fit));
     }
 }

@@ -14,7 +14,8 @@ namespace FastDraft.Training.Graph;
 /// [B, T, K], <c>soft_probs</c> [B, T, K] and the scalar <c>kl_weight</c>; then one input per parameter (names and order of
 /// <see cref="DecoderParameters.Layout"/>). Outputs: the scalars <c>loss</c>, <c>ce_loss</c>, <c>kl_loss</c> (means over the
 /// masked positions), <c>grad.{name}</c> per parameter, and optionally <c>logits</c> [B, T, V]. Activations are kept 2-D
-/// ([B·T, features]) so every weight gradient is one Gemm over all tokens.
+/// ([B·T, features]) so every weight gradient is one Gemm over all tokens, except the head's: the head and the loss run
+/// in chunks of <see cref="TrainingGraphOptions.ChunkTokens"/> tokens, so no [B·T, V] tensor exists (see GRADIENTS.md).
 /// </remarks>
 internal sealed partial class TrainingGraphWriter
 {
@@ -98,46 +99,33 @@ internal sealed partial class TrainingGraphWriter
         }
 
         Norm final = RmsNorm(x, DecoderParameters.FinalNorm);
-        string logits = _spec.TiedEmbeddings
-            ? _o.Gemm(final.Y, embedding, transB: true)
-            : _o.MatMul(final.Y, DecoderParameters.Head);
-        if (_options.OutputLogits)
-        {
-            _o.Builder.Node("Reshape", [logits, _o.Shape([_b, _t, _spec.VocabularySize])], [Logits], string.Empty);
-        }
 
-        // Loss and its gradient with respect to the logits.
-        string dLogits = LossAndLogitGradient(logits);
-
-        // Backward: head, final norm, layers in reverse, embedding.
-        string dHidden;
+        // Head, loss and their backward, in chunks of tokens.
         string? headEmbeddingGradient = null;
+        string dHidden;
         if (_spec.TiedEmbeddings)
         {
-            headEmbeddingGradient = _o.Gemm(dLogits, final.Y, transA: true);
-            dHidden = _o.MatMul(dLogits, embedding);
+            (dHidden, headEmbeddingGradient) = HeadAndLoss(final.Y, embedding, null);
         }
         else
         {
-            gradients[DecoderParameters.Head] = _o.Gemm(final.Y, dLogits, transA: true, output: GradientName(DecoderParameters.Head));
-            dHidden = _o.Gemm(dLogits, DecoderParameters.Head, transB: true);
+            (dHidden, gradients[DecoderParameters.Head]) = HeadAndLoss(final.Y, DecoderParameters.Head, GradientName(DecoderParameters.Head));
         }
 
+        // Backward: final norm, layers in reverse, embedding.
         string dx = RmsNormBackward(final, dHidden, gradients);
         for (int layer = _spec.Layers - 1; layer >= 0; layer--)
         {
             dx = LayerBackward(layers[layer], dx, gradients);
         }
 
-        // Embedding lookup: scatter-add of the row gradients into a zero table.
-        string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
+        // Embedding lookup: scatter-add of the row gradients into a zero table, or into the tied head's part of the gradient.
+        string table = headEmbeddingGradient ?? _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
         string embeddingGradient = GradientName(embedding);
         string ids = _o.Reshape(InputIds, _n, 1);
-        string? named = headEmbeddingGradient is null ? embeddingGradient : null;
-        string dEmbedding = _options.BackwardHook is null
-            ? _o.Named("ScatterND", [zeros, ids, dx], named, OnnxAttribute.Of("reduction", "add"))
-            : HookedEmbedding(zeros, ids, dx, named); // tests only: the hooked rule, then named by a copy
-        gradients[embedding] = headEmbeddingGradient is null ? dEmbedding : _o.Named("Add", [dEmbedding, headEmbeddingGradient], embeddingGradient);
+        gradients[embedding] = _options.BackwardHook is null
+            ? _o.Named("ScatterND", [table, ids, dx], embeddingGradient, OnnxAttribute.Of("reduction", "add"))
+            : HookedEmbedding(table, ids, dx, embeddingGradient); // tests only: the hooked rule, then named by a copy
 
         // Every gradient output is produced by name by the last node of its rule (no copies).
         foreach (ParameterTensor tensor in layout.Tensors)
@@ -182,66 +170,10 @@ internal sealed partial class TrainingGraphWriter
         }
     }
 
-    /// <summary>
-    /// Cross-entropy of the targets and KL(teacher ‖ model) over the teacher's kept entries, each the mean over masked
-    /// positions; returns d(loss)/d(logits) = w · (softmax(z)·(1 + λ·Σp) − onehot(target) − λ·Σₖ pₖ·onehot(idₖ)), w = mask / count.
-    /// </summary>
-    private string LossAndLogitGradient(string logits)
-    {
-        OnnxGraphBuilder g = _o.Builder;
-        string logProbabilities = _o.Node("LogSoftmax", [logits], OnnxAttribute.Of("axis", -1L));
-        string probabilities = _o.Node("Exp", logProbabilities);
-        string targets = _o.Reshape(TargetIds, _n, 1);
-        string mask = _o.Reshape(LossMask, _n, 1);
-        string count = _o.Node("Max", _o.ReduceSum(mask, false, 0, 1), _o.Scalar(1));
-        string weight = _o.Div(mask, count);
-        string targetLogProbability = _o.Node("GatherElements", [logProbabilities, targets], OnnxAttribute.Of("axis", 1L));
-        string ce = _o.Neg(_o.ReduceSum(_o.Mul(targetLogProbability, weight), false, 0, 1));
-        g.Node("Identity", [ce], [CrossEntropy], string.Empty);
-
-        string dLogits;
-        string ones = _o.Node("Expand", _o.Scalar(1), _o.Shape([_n, 1]));
-        if (_options.SoftTopK == 0)
-        {
-            g.Node("Identity", [ce], [Loss], string.Empty);
-            g.Node("Identity", [_o.Scalar(0)], [KullbackLeibler], string.Empty);
-            dLogits = _o.Mul(_o.Sub(probabilities, ScatterAdd(targets, ones)), weight);
-        }
-        else
-        {
-            int k = _options.SoftTopK;
-            string ids = _o.Reshape(SoftIds, _n, k);
-            string p = _o.Reshape(SoftProbs, _n, k);
-            string modelLog = _o.Node("GatherElements", [logProbabilities, ids], OnnxAttribute.Of("axis", 1L));
-
-            // p·log p is 0 at p = 0; the floor keeps the log finite there.
-            string teacherLog = _o.Node("Log", _o.Node("Max", p, _o.Scalar(1e-30)));
-            string perPosition = _o.ReduceSum(_o.Mul(p, _o.Sub(teacherLog, modelLog)), true, 1);
-            string kl = _o.ReduceSum(_o.Mul(perPosition, weight), false, 0, 1);
-            g.Node("Identity", [kl], [KullbackLeibler], string.Empty);
-            g.Node("Add", [ce, _o.Mul(KlWeight, kl)], [Loss], string.Empty);
-
-            // onehot(target) + λ·Σₖ pₖ·onehot(idₖ) in one scatter-add (ids may repeat or include the target).
-            string pull = ScatterAdd(_o.Concat(1, targets, ids), _o.Concat(1, ones, _o.Mul(KlWeight, p)));
-            string mass = _o.Add(_o.Scalar(1), _o.Mul(KlWeight, _o.ReduceSum(p, true, 1)));
-            dLogits = _o.Mul(_o.Sub(_o.Mul(probabilities, mass), pull), weight);
-        }
-
-        return dLogits;
-    }
-
     /// <summary>The embedding's scatter-add passed through <see cref="TrainingGraphOptions.BackwardHook"/>, named by an Identity when it is a graph output.</summary>
-    private string HookedEmbedding(string zeros, string ids, string rows, string? output)
+    private string HookedEmbedding(string table, string ids, string rows, string output)
     {
-        string scattered = Hook("embedding", _o.Node("ScatterND", [zeros, ids, rows], OnnxAttribute.Of("reduction", "add")), zeros, ids, rows);
-        return output is null ? scattered : _o.Named("Identity", [scattered], output);
+        string scattered = Hook("embedding", _o.Node("ScatterND", [table, ids, rows], OnnxAttribute.Of("reduction", "add")), table, ids, rows);
+        return _o.Named("Identity", [scattered], output);
     }
-
-    /// <summary>A [N, V] tensor of zeros with <paramref name="updates"/> [N, M] added at columns <paramref name="ids"/> [N, M].</summary>
-    private string ScatterAdd(string ids, string updates) =>
-        _o.Node(
-            "ScatterElements",
-            [_o.Node("Expand", _o.Scalar(0), _o.Shape([_n, _spec.VocabularySize])), ids, updates],
-            OnnxAttribute.Of("axis", 1L),
-            OnnxAttribute.Of("reduction", "add"));
 }

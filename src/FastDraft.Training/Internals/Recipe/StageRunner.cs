@@ -54,7 +54,7 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
                 }
 
                 string evaluated = p.HeldOutBitsPerToken is double b ? $", held-out {b:F3} bits/token" : string.Empty;
-                progress?.Report(new RecipeProgress(stage, $"step {p.Step}, loss {p.Loss:F3}{evaluated}, {p.TokensPerSecond:F0} tok/s", p.Horizon is 0 or long.MaxValue ? 0 : (double)p.Step / p.Horizon, p.EstimatedRemaining));
+                progress?.Report(new RecipeProgress(stage, $"step {p.Step}, loss {p.Loss:F3}{evaluated}, {p.TokensPerSecond:F0} tok/s, peak memory {PeakMemory.Format(PeakMemory.Bytes())}", p.Horizon is 0 or long.MaxValue ? 0 : (double)p.Step / p.Horizon, p.EstimatedRemaining));
             }),
             cancellationToken).ConfigureAwait(false);
         double finalBits = result.HeldOutBitsPerToken ?? trainer.EvaluateBitsPerToken(evaluation);
