@@ -1,0 +1,93 @@
+using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
+using FastDraft.Tests.Infrastructure;
+
+namespace FastDraft.Tests.Writer;
+
+/// <summary>The writer's int4 (MatMulNBits) and float16 variants: what the graph holds, how close it computes to float32, and that ONNX Runtime GenAI decodes them as we do.</summary>
+public sealed class PrecisionTests
+{
+    private static int[] TargetOnly(OnnxCausalLM model, int[] prompt, int tokens) =>
+        new SpeculativeGenerator(model)
+            .GenerateToListAsync(prompt, new GenerationOptions { MaxNewTokens = tokens })
+            .GetAwaiter().GetResult().Ids;
+
+    [Fact]
+    public void Int4Graph_QuantizesEveryProjectionAndTheHead_WithMatMulNBitsOf4BitsInBlocksOf32()
+    {
+        List<GraphNode> nodes = WrittenGraph.Nodes(Path.Combine(TestModels.Int4Target, "model.onnx"));
+        GraphNode[] quantized = [.. nodes.Where(n => n.OpType == "MatMulNBits")];
+
+        Assert.Equal((7 * TestModels.Target.Layers) + 1, quantized.Length); // q, k, v, o, gate, up, down per layer; lm_head
+        Assert.DoesNotContain(nodes, n => n.OpType == "MatMul");
+        Assert.All(quantized, n =>
+        {
+            Assert.Equal("com.microsoft", n.Domain);
+            Assert.Equal(4, n.IntAttributes["bits"]);
+            Assert.Equal(32, n.IntAttributes["block_size"]);
+            Assert.Equal(4, n.IntAttributes["accuracy_level"]);
+            Assert.Equal(4, n.Inputs.Count); // A, B, scales, zero points
+        });
+        Assert.Contains(quantized, n => n.IntAttributes["K"] == TestModels.Target.IntermediateSize && n.IntAttributes["N"] == TestModels.Target.HiddenSize);
+        Assert.Contains(quantized, n => n.IntAttributes["K"] == TestModels.Target.HiddenSize && n.IntAttributes["N"] == TestModels.Target.VocabularySize);
+    }
+
+    [Fact]
+    public void Int4Graph_WithTiedEmbeddings_KeepsTheHeadInFloat()
+    {
+        DecoderSpec spec = TestModels.Target with { Precision = ModelPrecision.Int4, TiedEmbeddings = true, Layers = 1, Seed = 17 };
+        List<GraphNode> nodes = WrittenGraph.Nodes(Path.Combine(TestModels.Folder("int4-tied", spec), "model.onnx"));
+
+        Assert.Equal(7, nodes.Count(n => n.OpType == "MatMulNBits"));
+        Assert.Single(nodes, n => n.OpType == "MatMul");
+    }
+
+    [Theory]
+    [InlineData(ModelPrecision.Int4, 0.6)]
+    [InlineData(ModelPrecision.Fp16, 0.05)]
+    public void Logits_AreCloseToTheFloat32Siblings(ModelPrecision precision, double bound)
+    {
+        OnnxCausalLM reference = LoadedModels.Get(TestModels.GqaTarget);
+        OnnxCausalLM model = LoadedModels.Get(precision == ModelPrecision.Int4 ? TestModels.Int4Target : TestModels.Fp16Target);
+        int[] prompt = Prompts.For(96, count: 1, seed: 12)[0];
+        using IModelSession a = reference.CreateSession(prompt.Length);
+        using IModelSession b = model.CreateSession(prompt.Length);
+        a.Append(prompt);
+        b.Append(prompt);
+
+        double worst = 0;
+        int sameArgMax = 0;
+        for (int row = 0; row < prompt.Length; row++)
+        {
+            float[] x = a.GetLogits(row).ToArray();
+            float[] y = b.GetLogits(row).ToArray();
+            worst = Math.Max(worst, x.Zip(y, (p, q) => Math.Abs(p - q)).Max());
+            sameArgMax += Array.IndexOf(x, x.Max()) == Array.IndexOf(y, y.Max()) ? 1 : 0;
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"{precision}: max |Δlogit| {worst:F4} (logit std ≈ {TestModels.Target.LogitScale}), same greedy choice on {sameArgMax}/{prompt.Length} rows");
+        Assert.InRange(worst, 1e-6, bound); // quantized (not a float32 copy) and close
+        Assert.True(sameArgMax >= prompt.Length * 0.8, $"greedy choice agrees on {sameArgMax}/{prompt.Length} rows");
+    }
+
+    [Theory]
+    [InlineData(ModelPrecision.Int4)]
+    [InlineData(ModelPrecision.Fp16)]
+    public void OnnxRuntimeGenAI_DecodesTheSameTokens(ModelPrecision precision)
+    {
+        string folder = precision == ModelPrecision.Int4 ? TestModels.Int4Target : TestModels.Fp16Target;
+        OnnxCausalLM ours = LoadedModels.Get(folder);
+        foreach (int[] prompt in Prompts.For(96, count: 4, seed: 3, firstToken: 1))
+        {
+            Assert.Equal(GenAIOracle.Greedy(folder, prompt, 32), TargetOnly(ours, prompt, 32));
+        }
+    }
+
+    [Fact]
+    public void Fp16_NeedsGroupQueryAttention()
+    {
+        string folder = TestModels.Scratch("fp16-standard");
+        Assert.Throws<ArgumentException>(() => LlamaModelWriter.Write(TestModels.Target with { Precision = ModelPrecision.Fp16, Attention = AttentionKind.StandardOps }, folder));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LlamaModelWriter.Write(TestModels.Target with { Precision = (ModelPrecision)7 }, folder));
+    }
+}
