@@ -42,9 +42,14 @@ public sealed class PrecisionTests
         Assert.Single(nodes, n => n.OpType == "MatMul");
     }
 
+    /// <summary>
+    /// The quantization error, as the RMS of the logit differences relative to the RMS of the float32 logits: under 0.1%
+    /// for float16 rounding (0.06% here); for int4 the weights' own error (uniform weights in 16 levels: ≈ 7% of their spread)
+    /// compounded over the layers, plus the int8 activations of accuracy level 4 (12.7% here).
+    /// </summary>
     [Theory]
-    [InlineData(ModelPrecision.Int4, 0.6)]
-    [InlineData(ModelPrecision.Fp16, 0.05)]
+    [InlineData(ModelPrecision.Int4, 0.2)]
+    [InlineData(ModelPrecision.Fp16, 0.005)]
     public void Logits_AreCloseToTheFloat32Siblings(ModelPrecision precision, double bound)
     {
         OnnxCausalLM reference = LoadedModels.Get(TestModels.GqaTarget);
@@ -55,19 +60,26 @@ public sealed class PrecisionTests
         a.Append(prompt);
         b.Append(prompt);
 
-        double worst = 0;
+        double squaredError = 0, squared = 0, worst = 0;
         int sameArgMax = 0;
         for (int row = 0; row < prompt.Length; row++)
         {
             float[] x = a.GetLogits(row).ToArray();
             float[] y = b.GetLogits(row).ToArray();
-            worst = Math.Max(worst, x.Zip(y, (p, q) => Math.Abs(p - q)).Max());
+            for (int i = 0; i < x.Length; i++)
+            {
+                squaredError += (x[i] - y[i]) * (double)(x[i] - y[i]);
+                squared += x[i] * (double)x[i];
+                worst = Math.Max(worst, Math.Abs(x[i] - y[i]));
+            }
+
             sameArgMax += Array.IndexOf(x, x.Max()) == Array.IndexOf(y, y.Max()) ? 1 : 0;
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"{precision}: max |Δlogit| {worst:F4} (logit std ≈ {TestModels.Target.LogitScale}), same greedy choice on {sameArgMax}/{prompt.Length} rows");
-        Assert.InRange(worst, 1e-6, bound); // quantized (not a float32 copy) and close
-        Assert.True(sameArgMax >= prompt.Length * 0.8, $"greedy choice agrees on {sameArgMax}/{prompt.Length} rows");
+        double relative = Math.Sqrt(squaredError / squared);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{precision}: RMS Δlogit / RMS logit {relative:P2}, max |Δlogit| {worst:F3}, same greedy choice on {sameArgMax}/{prompt.Length} rows");
+        Assert.InRange(relative, 1e-6, bound); // quantized (not a float32 copy), and close
+        Assert.True(sameArgMax >= prompt.Length * 0.75, $"greedy choice agrees on {sameArgMax}/{prompt.Length} rows");
     }
 
     [Theory]
