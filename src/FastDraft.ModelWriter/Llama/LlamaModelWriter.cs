@@ -38,7 +38,8 @@ public static class LlamaModelWriter
     /// <c>self_attn.o_proj.weight</c> [heads × head size, hidden], <c>mlp.{gate,up}_proj.weight</c> [hidden, intermediate],
     /// <c>mlp.down_proj.weight</c> [intermediate, hidden]; <c>model.norm.weight</c> [hidden]; and, unless
     /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary]. Projections are stored
-    /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights.
+    /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights. At <see cref="ModelPrecision.Int4"/> the projections
+    /// and head are quantized from these values; at <see cref="ModelPrecision.Fp16"/> every tensor is rounded to float16.
     /// </param>
     /// <exception cref="ArgumentException">The spec is inconsistent, or a tensor has the wrong number of values.</exception>
     public static void Write(DecoderSpec spec, string directory, Func<string, ReadOnlyMemory<float>>? weights)

@@ -7,7 +7,7 @@ namespace FastDraft.Tests.Exactness;
 
 /// <summary>
 /// Greedy speculative output equals target-only greedy output, token for token: 20 prompts × 64
-/// new tokens, for every target flavour and kind of draft, for K in {1, 3, 8}. A divergence is only
+/// new tokens, for every target flavour (the writer's fp32, int4 and fp16 ones included) and kind of draft, for K in {1, 3, 8}. A divergence is only
 /// tolerated at a near-tie of the target (top-2 logit margin below 1e-4), and is reported either way.
 /// </summary>
 public sealed class ExactnessTests
