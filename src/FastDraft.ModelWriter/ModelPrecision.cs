@@ -8,7 +8,7 @@ public enum ModelPrecision
 
     /// <summary>
     /// float16 weights, activations, key/value cache and logits (inputs and outputs too), as ONNX Runtime GenAI's
-    /// model builder writes fp16 models; RMSNorm is com.microsoft SimplifiedLayerNormalization (float32 inside).
+    /// model builder writes fp16 models; RMSNorm is ONNX Runtime's SimplifiedLayerNormalization (float32 inside).
     /// Needs <see cref="AttentionKind.GroupQueryAttention"/>.
     /// </summary>
     Fp16,
