@@ -25,13 +25,59 @@ public static class Pairs
             return [User(target, settings.Drafts, settings.Prompts!)];
         }
 
-        var targets = new List<BenchTarget> { Synthetic(settings, log) };
+        var targets = new List<BenchTarget>();
+        foreach (ModelPrecision precision in settings.SyntheticPrecisions)
+        {
+            targets.Add(precision == ModelPrecision.Fp32 ? Synthetic(settings, log) : Quantized(settings, precision, log));
+        }
+
         if (!settings.Quick && settings.SharedModels is { } shared && Directory.Exists(Path.Combine(shared, "codepair-dev")))
         {
             targets.Add(Codepair(Path.Combine(shared, "codepair-dev")));
         }
 
         return targets;
+    }
+
+    /// <summary>The synthetic target's shape (before the attenuation that makes its first 2 layers an aligned draft).</summary>
+    private static DecoderSpec SyntheticSpec(RunnerSettings settings)
+    {
+        DecoderSpec target = settings.Quick
+            ? new DecoderSpec { VocabularySize = 512, HiddenSize = 64, Layers = 4, Heads = 4, KeyValueHeads = 2, IntermediateSize = 128, ContextLength = 256, Seed = 7 }
+            : new DecoderSpec { VocabularySize = 32000, HiddenSize = 768, Layers = 12, Heads = 12, KeyValueHeads = 4, IntermediateSize = 2048, ContextLength = 1024, Seed = 7 };
+        return target with { AttenuatedLayersFrom = 2, AttenuationScale = 0.02f, EndOfSequenceTokenId = target.VocabularySize - 1 };
+    }
+
+    private static string SyntheticName(RunnerSettings settings, DecoderSpec target) =>
+        settings.Quick ? "synthetic-tiny" : $"synthetic-{target.ParameterCount / 1_000_000}m";
+
+    /// <summary>The synthetic prompts: one plain, one repetitive (the same at every precision).</summary>
+    private static int[][] SyntheticPrompts(DecoderSpec target)
+    {
+        var random = new Random(5);
+        int[] Random(int length) => [.. Enumerable.Range(0, length).Select(_ => random.Next(3, target.VocabularySize - 1))];
+        int[] stretch = Random(12);
+        return [Random(32), [.. Enumerable.Repeat(stretch, 4).SelectMany(s => s)]];
+    }
+
+    /// <summary>
+    /// The synthetic target written at another precision (int4: MatMulNBits as the builder's CPU int4 exports;
+    /// fp16), with its aligned 2-layer draft at the same precision, at the default K only: the row of a
+    /// quantized deployment against GenAI on the same folders.
+    /// </summary>
+    private static BenchTarget Quantized(RunnerSettings settings, ModelPrecision precision, TextWriter log)
+    {
+        DecoderSpec target = SyntheticSpec(settings) with { Precision = precision };
+        string suffix = precision.ToString().ToLowerInvariant();
+        string root = Path.Combine(settings.Cache, settings.Quick ? "quick" : "full");
+        string targetFolder = Write(root, $"target-{suffix}", target, log);
+        var drafts = new List<BenchDraft>
+        {
+            new("aligned-2-layer", Write(root, $"aligned-{suffix}", target with { Layers = 2 }, log), $"the target's first 2 layers (same seed), {suffix} too"),
+        };
+        return new BenchTarget(
+            $"{SyntheticName(settings, target)}-{suffix}", targetFolder, SyntheticPrompts(target), drafts,
+            $"{target.ParameterCount / 1e6:F1}M parameters in {suffix}, GQA, vocabulary {target.VocabularySize}, {target.Layers} layers", SweepDraftTokens: false);
     }
 
     /// <summary>
@@ -42,13 +88,10 @@ public static class Pairs
     /// </summary>
     private static BenchTarget Synthetic(RunnerSettings settings, TextWriter log)
     {
-        DecoderSpec target = settings.Quick
-            ? new DecoderSpec { VocabularySize = 512, HiddenSize = 64, Layers = 4, Heads = 4, KeyValueHeads = 2, IntermediateSize = 128, ContextLength = 256, Seed = 7 }
-            : new DecoderSpec { VocabularySize = 32000, HiddenSize = 768, Layers = 12, Heads = 12, KeyValueHeads = 4, IntermediateSize = 2048, ContextLength = 1024, Seed = 7 };
-        target = target with { AttenuatedLayersFrom = 2, AttenuationScale = 0.02f, EndOfSequenceTokenId = target.VocabularySize - 1 };
+        DecoderSpec target = SyntheticSpec(settings);
         DecoderSpec unrelated = target with { Seed = 99, HiddenSize = 64, Layers = 1, Heads = 4, KeyValueHeads = 2, IntermediateSize = 128, AttenuatedLayersFrom = int.MaxValue };
         string root = Path.Combine(settings.Cache, settings.Quick ? "quick" : "full");
-        string name = settings.Quick ? "synthetic-tiny" : $"synthetic-{target.ParameterCount / 1_000_000}m";
+        string name = SyntheticName(settings, target);
 
         string targetFolder = Write(root, "target", target, log);
         var drafts = new List<BenchDraft>
@@ -58,10 +101,7 @@ public static class Pairs
             new("perturbed-copy", Perturbed(root, targetFolder, log), "the target with 2% noise: high acceptance at the target's own cost"),
         };
 
-        var random = new Random(5);
-        int[] Random(int length) => [.. Enumerable.Range(0, length).Select(_ => random.Next(3, target.VocabularySize - 1))];
-        int[] stretch = Random(12);
-        int[][] prompts = [Random(32), [.. Enumerable.Repeat(stretch, 4).SelectMany(s => s)]]; // one plain, one repetitive
+        int[][] prompts = SyntheticPrompts(target);
         return new BenchTarget(name, targetFolder, prompts, drafts, $"{target.ParameterCount / 1e6:F1}M parameters, GQA, vocabulary {target.VocabularySize}, {target.Layers} layers", SweepDraftTokens: true);
     }
 

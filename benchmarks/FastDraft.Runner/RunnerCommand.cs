@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using FastDraft.ModelWriter;
 
 namespace FastDraft.Runner;
 
@@ -64,7 +65,7 @@ public static class RunnerCommand
     {
         var o = new CommandOptions();
         var root = new RootCommand("FastDraft's end-to-end benchmark: every decoding mode of FastDraft beside ONNX Runtime GenAI's on the same models, interleaved and counterbalanced, with the speed-up model's prediction; writes benchmark.md, benchmark.json and charts.");
-        foreach (Option option in new Option[] { o.Quick, o.Out, o.Cache, o.Shared, o.NoShared, o.Tokens, o.Repetitions, o.K, o.GenAIThreads, o.Confidence, o.Target, o.Drafts, o.Prompts })
+        foreach (Option option in new Option[] { o.Quick, o.Out, o.Cache, o.Shared, o.NoShared, o.Tokens, o.Repetitions, o.K, o.GenAIThreads, o.Confidence, o.Precision, o.Target, o.Drafts, o.Prompts })
         {
             root.Options.Add(option);
         }
@@ -152,6 +153,7 @@ public static class RunnerCommand
             DraftTokens = parsed.GetValue(o.K) is int k ? (k is >= 1 and <= SpeculativeOptions.MaxDraftTokens ? k : throw new ArgumentException($"--k must be between 1 and {SpeculativeOptions.MaxDraftTokens}; got {k}.")) : settings.DraftTokens,
             GenAIThreads = parsed.GetValue(o.GenAIThreads) is int threads ? Positive(threads, "--genai-threads") : settings.GenAIThreads,
             ConfidenceThresholds = parsed.GetValue(o.Confidence) is string text ? Thresholds(text) : settings.ConfidenceThresholds,
+            SyntheticPrecisions = parsed.GetValue(o.Precision) is string precisions ? Precisions(precisions) : settings.SyntheticPrecisions,
             Target = parsed.GetValue(o.Target),
             Drafts = parsed.GetValue(o.Drafts) ?? [],
             Prompts = parsed.GetValue(o.Prompts),
@@ -161,6 +163,18 @@ public static class RunnerCommand
     private static float[] Thresholds(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
             float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float t) && t is >= 0 and <= 1 ? t : throw new ArgumentException($"--confidence takes thresholds in [0, 1] separated by commas; got '{text}'."))];
+
+    private static ModelPrecision[] Precisions(string text)
+    {
+        ModelPrecision[] precisions = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => v.ToUpperInvariant() switch
+        {
+            "FP32" => ModelPrecision.Fp32,
+            "INT4" => ModelPrecision.Int4,
+            "FP16" => ModelPrecision.Fp16,
+            _ => throw new ArgumentException($"--precision takes fp32, int4 and fp16 separated by commas; got '{text}'."),
+        }).Distinct()];
+        return precisions.Length > 0 ? precisions : throw new ArgumentException("--precision needs at least one of fp32, int4, fp16.");
+    }
 
     /// <summary>The options, created once per command (an option belongs to the command it is added to).</summary>
     private sealed class CommandOptions
@@ -175,6 +189,7 @@ public static class RunnerCommand
         public readonly Option<int?> K = new("--k") { Description = "Default K (drafted tokens per round; default 4)." };
         public readonly Option<int?> GenAIThreads = new("--genai-threads") { Description = "Intra-op threads for ORT GenAI's sessions (default: the processors available, as FastDraft's pool)." };
         public readonly Option<string?> Confidence = new("--confidence") { Description = "Draft-confidence thresholds to measure in adaptive mode, comma-separated (default 0.3)." };
+        public readonly Option<string?> Precision = new("--precision") { Description = "Precisions of the synthetic target, comma-separated: fp32 (every draft, K sweep), int4 (MatMulNBits, block 32) and fp16 (the aligned draft at the same precision, default K); default fp32,int4." };
         public readonly Option<string?> Target = new("--target") { Description = "Your target folder: measure this pair (with --draft and --prompts) instead of the fixed pairs." };
         public readonly Option<string[]> Drafts = new("--draft") { Description = "A draft folder for --target (repeat for several; the first is swept over K).", AllowMultipleArgumentsPerToken = false };
         public readonly Option<string?> Prompts = new("--prompts") { Description = "A JSONL prompts file for --target: \"prompt\" (text) or \"ids\" per line, as fastdraft eval reads it." };

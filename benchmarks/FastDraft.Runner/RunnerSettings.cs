@@ -1,3 +1,5 @@
+using FastDraft.ModelWriter;
+
 namespace FastDraft.Runner;
 
 /// <summary>Settings of the end-to-end benchmark runner (read from its command line by <see cref="RunnerCommand"/>).</summary>
@@ -11,6 +13,12 @@ public sealed record RunnerSettings
     public int Repetitions { get; init; } = 6;
     public int DraftTokens { get; init; } = 4;
     public int[] DraftTokenSweep { get; init; } = [1, 2, 4, 6, 8];
+
+    /// <summary>
+    /// The precisions the synthetic target is measured at: float32 with every draft and the K sweep; any other
+    /// (int4, fp16) with its aligned draft at the same precision, at the default K.
+    /// </summary>
+    public ModelPrecision[] SyntheticPrecisions { get; init; } = [ModelPrecision.Fp32, ModelPrecision.Int4];
 
     /// <summary>Draft-confidence thresholds to measure (adaptive mode, first draft of each target).</summary>
     public float[] ConfidenceThresholds { get; init; } = [0.3f];

@@ -48,6 +48,13 @@ public sealed record DecoderSpec
     /// <summary>Gets the attention flavour of the graph; default <see cref="AttentionKind.GroupQueryAttention"/>.</summary>
     public AttentionKind Attention { get; init; } = AttentionKind.GroupQueryAttention;
 
+    /// <summary>
+    /// Gets how weights are stored and activations computed; default <see cref="ModelPrecision.Fp32"/>.
+    /// The same spec written at another precision has the same float32 weights before conversion (rounded to
+    /// float16, or quantized to 4 bits), so a float32 model is the reference for its int4 and float16 siblings.
+    /// </summary>
+    public ModelPrecision Precision { get; init; }
+
     /// <summary>Gets the weight seed; default 1.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -130,6 +137,16 @@ public sealed record DecoderSpec
         if (Attention == AttentionKind.GroupQueryAttention && headSize % 16 != 0)
         {
             throw new ArgumentException($"GroupQueryAttention needs a head size that is a multiple of 16; {headSize} is not.");
+        }
+
+        if (Precision == ModelPrecision.Fp16 && Attention != AttentionKind.GroupQueryAttention)
+        {
+            throw new ArgumentException("Fp16 models are written with GroupQueryAttention only.");
+        }
+
+        if (!Enum.IsDefined(Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Unknown precision.");
         }
 
         if (Math.Max(Math.Max(BeginningOfSequenceTokenId, EndOfSequenceTokenId), PaddingTokenId) >= VocabularySize)

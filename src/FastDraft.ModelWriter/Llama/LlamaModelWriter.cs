@@ -16,6 +16,9 @@ public static class LlamaModelWriter
     internal const string ModelFileName = "model.onnx";
     internal const string DataFileName = "model.onnx.data";
 
+    /// <summary>MatMulNBits' accuracy level in int4 models: 4 (activations quantized to int8 per block), as the builder's CPU int4 exports.</summary>
+    internal const long AccuracyLevel = 4;
+
     /// <summary>Writes the model described by <paramref name="spec"/> into <paramref name="directory"/> (created if needed; files of the same names are replaced).</summary>
     /// <param name="spec">The model.</param>
     /// <param name="directory">The output folder.</param>
@@ -35,7 +38,8 @@ public static class LlamaModelWriter
     /// <c>self_attn.o_proj.weight</c> [heads × head size, hidden], <c>mlp.{gate,up}_proj.weight</c> [hidden, intermediate],
     /// <c>mlp.down_proj.weight</c> [intermediate, hidden]; <c>model.norm.weight</c> [hidden]; and, unless
     /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary]. Projections are stored
-    /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights.
+    /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights. At <see cref="ModelPrecision.Int4"/> the projections
+    /// and head are quantized from these values; at <see cref="ModelPrecision.Fp16"/> every tensor is rounded to float16.
     /// </param>
     /// <exception cref="ArgumentException">The spec is inconsistent, or a tensor has the wrong number of values.</exception>
     public static void Write(DecoderSpec spec, string directory, Func<string, ReadOnlyMemory<float>>? weights)
@@ -61,13 +65,19 @@ public static class LlamaModelWriter
     {
         private readonly int _headSize = spec.EffectiveHeadSize;
         private readonly bool _gqa = spec.Attention == AttentionKind.GroupQueryAttention;
+        private readonly bool _half = spec.Precision == ModelPrecision.Fp16;
+        private readonly int _floatType = spec.Precision == ModelPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
         private string _eps = string.Empty;
 
         public void Build()
         {
             DeclareInputsAndOutputs();
-            _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
-            string embedding = Weight("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0);
+            if (!_half)
+            {
+                _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
+            }
+
+            string embedding = Tensor("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], Values("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0));
             string x = g.Node("Gather", [embedding, "input_ids"]);
             Attention attention = _gqa ? GqaPieces() : StandardPieces();
             for (int layer = 0; layer < spec.Layers; layer++)
@@ -81,19 +91,18 @@ public static class LlamaModelWriter
                 h = g.Node("Slice", [h, g.Vector("last_start", -1), g.Vector("last_end", long.MaxValue), g.Vector("last_axis", 1)]);
             }
 
-            // A tied head reads the embedding transposed; ONNX Runtime folds the Transpose of the constant at load.
-            string head = spec.TiedEmbeddings
-                ? g.Node("Transpose", [embedding], OnnxAttribute.Of("perm", new long[] { 1, 0 }))
-                : Weight("lm_head.weight", [spec.HiddenSize, spec.VocabularySize], spec.LogitScale / Math.Sqrt(spec.HiddenSize));
-            if (spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0)
+            // A tied head reads the embedding transposed (float, at every precision); ONNX Runtime folds the
+            // Transpose of the constant at load.
+            bool biased = spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0;
+            string? output = biased ? null : "logits";
+            string logits = spec.TiedEmbeddings
+                ? g.Node("MatMul", [h, g.Node("Transpose", [embedding], OnnxAttribute.Of("perm", new long[] { 1, 0 }))], [output ?? "head_out"], string.Empty)[0]
+                : Project(h, "lm_head.weight", spec.HiddenSize, spec.VocabularySize, spec.LogitScale / Math.Sqrt(spec.HiddenSize), output);
+            if (biased)
             {
                 var bias = new float[spec.VocabularySize];
                 Array.Fill(bias, spec.PreferenceBias, spec.PreferredTokensFrom, spec.VocabularySize - spec.PreferredTokensFrom);
-                g.Node("Add", [g.Node("MatMul", [h, head]), g.Weight("lm_head.bias", [spec.VocabularySize], bias)], ["logits"], string.Empty);
-            }
-            else
-            {
-                g.Node("MatMul", [h, head], ["logits"], string.Empty);
+                g.Node("Add", [logits, Tensor("lm_head.bias", [spec.VocabularySize], bias)], ["logits"], string.Empty);
             }
         }
 
@@ -110,16 +119,16 @@ public static class LlamaModelWriter
             {
                 foreach (string part in (string[])["key", "value"])
                 {
-                    g.Value(true, $"past_key_values.{layer}.{part}", OnnxDataType.Float, "batch_size", spec.KeyValueHeads, "past_sequence_length", _headSize);
+                    g.Value(true, $"past_key_values.{layer}.{part}", _floatType, "batch_size", spec.KeyValueHeads, "past_sequence_length", _headSize);
                 }
             }
 
-            g.Value(false, "logits", OnnxDataType.Float, "batch_size", spec.LastPositionLogitsOnly ? 1 : "sequence_length", spec.VocabularySize);
+            g.Value(false, "logits", _floatType, "batch_size", spec.LastPositionLogitsOnly ? 1 : "sequence_length", spec.VocabularySize);
             for (int layer = 0; layer < spec.Layers; layer++)
             {
                 foreach (string part in (string[])["key", "value"])
                 {
-                    g.Value(false, $"present.{layer}.{part}", OnnxDataType.Float, "batch_size", spec.KeyValueHeads, "total_sequence_length", _headSize);
+                    g.Value(false, $"present.{layer}.{part}", _floatType, "batch_size", spec.KeyValueHeads, "total_sequence_length", _headSize);
                 }
             }
         }
@@ -133,18 +142,18 @@ public static class LlamaModelWriter
 
             string h = RmsNorm(x, $"{prefix}.input_layernorm.weight");
             double inStd = 1 / Math.Sqrt(spec.HiddenSize);
-            string q = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.q_proj.weight", [spec.HiddenSize, qWidth], inStd)]);
-            string k = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.k_proj.weight", [spec.HiddenSize, kvWidth], inStd)]);
-            string v = g.Node("MatMul", [h, Weight($"{prefix}.self_attn.v_proj.weight", [spec.HiddenSize, kvWidth], inStd)]);
+            string q = Project(h, $"{prefix}.self_attn.q_proj.weight", spec.HiddenSize, qWidth, inStd);
+            string k = Project(h, $"{prefix}.self_attn.k_proj.weight", spec.HiddenSize, kvWidth, inStd);
+            string v = Project(h, $"{prefix}.self_attn.v_proj.weight", spec.HiddenSize, kvWidth, inStd);
             string context = attention(layer, q, k, v);
-            string o = g.Node("MatMul", [context, Weight($"{prefix}.self_attn.o_proj.weight", [qWidth, spec.HiddenSize], residual / Math.Sqrt(qWidth))]);
+            string o = Project(context, $"{prefix}.self_attn.o_proj.weight", qWidth, spec.HiddenSize, residual / Math.Sqrt(qWidth));
             x = g.Node("Add", [x, o]);
 
             string h2 = RmsNorm(x, $"{prefix}.post_attention_layernorm.weight");
-            string gate = g.Node("MatMul", [h2, Weight($"{prefix}.mlp.gate_proj.weight", [spec.HiddenSize, spec.IntermediateSize], inStd)]);
-            string up = g.Node("MatMul", [h2, Weight($"{prefix}.mlp.up_proj.weight", [spec.HiddenSize, spec.IntermediateSize], inStd)]);
+            string gate = Project(h2, $"{prefix}.mlp.gate_proj.weight", spec.HiddenSize, spec.IntermediateSize, inStd);
+            string up = Project(h2, $"{prefix}.mlp.up_proj.weight", spec.HiddenSize, spec.IntermediateSize, inStd);
             string silu = g.Node("Mul", [gate, g.Node("Sigmoid", [gate])]);
-            string down = g.Node("MatMul", [g.Node("Mul", [silu, up]), Weight($"{prefix}.mlp.down_proj.weight", [spec.IntermediateSize, spec.HiddenSize], residual / Math.Sqrt(spec.IntermediateSize))]);
+            string down = Project(g.Node("Mul", [silu, up]), $"{prefix}.mlp.down_proj.weight", spec.IntermediateSize, spec.HiddenSize, residual / Math.Sqrt(spec.IntermediateSize));
             return g.Node("Add", [x, down]);
         }
 
@@ -244,14 +253,11 @@ public static class LlamaModelWriter
                 }
             }
 
-            return (g.Weight("rotary_cos", [spec.ContextLength, width], cos), g.Weight("rotary_sin", [spec.ContextLength, width], sin));
+            return (Tensor("rotary_cos", [spec.ContextLength, width], cos), Tensor("rotary_sin", [spec.ContextLength, width], sin));
         }
 
         private string RmsNorm(string x, string weightName)
         {
-            string squares = g.Node("Mul", [x, x]);
-            string mean = g.Node("ReduceMean", [squares], OnnxAttribute.Of("axes", new long[] { -1 }), OnnxAttribute.Of("keepdims", 1L));
-            string inverse = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [mean, _eps])])]);
             var gain = new float[spec.HiddenSize];
             if (weights is null)
             {
@@ -262,10 +268,70 @@ public static class LlamaModelWriter
                 Given(weightName, gain);
             }
 
+            if (_half)
+            {
+                // float16 has too little range for x² of large activations: the fused operator normalizes in float32.
+                return g.Node(
+                    "SimplifiedLayerNormalization",
+                    [x, Tensor(weightName, [spec.HiddenSize], gain)],
+                    OnnxAttribute.Of("axis", -1L),
+                    OnnxAttribute.Of("epsilon", spec.RmsNormEpsilon),
+                    OnnxAttribute.Of("stash_type", 1L));
+            }
+
+            string squares = g.Node("Mul", [x, x]);
+            string mean = g.Node("ReduceMean", [squares], OnnxAttribute.Of("axes", new long[] { -1 }), OnnxAttribute.Of("keepdims", 1L));
+            string inverse = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [mean, _eps])])]);
             return g.Node("Mul", [g.Node("Mul", [x, inverse]), g.Weight(weightName, [spec.HiddenSize], gain)]);
         }
 
-        private string Weight(string name, long[] dims, double std)
+        /// <summary><c>x · W</c> for an [inputs, outputs] projection: MatMul, or MatMulNBits of the int4-quantized weights.</summary>
+        private string Project(string x, string name, int inputs, int outputs, double std, string? output = null)
+        {
+            float[] values = Values(name, [inputs, outputs], std);
+            if (spec.Precision != ModelPrecision.Int4)
+            {
+                string[] matMulInputs = [x, Tensor(name, [inputs, outputs], values)];
+                return output is null ? g.Node("MatMul", matMulInputs) : g.Node("MatMul", matMulInputs, [output], string.Empty)[0];
+            }
+
+            (byte[] packed, float[] scales, byte[] zeroPoints) = Int4Quantizer.Quantize(values, inputs, outputs);
+            int blocks = Int4Quantizer.Blocks(inputs);
+            return g.Node(
+                "MatMulNBits",
+                [
+                    x,
+                    g.Bytes($"{name}.q4", [outputs, blocks, Int4Quantizer.BlobSize], packed),
+                    g.Weight($"{name}.scales", [(long)outputs * blocks], scales),
+                    g.Bytes($"{name}.zero_points", [(long)outputs * Int4Quantizer.ZeroPointBytes(inputs)], zeroPoints),
+                ],
+                [output ?? $"{name}.matmul_nbits"],
+                "com.microsoft",
+                OnnxAttribute.Of("K", inputs),
+                OnnxAttribute.Of("N", outputs),
+                OnnxAttribute.Of("bits", Int4Quantizer.Bits),
+                OnnxAttribute.Of("block_size", Int4Quantizer.BlockSize),
+                OnnxAttribute.Of("accuracy_level", AccuracyLevel))[0];
+        }
+
+        /// <summary>A float tensor at the graph's float type (float16 in a float16 model, float32 otherwise).</summary>
+        private string Tensor(string name, long[] dims, float[] values)
+        {
+            if (!_half)
+            {
+                return g.Weight(name, dims, values);
+            }
+
+            var halves = new Half[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                halves[i] = (Half)values[i];
+            }
+
+            return g.Halves(name, dims, halves);
+        }
+
+        private float[] Values(string name, long[] dims, double std)
         {
             var values = new float[checked((int)(dims[0] * dims[1]))];
             if (weights is null)
@@ -277,7 +343,7 @@ public static class LlamaModelWriter
                 Given(name, values);
             }
 
-            return g.Weight(name, dims, values);
+            return values;
         }
 
         private void Given(string name, Span<float> destination)

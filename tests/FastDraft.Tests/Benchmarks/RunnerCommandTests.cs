@@ -1,3 +1,4 @@
+using FastDraft.ModelWriter;
 using FastDraft.Runner;
 
 namespace FastDraft.Tests.Benchmarks;
@@ -13,7 +14,7 @@ public sealed class RunnerCommandTests
         int exit = await RunnerCommand.RunAsync(["--help"], stdout, new StringWriter());
 
         Assert.Equal(0, exit);
-        foreach (string option in new[] { "--quick", "--out", "--cache", "--shared", "--no-shared", "--tokens", "--repetitions", "--k", "--genai-threads", "--confidence", "--target", "--draft", "--prompts" })
+        foreach (string option in new[] { "--quick", "--out", "--cache", "--shared", "--no-shared", "--tokens", "--repetitions", "--k", "--genai-threads", "--confidence", "--precision", "--target", "--draft", "--prompts" })
         {
             Assert.Contains(option, stdout.ToString(), StringComparison.Ordinal);
         }
@@ -55,6 +56,7 @@ public sealed class RunnerCommandTests
     [InlineData("--bogus")]
     [InlineData("--tokens", "many")]
     [InlineData("--target", "t")]
+    [InlineData("--precision", "int8")]
     public async Task Runner_BadArguments_ExitsTwoWithOneLine(params string[] args)
     {
         var stderr = new StringWriter();
@@ -87,6 +89,15 @@ public sealed class RunnerCommandTests
         Assert.Equal(committed, Path.GetFullPath(full.Output));
         Assert.NotEqual(committed, Path.GetFullPath(quick.Output));
         Assert.EndsWith(Path.Combine("artifacts", "quick"), quick.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Precision_ChoosesTheSyntheticTargetsPrecisions_FloatAndInt4ByDefault()
+    {
+        Assert.Equal([ModelPrecision.Fp32, ModelPrecision.Int4], RunnerSettings.Parse([]).SyntheticPrecisions);
+        Assert.Equal([ModelPrecision.Int4], RunnerSettings.Parse(["--precision", "int4"]).SyntheticPrecisions);
+        Assert.Equal([ModelPrecision.Fp32, ModelPrecision.Fp16], RunnerSettings.Parse(["--precision", "FP32, fp16,fp32"]).SyntheticPrecisions);
+        Assert.Throws<ArgumentException>(() => RunnerSettings.Parse(["--precision", ","]));
     }
 
     [Fact]

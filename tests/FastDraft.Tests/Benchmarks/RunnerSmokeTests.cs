@@ -40,6 +40,11 @@ public sealed class RunnerSmokeTests : IDisposable
         Assert.True(aligned.TargetCallsPerToken < 0.8, $"{aligned.TargetCallsPerToken} target calls per token");
         Assert.NotNull(aligned.Realization);
 
+        // The int4 sibling (MatMulNBits) runs beside the float32 target, ours and GenAI's on the same folder, and stays aligned.
+        ModelResultsFor("synthetic-tiny-int4", results);
+        ModeResult int4 = results.First(r => r.Target == "synthetic-tiny-int4" && r.System == "FastDraft" && r.Mode == "speculative");
+        Assert.InRange(int4.AcceptanceRate, 0.5, 1);
+
         string output = settings.Output;
         string markdown = File.ReadAllText(Path.Combine(output, "benchmark.md"));
         Assert.Contains("| FastDraft | speculative | aligned-2-layer |", markdown, StringComparison.Ordinal);
@@ -50,6 +55,14 @@ public sealed class RunnerSmokeTests : IDisposable
             byte[] png = File.ReadAllBytes(Path.Combine(output, chart));
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
             Assert.True(png.Length > 5_000, $"{chart} is only {png.Length} bytes");
+        }
+    }
+
+    private static void ModelResultsFor(string target, List<ModeResult> results)
+    {
+        foreach (string row in new[] { "FastDraft target-only", "ORT GenAI target-only", "FastDraft speculative", "ORT GenAI speculative" })
+        {
+            Assert.Contains(results, r => r.Target == target && $"{r.System} {r.Mode}" == row);
         }
     }
 

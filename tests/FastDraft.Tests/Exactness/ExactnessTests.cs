@@ -7,7 +7,7 @@ namespace FastDraft.Tests.Exactness;
 
 /// <summary>
 /// Greedy speculative output equals target-only greedy output, token for token: 20 prompts × 64
-/// new tokens, for every target flavour and kind of draft, for K in {1, 3, 8}. A divergence is only
+/// new tokens, for every target flavour (the writer's fp32, int4 and fp16 ones included) and kind of draft, for K in {1, 3, 8}. A divergence is only
 /// tolerated at a near-tie of the target (top-2 logit margin below 1e-4), and is reported either way.
 /// </summary>
 public sealed class ExactnessTests
@@ -20,7 +20,7 @@ public sealed class ExactnessTests
     public static TheoryData<string, string> Pairs()
     {
         var pairs = new TheoryData<string, string>();
-        foreach (string target in new[] { "writer-gqa", "writer-standard", SharedModels.LlamaGqa, SharedModels.Gpt2Legacy })
+        foreach (string target in new[] { "writer-gqa", "writer-standard", "writer-int4", "writer-fp16", SharedModels.LlamaGqa, SharedModels.Gpt2Legacy })
         {
             foreach (string draft in new[] { "perturbed", "unrelated", "self", "ngram" })
             {
@@ -29,6 +29,8 @@ public sealed class ExactnessTests
         }
 
         pairs.Add(SharedModels.LlamaGqa, SharedModels.LlamaMhaFp16);
+        pairs.Add("writer-int4", "writer-gqa"); // the int4 target drafted by its own float32 original
+        pairs.Add("writer-gqa", "writer-int4"); // and the other way round
         return pairs;
     }
 
@@ -87,6 +89,9 @@ public sealed class ExactnessTests
             case SharedModels.LlamaMhaFp16:
                 Assert.InRange(rate, 0.9, 1.0); // the same weights in fp16: near-total agreement
                 break;
+            case "writer-gqa" or "writer-int4":
+                Assert.InRange(rate, 0.6, 1.0); // the same weights, one quantized: most tokens agree
+                break;
             case "ngram":
                 Assert.True(drafted > 0, "n-gram lookup found nothing to propose");
                 break;
@@ -99,7 +104,7 @@ public sealed class ExactnessTests
         "ngram" => new NGramDraftModel(),
         "perturbed" => LoadedModels.Get(TestModels.Perturbed($"{targetFlavour}-perturbed", targetFolder, PerturbationFor(targetFlavour))),
         "unrelated" => LoadedModels.Get(TestModels.Folder($"unrelated-{target.Info.VocabularySize}", TestModels.Unrelated with { VocabularySize = target.Info.VocabularySize })),
-        _ => LoadedModels.Get(SharedModels.Path(kind)),
+        _ => LoadedModels.Get(KvCacheTests.FolderOf(kind)),
     };
 
     /// <summary>Noise scales that give partial acceptance for each target (random-weight models differ in how peaked they are).</summary>

@@ -82,6 +82,12 @@ internal static class TestModels
     /// <summary>A small model with a byte-level tokenizer (bytes, three special tokens, <see cref="Words"/>) and a ChatML template.</summary>
     public static string TextModel => TextModelFolder.Value;
 
+    /// <summary><see cref="Target"/> with int4 (MatMulNBits) projections and head: the float32 <see cref="GqaTarget"/> is its unquantized sibling.</summary>
+    public static string Int4Target => Folder("target-int4", Target with { Precision = ModelPrecision.Int4 });
+
+    /// <summary><see cref="Target"/> in float16 (weights, activations, cache and logits).</summary>
+    public static string Fp16Target => Folder("target-fp16", Target with { Precision = ModelPrecision.Fp16 });
+
     public static string StandardTarget => Folder("target-std", Target with { Attention = AttentionKind.StandardOps });
 
     public static string UnrelatedDraft => Folder("unrelated", Unrelated);

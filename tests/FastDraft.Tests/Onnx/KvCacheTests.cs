@@ -13,6 +13,8 @@ public sealed class KvCacheTests
         { "writer-gqa", 1e-4 },
         { "writer-standard", 1e-4 },
         { "writer-standard-1-kv-head", 1e-4 },
+        { "writer-int4", 1e-4 },
+        { "writer-fp16", 2e-3 },
         { SharedModels.LlamaGqa, 1e-4 },
         { SharedModels.Gpt2Legacy, 1e-4 },
         { SharedModels.LlamaMhaFp16, 2e-3 }, // fp16 logits: rounding alone is ~1e-3
@@ -22,6 +24,8 @@ public sealed class KvCacheTests
     {
         "writer-gqa" => TestModels.GqaTarget,
         "writer-standard" => TestModels.StandardTarget,
+        "writer-int4" => TestModels.Int4Target,
+        "writer-fp16" => TestModels.Fp16Target,
         "writer-standard-1-kv-head" => TestModels.UnrelatedDraft,
         _ => SharedModels.Path(flavour),
     };

@@ -39,8 +39,8 @@ public sealed class SpeculativeSamplingTests
     // Every token occurs in it, so n-gram lookup always finds something to propose.
     private static readonly int[] LookupPrompt = [.. Enumerable.Range(0, 32), 0, 1, 2];
 
-    private static readonly ConcurrentDictionary<string, float[]> TargetLogits = new();
-    private static readonly ConcurrentDictionary<string, float[]> DraftLogits = new();
+    private static readonly ConcurrentDictionary<(OnnxCausalLM Model, string Context), float[]> TargetLogits = new();
+    private static readonly ConcurrentDictionary<(OnnxCausalLM Model, string Context), float[]> DraftLogits = new();
 
     [Theory]
     [InlineData("t1", "model")]
@@ -49,6 +49,7 @@ public sealed class SpeculativeSamplingTests
     [InlineData("penalties", "model")]
     [InlineData("custom", "model")]
     [InlineData("t1", "ngram")]
+    [InlineData("t1", "float32-original")] // an int4 target drafted by the float32 model it was quantized from
     public void FirstThreeTokens_FollowTheTargetsProcessedDistribution(string configuration, string draftKind)
     {
         Outcome outcome = Run(configuration, draftKind);
@@ -58,7 +59,8 @@ public sealed class SpeculativeSamplingTests
 
         // Token 2 is the first drafted position: both the acceptance and the residual path must be well
         // exercised (n-gram proposals on a random model are accepted about 1/32 of the time).
-        Assert.InRange(outcome.SecondTokenAccepted, draftKind == "ngram" ? 0.02 : 0.1, 0.9);
+        // The float32 original of an int4 target agrees with it most of the time; the residual path still runs.
+        Assert.InRange(outcome.SecondTokenAccepted, draftKind == "ngram" ? 0.02 : 0.1, draftKind == "float32-original" ? 0.97 : 0.9);
     }
 
     [Fact]
@@ -91,13 +93,20 @@ public sealed class SpeculativeSamplingTests
 
     private static string TargetFolder => TestModels.Folder("sampling-target", TargetSpec);
 
+    private static string Int4TargetFolder => TestModels.Folder("sampling-target-int4", TargetSpec with { Precision = ModelPrecision.Int4 });
+
     private static string DraftFolder => TestModels.Perturbed("sampling-draft", TargetFolder, 0.4f, seed: 2718); // a poor match: heavy noise
 
     /// <summary>The first three tokens of <see cref="Samples"/> seeded generations by the library's generator.</summary>
     private static Outcome Run(string configuration, string draftKind)
     {
-        IDraftModel draft = draftKind == "ngram" ? new NGramDraftModel() : LoadedModels.Get(DraftFolder);
-        OnnxCausalLM target = LoadedModels.Get(TargetFolder);
+        IDraftModel draft = draftKind switch
+        {
+            "ngram" => new NGramDraftModel(),
+            "float32-original" => LoadedModels.Get(TargetFolder),
+            _ => LoadedModels.Get(DraftFolder),
+        };
+        OnnxCausalLM target = LoadedModels.Get(draftKind == "float32-original" ? Int4TargetFolder : TargetFolder);
         int[] prompt = draftKind == "ngram" ? LookupPrompt : ModelPrompt;
         GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true };
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
@@ -169,8 +178,8 @@ public sealed class SpeculativeSamplingTests
         return ChiSquare.PValue(statistic, degreesOfFreedom);
     }
 
-    private static float[] Logits(ConcurrentDictionary<string, float[]> cache, OnnxCausalLM model, int[] context) =>
-        cache.GetOrAdd(string.Join(',', context), _ =>
+    private static float[] Logits(ConcurrentDictionary<(OnnxCausalLM Model, string Context), float[]> cache, OnnxCausalLM model, int[] context) =>
+        cache.GetOrAdd((model, string.Join(',', context)), _ =>
         {
             using IModelSession session = model.CreateSession(context.Length);
             session.Append(context);

@@ -62,10 +62,13 @@ public sealed class ModelWriterTests
         }
     }
 
-    [Fact]
-    public void Write_IsDeterministic_ByteForByte()
+    [Theory]
+    [InlineData(ModelPrecision.Fp32)]
+    [InlineData(ModelPrecision.Fp16)]
+    [InlineData(ModelPrecision.Int4)]
+    public void Write_IsDeterministic_ByteForByte(ModelPrecision precision)
     {
-        DecoderSpec spec = TestModels.Target with { Seed = 4242, Layers = 1 };
+        DecoderSpec spec = TestModels.Target with { Seed = 4242, Layers = 1, Precision = precision };
         string first = TestModels.Scratch("determinism-a");
         string second = TestModels.Scratch("determinism-b");
         LlamaModelWriter.Write(spec, first);

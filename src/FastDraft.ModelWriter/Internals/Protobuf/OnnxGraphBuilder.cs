@@ -63,6 +63,12 @@ internal sealed class OnnxGraphBuilder : IDisposable
     public string Weight(string name, ReadOnlySpan<long> dims, ReadOnlySpan<float> values) =>
         Initializer(name, dims, OnnxDataType.Float, MemoryMarshal.AsBytes(values));
 
+    public string Halves(string name, ReadOnlySpan<long> dims, ReadOnlySpan<Half> values) =>
+        Initializer(name, dims, OnnxDataType.Float16, MemoryMarshal.AsBytes(values));
+
+    public string Bytes(string name, ReadOnlySpan<long> dims, ReadOnlySpan<byte> values) =>
+        Initializer(name, dims, OnnxDataType.UInt8, values);
+
     public string Doubles(string name, ReadOnlySpan<long> dims, ReadOnlySpan<double> values) =>
         Initializer(name, dims, OnnxDataType.Double, MemoryMarshal.AsBytes(values));
 

@@ -4,6 +4,7 @@ namespace FastDraft.OnnxRuntime.Internals.Protobuf;
 internal static class OnnxDataType
 {
     public const int Float = 1;
+    public const int UInt8 = 2;
     public const int Int32 = 6;
     public const int Int64 = 7;
     public const int Float16 = 10;
