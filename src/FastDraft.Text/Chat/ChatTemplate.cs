@@ -178,7 +178,10 @@ public sealed class ChatTemplate
             case ChatFormat.Plain:
                 foreach ((string role, string text) in turns)
                 {
-                    prompt.Append(char.ToUpperInvariant(role[0])).Append(role.AsSpan(1)).Append(": ").Append(text).Append('\n');
+                    // A reply that starts with a space (as a model writes one after the generation prompt's "Assistant:") keeps
+                    // it as the only separator, so a past reply renders as the tokens generated and a reused cache covers it.
+                    prompt.Append(char.ToUpperInvariant(role[0])).Append(role.AsSpan(1)).Append(':');
+                    prompt.Append(text.Length > 0 && char.IsWhiteSpace(text[0]) ? text : " " + text).Append('\n');
                 }
 
                 return addGenerationPrompt ? prompt.Append("Assistant:").ToString() : prompt.ToString();

@@ -35,6 +35,19 @@ public sealed class ChatTemplateTests
     public void EachFormat_WritesItsFamilysPrompt(ChatFormat format, string expected) =>
         Assert.Equal(expected, ChatTemplate.Create(format).Apply(SystemAndUser));
 
+    [Fact]
+    public void PlainFormat_PastReplyWithLeadingSpace_RendersAsGeneratedAfterTheGenerationPrompt()
+    {
+        ChatTemplate plain = ChatTemplate.Create(ChatFormat.Plain);
+        string first = plain.Apply([new(ChatRole.User, "Hi")]);
+        string second = plain.Apply([new(ChatRole.User, "Hi"), new(ChatRole.Assistant, " Hello."), new(ChatRole.User, "More")]);
+
+        // The next turn's prompt starts with the last prompt followed by the reply exactly as generated: its cache is reusable.
+        Assert.StartsWith(first + " Hello.\n", second, StringComparison.Ordinal);
+        Assert.Equal("User: Hi\nAssistant: Hello.\nUser: More\nAssistant:", second);
+        Assert.Equal("User: Hi\nAssistant: Hello.\nUser: More\nAssistant:", plain.Apply([new(ChatRole.User, "Hi"), new(ChatRole.Assistant, "Hello."), new(ChatRole.User, "More")]));
+    }
+
     [Theory]
     [InlineData("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}", ChatFormat.ChatML)]
     [InlineData("{{ bos_token }}{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' + m['content'] | trim + '<|eot_id|>' }}{% endfor %}", ChatFormat.Llama3)]
