@@ -5,8 +5,8 @@ using FastDraft.Tests.Infrastructure;
 namespace FastDraft.Tests.Core;
 
 /// <summary>
-/// Drafts whose vocabulary is wider or narrower than the target's, written by the project's writer: the same seeded,
-/// tied-embedding model at another width, so its first rows (and logits) are exactly the narrower model's. Greedy output
+/// Drafts whose vocabulary is wider or narrower than the target's, written by the project's writer: the same weights at
+/// another width (<see cref="ResizedModels"/>), so the logits of the ids both have are exactly the same. Greedy output
 /// equals target-only token for token, and acceptance equals that of the same-width draft it is a padded (or truncated)
 /// copy of, count for count.
 /// </summary>
@@ -27,7 +27,6 @@ public sealed class VocabularyWidthTests
         IntermediateSize = 96,
         ContextLength = 256,
         Seed = 4242,
-        TiedEmbeddings = true,
         AttenuatedLayersFrom = 1,
         AttenuationScale = 0.3f,
     };
@@ -41,14 +40,16 @@ public sealed class VocabularyWidthTests
     private static readonly GenerationOptions Greedy = new() { MaxNewTokens = 48, IgnoreEndOfSequence = true };
     private static readonly SpeculativeOptions FixedK = new() { DraftTokens = 4, AdaptiveDraftTokens = false };
 
-    private static OnnxCausalLM Target => LoadedModels.Get(TestModels.Folder("width-target", TargetSpec));
+    private static readonly DecoderSpec Widest = Base with { VocabularySize = Padded };
+
+    private static OnnxCausalLM Target => LoadedModels.Get(ResizedModels.Folder("width-target", Widest, TargetSpec));
 
     private static OnnxCausalLM Draft(string name) => LoadedModels.Get(name switch
     {
-        "same" => TestModels.Folder("width-draft-32", DraftSpec),
-        "padded" => TestModels.Folder("width-draft-40", DraftSpec with { VocabularySize = Padded, PreferredTokensFrom = Width, PreferenceBias = 80f }), // its extra ids favoured
-        "truncated" => TestModels.Folder("width-draft-28", DraftSpec with { VocabularySize = Truncated }),
-        "same-masked" => TestModels.Folder("width-draft-32-masked", DraftSpec with { PreferredTokensFrom = Truncated, PreferenceBias = -30f }),
+        "same" => ResizedModels.Folder("width-draft-32", Widest, DraftSpec),
+        "padded" => ResizedModels.Folder("width-draft-40", Widest, DraftSpec with { VocabularySize = Padded, PreferredTokensFrom = Width, PreferenceBias = 20f }), // its extra ids favoured
+        "truncated" => ResizedModels.Folder("width-draft-28", Widest, DraftSpec with { VocabularySize = Truncated }),
+        "same-masked" => ResizedModels.Folder("width-draft-32-masked", Widest, DraftSpec with { PreferredTokensFrom = Truncated, PreferenceBias = -30f }),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     });
 
@@ -66,6 +67,7 @@ public sealed class VocabularyWidthTests
             GenerationResult expected = await targetOnly.GenerateToListAsync(prompt, Greedy, TestContext.Current.CancellationToken);
             GenerationResult actual = await speculative.GenerateToListAsync(prompt, Greedy, TestContext.Current.CancellationToken);
             Assert.Equal(expected.Ids, actual.Ids);
+            Assert.True(expected.Ids.Distinct().Count() > 2, $"a degenerate continuation: {string.Join(',', expected.Ids)}");
             accepted += actual.Stats.AcceptedTokens;
         }
 
@@ -95,7 +97,7 @@ public sealed class VocabularyWidthTests
         (int Drafted, int Accepted) measured = await Measure(Draft(draft));
         TestContext.Current.TestOutputHelper?.WriteLine($"{draft}: {measured.Accepted}/{measured.Drafted}; {sameWidth}: {reference.Accepted}/{reference.Drafted}");
         Assert.Equal(reference, measured);
-        Assert.InRange(reference.Accepted / (double)reference.Drafted, 0.2, 1.0);
+        Assert.InRange(reference.Accepted / (double)reference.Drafted, 0.1, 1.0);
     }
 
     [Fact]

@@ -9,6 +9,8 @@ namespace FastDraft.Tests.Sampling;
 /// emitted tokens of seeded generations follow the target's processed distribution (the chi-square test of
 /// <see cref="SpeculativeSamplingTests"/>). The target here puts real mass on the ids a truncated draft lacks, so the
 /// residual max(0, p − q) must supply it; a target token beyond the draft's width ends drafting for that generation.
+/// The drafts are the target's first layer at other widths (<see cref="ResizedModels"/>): a draft that disagrees often
+/// enough to exercise the residual.
 /// </summary>
 public sealed class WidthSamplingTests
 {
@@ -26,7 +28,6 @@ public sealed class WidthSamplingTests
         ContextLength = 128,
         Seed = 2718,
         LogitScale = 2f,
-        TiedEmbeddings = true,
     };
 
     private static readonly int[] Prompt = [1, 7, 3, 12, 5];
@@ -37,8 +38,9 @@ public sealed class WidthSamplingTests
     [InlineData(28, "t0.7-k8")]
     public void FirstThreeTokens_FollowTheTargetsDistribution_WhatTheDraftsWidth(int draftWidth, string configuration)
     {
-        OnnxCausalLM target = LoadedModels.Get(TestModels.Folder("width-sampling-target", TargetSpec));
-        OnnxCausalLM draft = LoadedModels.Get(TestModels.Folder($"width-sampling-draft-{draftWidth}", TargetSpec with { Layers = 1, VocabularySize = draftWidth }));
+        DecoderSpec widest = TargetSpec with { VocabularySize = 40 };
+        OnnxCausalLM target = LoadedModels.Get(ResizedModels.Folder("width-sampling-target", widest, TargetSpec));
+        OnnxCausalLM draft = LoadedModels.Get(ResizedModels.Folder($"width-sampling-draft-{draftWidth}", widest, TargetSpec with { Layers = 1, VocabularySize = draftWidth }));
         GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true };
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
 
