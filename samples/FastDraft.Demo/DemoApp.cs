@@ -75,6 +75,11 @@ public static class DemoApp
 
     private static async Task<int> GenerateAsync(GenerateArguments arguments, TextReader input, TextWriter output, CancellationToken cancellationToken)
     {
+        if (arguments.Draft is { } draftFolder && !arguments.AllowTokenizerMismatch)
+        {
+            GenerationPair.CheckTokenizers(arguments.Target, draftFolder); // before any model is loaded
+        }
+
         using OnnxCausalLM target = OnnxCausalLM.Load(arguments.Target);
         using OnnxCausalLM? draftModel = arguments.Draft is { } draftPath ? OnnxCausalLM.Load(draftPath) : null;
         IDraftModel? draft = draftModel is not null ? draftModel : arguments.NgramSize is int n ? new NGramDraftModel(n) : null;

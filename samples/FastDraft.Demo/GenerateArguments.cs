@@ -6,6 +6,9 @@ internal sealed record GenerateArguments
     public required string Target { get; init; }
     public string? Draft { get; init; }
     public int? NgramSize { get; init; }
+
+    /// <summary>Gets whether a draft whose tokenizer disagrees with the target's is paired all the same.</summary>
+    public bool AllowTokenizerMismatch { get; init; }
     public int[]? PromptIds { get; init; }
     public string? Prompt { get; init; }
     public bool Chat { get; init; }

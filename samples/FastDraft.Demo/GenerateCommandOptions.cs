@@ -46,6 +46,7 @@ internal sealed class GenerateCommandOptions
             Draft = draft,
             NgramSize = ngram,
             DraftTokens = draftTokens,
+            AllowTokenizerMismatch = _shared.AllowsTokenizerMismatch(parsed),
             PromptIds = parsed.GetResult(_promptIds) is null ? null : parsed.GetValue(_promptIds),
             Prompt = parsed.GetValue(_prompt),
             Chat = parsed.GetValue(_chat),

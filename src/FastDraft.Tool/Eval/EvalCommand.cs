@@ -20,6 +20,7 @@ internal static class EvalCommand
     {
         var target = new Option<string>("--target") { Description = "The target model folder (ONNX Runtime GenAI format).", Required = true };
         var drafts = new Option<string[]>("--draft") { Description = "A draft model folder (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
+        var allowMismatch = new Option<bool>("--allow-tokenizer-mismatch") { Description = "Evaluates a --draft whose tokenizer.json disagrees with the target's (refused by default, naming the first differing token)." };
         var ngrams = new Option<int[]>("--ngram") { Description = "An n-gram proposer matching up to N tokens of the context, 1 to 64 (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
         var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\"." };
         var conversations = new Option<string>("--conversations") { Description = "Instead of --prompts, a JSONL file of conversations (one per line: {\"system\": \"...\", \"turns\": [\"user message\", ...]}): reports the time to first token of every turn, through the chat client with the model's template, with session reuse and without (greedy, --max-new-tokens per reply, --repetitions times; the first --draft or --ngram, or none)." };
@@ -36,7 +37,7 @@ internal static class EvalCommand
         var command = new Command("eval", ExitCodes.Describe(
             "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. With --conversations instead of --prompts: the time to first token of every turn of multi-turn conversations with session reuse and without.",
             "the quality gate failed (or, with --conversations, replies with reuse differed from those without) (the report is written all the same)"));
-        foreach (Option option in new Option[] { target, drafts, ngrams, prompts, conversations, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
+        foreach (Option option in new Option[] { target, drafts, allowMismatch, ngrams, prompts, conversations, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
         {
             command.Options.Add(option);
         }
@@ -103,6 +104,11 @@ internal static class EvalCommand
 
             string folder = parsed.GetValue(outFolder)!;
             List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
+            if (!parsed.GetValue(allowMismatch))
+            {
+                Array.ForEach(draftFolders, d => GenerationPair.CheckTokenizers(targetFolder, d)); // before any model is loaded
+            }
+
             using OnnxCausalLM model = OnnxCausalLM.Load(targetFolder, modelOptions);
             var loaded = new List<OnnxCausalLM>();
             try

@@ -13,7 +13,8 @@ namespace FastDraft.Tool;
 internal sealed class GenerationCommandOptions
 {
     private readonly Option<string> _target = new("--target") { Description = "The target model folder (ONNX Runtime GenAI format, or a folder with one .onnx decoder) or .onnx file.", HelpName = "DIR", Required = true };
-    private readonly Option<string?> _draft = new("--draft") { Description = "A draft model folder: decode speculatively with it (it must share the target's vocabulary).", HelpName = "DIR" };
+    private readonly Option<string?> _draft = new("--draft") { Description = "A draft model folder: decode speculatively with it. Its vocabulary may be wider or narrower than the target's; its tokenizer.json must agree with the target's on the ids both have.", HelpName = "DIR" };
+    private readonly Option<bool> _allowTokenizerMismatch = new("--allow-tokenizer-mismatch") { Description = "Pairs a --draft whose tokenizer.json disagrees with the target's (refused by default, naming the first differing token): for a pair you know is right. The output stays exact; only acceptance suffers if the tokens differ." };
     private readonly Option<int?> _ngram = new("--ngram") { Description = "Draft by looking up n-grams of up to N tokens (1 to 64) in the prompt and the output, instead of a draft model.", HelpName = "N", CustomParser = r => Integer(r, 1, 64) };
     private readonly Option<string[]> _stops;
     private readonly Option<int> _maxNewTokens;
@@ -38,7 +39,7 @@ internal sealed class GenerationCommandOptions
     /// <summary>Adds the options, and the checks that involve several of them, to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { _target, _draft, _ngram, _stops, _maxNewTokens, _draftTokens, _ignoreEos, _temperature, _topK, _topP, _minP, _repetitionPenalty, _seed })
+        foreach (Option option in new Option[] { _target, _draft, _allowTokenizerMismatch, _ngram, _stops, _maxNewTokens, _draftTokens, _ignoreEos, _temperature, _topK, _topP, _minP, _repetitionPenalty, _seed })
         {
             command.Options.Add(option);
         }
@@ -60,12 +61,15 @@ internal sealed class GenerationCommandOptions
     public (string Target, string? Draft, int? NgramSize, int DraftTokens) ReadPair(ParseResult parsed) =>
         (parsed.GetRequiredValue(_target), parsed.GetValue(_draft), parsed.GetValue(_ngram), parsed.GetValue(_draftTokens));
 
+    /// <summary>Gets whether <c>--allow-tokenizer-mismatch</c> was given: the draft's tokenizer is not compared with the target's.</summary>
+    public bool AllowsTokenizerMismatch(ParseResult parsed) => parsed.GetValue(_allowTokenizerMismatch);
+
     /// <summary>Loads the pair the options name (models loaded with the execution provider asked for).</summary>
     public GenerationPair Load(ParseResult parsed, bool withTokenizer)
     {
         OnnxModelOptions modelOptions = _provider?.Read(parsed) ?? OnnxModelOptions.Default;
         (string target, string? draft, int? ngram, int draftTokens) = ReadPair(parsed);
-        return GenerationPair.Load(target, draft, ngram, draftTokens, modelOptions, withTokenizer);
+        return GenerationPair.Load(target, draft, ngram, draftTokens, modelOptions, withTokenizer, AllowsTokenizerMismatch(parsed));
     }
 
     /// <summary>Reads the generation options: sampling, length and stops (range checks are the library's, naming the option, when generation starts).</summary>

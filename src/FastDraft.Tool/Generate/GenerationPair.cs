@@ -22,8 +22,14 @@ internal sealed class GenerationPair : IDisposable
     /// <summary>Gets the target folder's tokenizer, when it was asked for.</summary>
     public ModelTokenizer? Tokenizer { get; }
 
-    public static GenerationPair Load(string target, string? draft, int? ngram, int draftTokens, OnnxModelOptions options, bool withTokenizer)
+    /// <summary>Loads a pair; a draft whose tokenizer disagrees with the target's is refused unless <paramref name="allowTokenizerMismatch"/>.</summary>
+    public static GenerationPair Load(string target, string? draft, int? ngram, int draftTokens, OnnxModelOptions options, bool withTokenizer, bool allowTokenizerMismatch = false)
     {
+        if (draft is not null && !allowTokenizerMismatch)
+        {
+            CheckTokenizers(target, draft);
+        }
+
         // The tokenizer first: a folder without one is refused before any model is loaded.
         ModelTokenizer? tokenizer = withTokenizer ? ModelTokenizer.Load(target) : null;
         OnnxCausalLM targetModel = OnnxCausalLM.Load(target, options);
@@ -42,6 +48,15 @@ internal sealed class GenerationPair : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Refuses a draft whose <c>tokenizer.json</c> disagrees with the target's (<see cref="TokenizerCompatibility"/>); a
+    /// model given as an .onnx file is compared through its folder.
+    /// </summary>
+    public static void CheckTokenizers(string target, string draft) =>
+        TokenizerCompatibility.Check(FolderOf(target), FolderOf(draft));
+
+    private static string FolderOf(string path) => File.Exists(path) ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
 
     public void Dispose()
     {

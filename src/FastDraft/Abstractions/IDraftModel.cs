@@ -13,8 +13,11 @@ namespace FastDraft;
 public interface IDraftModel
 {
     /// <summary>
-    /// Gets the size of the vocabulary the draft proposes from, which must equal the target's;
-    /// <see langword="null"/> when the draft only copies tokens from the context.
+    /// Gets the size of the draft model's vocabulary: the number of logits it hands <see cref="DraftSampler"/> per
+    /// position, and the ids it can read. It may differ from the target's (its ids must mean the same tokens as the
+    /// target's, where both have them): the draft then never proposes an id beyond the target's vocabulary, and a
+    /// context holding an id beyond the draft's ends drafting for that generation. <see langword="null"/> when the draft
+    /// only copies tokens from the context.
     /// </summary>
     int? VocabularySize { get; }
 

@@ -35,6 +35,15 @@ namespace FastDraft;
 /// listens, reported through the <c>FastDraft</c> meter and activity source (see
 /// <see cref="FastDraftTelemetry"/>), timed by <see cref="SpeculativeOptions.TimeProvider"/>.
 /// </para>
+/// <para>
+/// Widths: a draft model's vocabulary (<see cref="IDraftModel.VocabularySize"/>) may be wider or narrower than the
+/// target's, as when a family pads its embeddings to different multiples; the ids both have must mean the same tokens
+/// (check the tokenizers where the models' folders are known: <c>FastDraft.Text</c>'s <c>TokenizerCompatibility</c>).
+/// The draft never proposes an id beyond the target's vocabulary, and its probability beyond its own is zero (see
+/// <see cref="DraftSampler"/>), so the output stays exact. A context token the draft cannot read (an id beyond its
+/// vocabulary, in the prompt or emitted by the target) ends drafting for the rest of that generation: the target goes
+/// on alone, exactly, and the statistics show no more drafted tokens.
+/// </para>
 /// </remarks>
 public sealed class SpeculativeGenerator
 {
@@ -53,7 +62,6 @@ public sealed class SpeculativeGenerator
     /// <param name="options">Drafting options; <see langword="null"/> for the defaults.</param>
     /// <param name="tokenizer">The target's tokenizer, for text prompts, text pieces on every token and stop sequences; <see langword="null"/> for ids only.</param>
     /// <exception cref="ArgumentNullException"><paramref name="target"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The draft's vocabulary size differs from the target's.</exception>
     /// <exception cref="ModelNotSupportedException">A draft is given but the target cannot verify several tokens in one pass.</exception>
     public SpeculativeGenerator(ITargetModel target, IDraftModel? draft = null, SpeculativeOptions? options = null, ITextTokenizer? tokenizer = null)
     {
@@ -71,11 +79,9 @@ public sealed class SpeculativeGenerator
                     "It can still decode on its own (no draft) or serve as a draft for another target.");
             }
 
-            if (draft.VocabularySize is int draftVocabulary && draftVocabulary != info.VocabularySize)
+            if (draft.VocabularySize is < 1)
             {
-                throw new ArgumentException(
-                    $"The draft's vocabulary has {draftVocabulary} tokens but target '{info.Name}' has {info.VocabularySize}: a draft must share the target's tokenizer and vocabulary.",
-                    nameof(draft));
+                throw new ArgumentException($"The draft's vocabulary size must be at least 1; it is {draft.VocabularySize}.", nameof(draft));
             }
         }
 
@@ -234,6 +240,8 @@ public sealed class SpeculativeGenerator
         int maxNewTokens = options.NewTokenLimit(prompt.Length, Target.Info.ContextLength);
         int capacity = prompt.Length + maxNewTokens; // validated: at most the context length
         int vocabulary = Target.Info.VocabularySize;
+        int draftVocabulary = Draft?.VocabularySize ?? vocabulary; // a draft without a model proposes target ids
+        bool draftReads = Draft is not null && AllBelow(prompt, draftVocabulary); // false once the context holds an id the draft cannot read
         var stops = new StopTokens(Target.Info, options, contextEndsFirst: maxNewTokens < options.MaxNewTokens);
         StopReason reason = StopReason.None;
 
@@ -247,9 +255,10 @@ public sealed class SpeculativeGenerator
         try
         {
             using var sampler = new TokenSampler(options, vocabulary, prompt.Length, needsWorkBuffer: Options.DraftConfidenceThreshold > 0);
-            using var draftSampler = new DraftSampler(sampler, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold);
+            using var draftSampler = new DraftSampler(sampler, vocabulary, Options.DraftTokens, Options.DraftConfidenceThreshold, draftVocabulary: draftVocabulary);
             var draftLength = new DraftLengthController(Options.DraftTokens, Options.AdaptiveDraftTokens && (sampler.IsGreedy || options.Seed is null), _draftMemory);
-            (IModelSession target, IDraftSession? draft, int cached) = sessions.Open(prompt, capacity); // cached: prompt tokens a pooled session holds
+            (IModelSession target, IDraftSession? pooledDraft, int cached) = sessions.Open(prompt, capacity); // cached: prompt tokens a pooled session holds
+            IDraftSession? draft = draftReads ? pooledDraft : null; // a draft that cannot read the prompt sits this generation out
             TextStream? text = Tokenizer is null ? null : new TextStream(Tokenizer.CreateStreamingDecoder(), options.StopSequences ?? []);
             prompt.CopyTo(context, 0);
             int length = prompt.Length;
@@ -277,6 +286,7 @@ public sealed class SpeculativeGenerator
                 for (int i = 0; i < produced && reason == StopReason.None; i++)
                 {
                     int token = context[length++];
+                    draftReads &= token < draftVocabulary;
                     TokenSource from = i < produced - 1 ? TokenSource.Draft : source;
                     reason = stops.Check(token, ++generated, maxNewTokens);
                     if (text is null)
@@ -314,7 +324,7 @@ public sealed class SpeculativeGenerator
                 int drafted = 0;
                 long draftTicks = 0;
                 draftSampler.Begin(context, length, budget);
-                if (draft is not null && budget > 0)
+                if (draft is not null && draftReads && budget > 0)
                 {
                     started = _time.GetTimestamp();
                     drafted = draft.Propose(context.AsSpan(0, length), context.AsSpan(length, budget), draftSampler, cancellationToken);
@@ -358,6 +368,20 @@ public sealed class SpeculativeGenerator
             sessions.Keep(context); // the tokens the target's cache holds, for a pool
             ArrayPool<int>.Shared.Return(context);
         }
+    }
+
+    /// <summary>Whether every token is below <paramref name="limit"/>: a draft of that vocabulary can read them.</summary>
+    private static bool AllBelow(ReadOnlySpan<int> tokens, int limit)
+    {
+        foreach (int token in tokens)
+        {
+            if (token >= limit)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -16,11 +16,21 @@ namespace FastDraft;
 /// handles exactly too. Owned by the generation; valid only during the <see cref="IDraftSession.Propose"/>
 /// call it was passed to. To call <see cref="IDraftSession.Propose"/> outside a generation (a draft's
 /// unit test), make one with <see cref="Create"/>.
+/// <para>
+/// The draft's vocabulary may be wider or narrower than the target's (a family's models often pad their
+/// embedding to different multiples): the draft's logits are then laid into a row of the target's width,
+/// ids beyond the draft's vocabulary at -infinity (probability 0) and the draft's ids beyond the target's
+/// dropped (never proposed). The processors, penalties and truncations then see that target-width row,
+/// exactly as they see the target's; verification stays exact, the residual max(0, p − q) giving the
+/// target's mass beyond the draft's vocabulary its due.
+/// </para>
 /// </remarks>
 public sealed class DraftSampler : IDisposable
 {
     private readonly TokenSampler _sampler;
     private readonly int _vocabulary;
+    private readonly int _draftVocabulary;
+    private readonly float[]? _widened;
     private readonly int _maxProposals;
     private readonly float[]? _distributions;
     private readonly int[] _chosen;
@@ -33,8 +43,20 @@ public sealed class DraftSampler : IDisposable
     private bool _disposed;
 
     /// <summary>Initializes the draft sampler of one generation; each proposal starts with <see cref="Begin"/>, which hands it the round's buffer.</summary>
-    internal DraftSampler(TokenSampler sampler, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false)
+    /// <param name="sampler">The generation's sampler (processors, random draws), at the target's width.</param>
+    /// <param name="vocabulary">The target's vocabulary size: the width of every distribution and of the ids proposed.</param>
+    /// <param name="maxProposals">The most tokens one proposal chooses.</param>
+    /// <param name="confidenceThreshold">What <see cref="TryNext"/> compares the top probability with.</param>
+    /// <param name="ownsSampler">Whether disposing this disposes <paramref name="sampler"/>.</param>
+    /// <param name="draftVocabulary">The number of logits the draft model produces; <see langword="null"/> for <paramref name="vocabulary"/>.</param>
+    internal DraftSampler(TokenSampler sampler, int vocabulary, int maxProposals, float confidenceThreshold = 0f, bool ownsSampler = false, int? draftVocabulary = null)
     {
+        _draftVocabulary = draftVocabulary ?? vocabulary;
+        if (_draftVocabulary != vocabulary)
+        {
+            _widened = ArrayPool<float>.Shared.Rent(vocabulary);
+        }
+
         _confidenceThreshold = confidenceThreshold;
         _ownsSampler = ownsSampler;
         _sampler = sampler;
@@ -52,14 +74,18 @@ public sealed class DraftSampler : IDisposable
     /// with these options would choose: so that a draft's author can unit-test a proposal.
     /// </summary>
     /// <param name="context">The context that will be passed to <see cref="IDraftSession.Propose"/> (copied: the processors see it, and the chosen tokens after it).</param>
-    /// <param name="vocabularySize">The number of logits the draft model produces per position (the target's vocabulary size).</param>
+    /// <param name="vocabularySize">The target's vocabulary size: the ids a proposal may hold are <c>[0, vocabularySize)</c>.</param>
     /// <param name="options">The request's options (temperature, penalties, processors, seed); <see langword="null"/> for greedy defaults.</param>
     /// <param name="speculativeOptions">
     /// The drafting options: <see cref="SpeculativeOptions.DraftTokens"/> bounds the tokens chosen (pass a proposal span no longer),
     /// <see cref="SpeculativeOptions.DraftConfidenceThreshold"/> is what <see cref="TryNext"/> compares with; <see langword="null"/> for the defaults.
     /// </param>
+    /// <param name="draftVocabularySize">
+    /// The number of logits the draft model produces per position, when it differs from <paramref name="vocabularySize"/>
+    /// (see the remarks on widths); <see langword="null"/> for the same.
+    /// </param>
     /// <returns>A sampler for one proposal, owned by the caller (dispose it to return its pooled buffers).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabularySize"/> is less than 1, or an option is out of its range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabularySize"/> or <paramref name="draftVocabularySize"/> is less than 1, or an option is out of its range.</exception>
     /// <example>
     /// <code>
     /// using IDraftSession session = myDraft.CreateDraftSession(capacity: 64);
@@ -69,9 +95,10 @@ public sealed class DraftSampler : IDisposable
     /// int proposed = session.Propose(context, proposal, sampler);
     /// </code>
     /// </example>
-    public static DraftSampler Create(ReadOnlySpan<int> context, int vocabularySize, GenerationOptions? options = null, SpeculativeOptions? speculativeOptions = null)
+    public static DraftSampler Create(ReadOnlySpan<int> context, int vocabularySize, GenerationOptions? options = null, SpeculativeOptions? speculativeOptions = null, int? draftVocabularySize = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(draftVocabularySize ?? vocabularySize, 1, nameof(draftVocabularySize));
         options ??= GenerationOptions.Default;
         speculativeOptions ??= SpeculativeOptions.Default;
         options.ValidateSampling(nameof(options));
@@ -82,7 +109,7 @@ public sealed class DraftSampler : IDisposable
         int[] buffer = new int[context.Length + maxProposals];
         context.CopyTo(buffer);
         var sampler = new TokenSampler(options, vocabularySize, context.Length, needsWorkBuffer: threshold > 0);
-        var draftSampler = new DraftSampler(sampler, vocabularySize, maxProposals, threshold, ownsSampler: true);
+        var draftSampler = new DraftSampler(sampler, vocabularySize, maxProposals, threshold, ownsSampler: true, draftVocabulary: draftVocabularySize);
         draftSampler.Begin(buffer, context.Length, maxProposals);
         return draftSampler;
     }
@@ -91,9 +118,9 @@ public sealed class DraftSampler : IDisposable
     public int Count { get; private set; }
 
     /// <summary>Chooses the next proposed token from the draft model's logits for it.</summary>
-    /// <param name="logits">The draft model's logits for the next position (one per vocabulary entry).</param>
-    /// <returns>The token to propose.</returns>
-    /// <exception cref="ArgumentException">The logits do not have one entry per vocabulary token.</exception>
+    /// <param name="logits">The draft model's logits for the next position (one per entry of the draft's vocabulary).</param>
+    /// <returns>The token to propose: always below the target's vocabulary size.</returns>
+    /// <exception cref="ArgumentException">The logits do not have one entry per draft vocabulary token.</exception>
     /// <exception cref="InvalidOperationException">More tokens are chosen than were asked for.</exception>
     /// <exception cref="GenerationException">The processed logits leave no token to choose (all masked, or NaN).</exception>
     public int Next(ReadOnlySpan<float> logits)
@@ -114,9 +141,9 @@ public sealed class DraftSampler : IDisposable
 
     private bool Choose(ReadOnlySpan<float> logits, float threshold, out int token)
     {
-        if (logits.Length != _vocabulary)
+        if (logits.Length != _draftVocabulary)
         {
-            throw new ArgumentException($"Expected {_vocabulary} logits (the vocabulary size), got {logits.Length}.", nameof(logits));
+            throw new ArgumentException($"Expected {_draftVocabulary} logits (the draft's vocabulary size), got {logits.Length}.", nameof(logits));
         }
 
         if (Count >= _room)
@@ -125,6 +152,11 @@ public sealed class DraftSampler : IDisposable
         }
 
         ReadOnlySpan<int> context = _context.AsSpan(0, _length + Count);
+        if (_widened is not null)
+        {
+            logits = Widen(logits);
+        }
+
         float confidence;
         if (_distributions is null)
         {
@@ -161,6 +193,11 @@ public sealed class DraftSampler : IDisposable
         if (_distributions is not null)
         {
             ArrayPool<float>.Shared.Return(_distributions);
+        }
+
+        if (_widened is not null)
+        {
+            ArrayPool<float>.Shared.Return(_widened);
         }
 
         if (_ownsSampler)
@@ -200,6 +237,19 @@ public sealed class DraftSampler : IDisposable
             throw new InvalidOperationException(
                 $"The draft chose {Count} tokens through DraftSampler.Next but proposed {proposal.Length} different ones; a draft must propose exactly the tokens Next returns, or not call it at all.");
         }
+    }
+
+    /// <summary>
+    /// Lays a draft row of another width into a target-width row: the shared ids' logits, -infinity for the target's ids
+    /// the draft has none for (probability 0 in q), the draft's ids beyond the target's left out (never proposed).
+    /// </summary>
+    private ReadOnlySpan<float> Widen(ReadOnlySpan<float> logits)
+    {
+        Span<float> row = _widened.AsSpan(0, _vocabulary);
+        int shared = Math.Min(logits.Length, _vocabulary);
+        logits[..shared].CopyTo(row);
+        row[shared..].Fill(float.NegativeInfinity);
+        return row;
     }
 
     /// <summary>Gets q for proposal <paramref name="index"/> (sampling only).</summary>

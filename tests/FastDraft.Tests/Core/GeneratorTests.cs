@@ -201,17 +201,15 @@ public sealed class GeneratorTests
     }
 
     [Fact]
-    public void Constructor_RejectsBadOptionsAndMismatchedModels()
+    public void Constructor_RejectsBadOptions_AcceptsADraftOfAnotherWidth()
     {
         FunctionModel model = Model();
         Assert.Throws<ArgumentNullException>(() => new SpeculativeGenerator(null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SpeculativeGenerator(model, null, new SpeculativeOptions { DraftTokens = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SpeculativeGenerator(model, null, new SpeculativeOptions { DraftTokens = 65 }));
 
-        var mismatch = Assert.Throws<ArgumentException>(() => new SpeculativeGenerator(model, new FunctionModel(Vocabulary + 14, _ => 0).AsDraft()));
-        Assert.Equal("draft", mismatch.ParamName);
-        Assert.Contains($"{Vocabulary + 14}", mismatch.Message, StringComparison.Ordinal);
-        Assert.Contains($"{Vocabulary}", mismatch.Message, StringComparison.Ordinal);
+        // Widths may differ (the tokenizers are compared where the folders are known: TokenizerCompatibility).
+        Assert.Equal(Vocabulary + 14, new SpeculativeGenerator(model, new FunctionModel(Vocabulary + 14, _ => 0).AsDraft()).Draft!.VocabularySize);
     }
 
     [Fact]

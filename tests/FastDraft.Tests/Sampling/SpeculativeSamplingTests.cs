@@ -85,7 +85,7 @@ public sealed class SpeculativeSamplingTests
         Assert.True(outcome.PValues.Min() < Alpha, $"the {fault} error went unnoticed: {outcome}");
     }
 
-    private sealed record Outcome(string Name, double[] PValues, double SecondTokenAccepted)
+    internal sealed record Outcome(string Name, double[] PValues, double SecondTokenAccepted)
     {
         public override string ToString() =>
             $"{Name}: p-values token1 {PValues[0]:G3}, token2 {PValues[1]:G3}, token3 {PValues[2]:G3}; token 2 accepted from the draft in {SecondTokenAccepted:P1}";
@@ -139,7 +139,7 @@ public sealed class SpeculativeSamplingTests
     }
 
     /// <summary>Tests token 1 against p(· | prompt), token 2 against p(· | prompt, t1) and token 3 against p(· | prompt, t1, t2) for well-populated contexts.</summary>
-    private static Outcome Evaluate(string name, OnnxCausalLM target, GenerationOptions options, int[] prompt, int[][] samples, double secondAccepted)
+    internal static Outcome Evaluate(string name, OnnxCausalLM target, GenerationOptions options, int[] prompt, int[][] samples, double secondAccepted)
     {
         double first = PValue(target, options, [samples.Select(s => s[0]).ToArray()], [prompt]);
         double second = PValue(
@@ -186,7 +186,7 @@ public sealed class SpeculativeSamplingTests
             return session.GetLogits(context.Length - 1).ToArray();
         });
 
-    private static GeneratedToken[] FirstTokens(IAsyncEnumerable<GeneratedToken> stream, int count)
+    internal static GeneratedToken[] FirstTokens(IAsyncEnumerable<GeneratedToken> stream, int count)
     {
         var tokens = new GeneratedToken[count];
         IAsyncEnumerator<GeneratedToken> enumerator = stream.GetAsyncEnumerator();
