@@ -36,6 +36,8 @@ internal sealed class GenerationMetrics
     private readonly Counter<long> _draftPasses;
     private readonly Counter<long> _draftedTokens;
     private readonly Counter<long> _acceptedTokens;
+    private readonly Counter<long> _lookupTokens;
+    private readonly Counter<long> _lookupAcceptedTokens;
     private readonly Histogram<int> _acceptedLength;
     private readonly Histogram<int> _draftLength;
 
@@ -52,6 +54,8 @@ internal sealed class GenerationMetrics
         _draftPasses = meter.CreateCounter<long>("fastdraft.draft.passes", "{pass}", "Draft model forward passes (none for n-gram drafts).");
         _draftedTokens = meter.CreateCounter<long>("fastdraft.draft.tokens", "{token}", "Tokens the draft proposed.");
         _acceptedTokens = meter.CreateCounter<long>("fastdraft.draft.accepted_tokens", "{token}", "Proposed tokens the target accepted.");
+        _lookupTokens = meter.CreateCounter<long>("fastdraft.lookup.tokens", "{token}", "Proposed tokens prompt lookup copied from the context (counted in fastdraft.draft.tokens too).");
+        _lookupAcceptedTokens = meter.CreateCounter<long>("fastdraft.lookup.accepted_tokens", "{token}", "Proposed tokens prompt lookup copied that the target accepted (counted in fastdraft.draft.accepted_tokens too).");
         _acceptedLength = meter.CreateHistogram("fastdraft.draft.accepted_length", "{token}", "Proposals accepted in a round that had at least one.", null, Advice(DraftLengthBuckets));
         _draftLength = meter.CreateHistogram("fastdraft.draft.length", "{token}", "Tokens the generator chose to draft in a round (K, adapted when AdaptiveDraftTokens is on).", null, Advice(DraftLengthBuckets));
     }
@@ -106,6 +110,8 @@ internal sealed class GenerationMetrics
         Add(_draftPasses, stats.DraftCalls, tags);
         Add(_draftedTokens, stats.DraftedTokens, tags);
         Add(_acceptedTokens, stats.AcceptedTokens, tags);
+        Add(_lookupTokens, stats.LookupTokens, tags);
+        Add(_lookupAcceptedTokens, stats.LookupAcceptedTokens, tags);
         if (_acceptedLength.Enabled)
         {
             // Rounds that accepted exactly a proposals: those that accepted more than a - 1, less those that accepted more than a.
