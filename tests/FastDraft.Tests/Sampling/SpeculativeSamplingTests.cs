@@ -49,6 +49,8 @@ public sealed class SpeculativeSamplingTests
     [InlineData("penalties", "model")]
     [InlineData("custom", "model")]
     [InlineData("t1", "ngram")]
+    [InlineData("t1", "combined")]
+    [InlineData("t0.7-k8", "combined")]
     public void FirstThreeTokens_FollowTheTargetsProcessedDistribution(string configuration, string draftKind)
     {
         Outcome outcome = Run(configuration, draftKind);
@@ -96,7 +98,13 @@ public sealed class SpeculativeSamplingTests
     /// <summary>The first three tokens of <see cref="Samples"/> seeded generations by the library's generator.</summary>
     private static Outcome Run(string configuration, string draftKind)
     {
-        IDraftModel draft = draftKind == "ngram" ? new NGramDraftModel() : LoadedModels.Get(DraftFolder);
+        // Combined: the model's tokens recur in the prompt now and then, so chains mix model and lookup proposals.
+        IDraftModel draft = draftKind switch
+        {
+            "ngram" => new NGramDraftModel(),
+            "combined" => new CombinedDraftModel(LoadedModels.Get(DraftFolder), new NGramDraftModel()),
+            _ => LoadedModels.Get(DraftFolder),
+        };
         OnnxCausalLM target = LoadedModels.Get(TargetFolder);
         int[] prompt = draftKind == "ngram" ? LookupPrompt : ModelPrompt;
         GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true };
@@ -106,7 +114,13 @@ public sealed class SpeculativeSamplingTests
         Parallel.For(0, Samples, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
             samples[i] = FirstTokens(generator.GenerateAsync(prompt, options with { Seed = i }), 3));
 
-        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
+        double accepted = samples.Count(s => s[1].Source is TokenSource.Draft or TokenSource.Lookup) / (double)Samples;
+        if (draftKind == "combined")
+        {
+            // Chains mixed: a lookup token after the model's, judged as a point mass where the model's was judged with q.
+            Assert.Contains(samples, s => s[1].Source == TokenSource.Draft && s[2].Source == TokenSource.Lookup);
+        }
+
         return Evaluate($"{configuration} with {draftKind} draft", target, options, prompt, [.. samples.Select(s => s.Select(t => t.Id).ToArray())], accepted);
     }
 
