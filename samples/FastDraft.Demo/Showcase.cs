@@ -86,10 +86,10 @@ internal static class Showcase
 
     private static string Format(GeneratedToken token, bool color) => (token.Source, color) switch
     {
-        (TokenSource.Draft, true) => $"\u001b[32m{token.Text}\u001b[0m",
+        (TokenSource.Draft or TokenSource.Lookup, true) => $"\u001b[32m{token.Text}\u001b[0m",
         (TokenSource.Correction, true) => $"\u001b[33m{token.Text}\u001b[0m",
         (TokenSource.Bonus, true) => $"\u001b[36m{token.Text}\u001b[0m",
-        (TokenSource.Draft, false) => $"[{token.Text}]",
+        (TokenSource.Draft or TokenSource.Lookup, false) => $"[{token.Text}]",
         (TokenSource.Correction, false) => $"<{token.Text}>",
         (TokenSource.Bonus, false) => $"{{{token.Text}}}",
         _ => token.Text ?? string.Empty,

@@ -50,11 +50,11 @@ public static class GenerationMeter
                 }
 
                 // An accepted proposal, or the target's correction of a rejected one, at its place in the context.
-                if (token.Source is TokenSource.Draft or TokenSource.Correction)
+                if (token.Source is TokenSource.Draft or TokenSource.Lookup or TokenSource.Correction)
                 {
                     int bucket = ContextPositionCounts.Bucket(prompt.Length + count, bucketWidth);
                     evaluatedByContext[bucket]++;
-                    acceptedByContext[bucket] += token.Source == TokenSource.Draft ? 1 : 0;
+                    acceptedByContext[bucket] += token.Source is TokenSource.Draft or TokenSource.Lookup ? 1 : 0;
                 }
 
                 count++;

@@ -19,7 +19,7 @@ internal static class TokenColors
 
     public static string Format(GeneratedToken token, bool color) => (token.Source, color) switch
     {
-        (TokenSource.Draft, true) => $"\u001b[32m{token.Text}\u001b[0m",
+        (TokenSource.Draft or TokenSource.Lookup, true) => $"\u001b[32m{token.Text}\u001b[0m",
         (TokenSource.Correction, true) => $"\u001b[33m{token.Text}\u001b[0m",
         (TokenSource.Bonus, true) => $"\u001b[36m{token.Text}\u001b[0m",
         _ => token.Text ?? string.Empty,

@@ -21,7 +21,7 @@ internal static class EvalCommand
         var target = new Option<string>("--target") { Description = "The target model folder (ONNX Runtime GenAI format).", Required = true };
         var drafts = new Option<string[]>("--draft") { Description = "A draft model folder (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
         var allowMismatch = new Option<bool>("--allow-tokenizer-mismatch") { Description = "Evaluates a --draft whose tokenizer.json disagrees with the target's (refused by default, naming the first differing token)." };
-        var ngrams = new Option<int[]>("--ngram") { Description = "An n-gram proposer matching up to N tokens of the context, 1 to 64 (repeat to compare several).", AllowMultipleArgumentsPerToken = false };
+        var ngrams = new Option<int[]>("--ngram") { Description = "An n-gram proposer matching up to N tokens of the context, 1 to 64 (repeat to compare several); with --draft, each draft combined with it is measured too (proposer \"combined\").", AllowMultipleArgumentsPerToken = false };
         var prompts = new Option<string>("--prompts") { Description = "A JSONL file: one object per line with \"prompt\" (text, encoded with the target's tokenizer) or \"ids\"." };
         var conversations = new Option<string>("--conversations") { Description = "Instead of --prompts, a JSONL file of conversations (one per line: {\"system\": \"...\", \"turns\": [\"user message\", ...]}): reports the time to first token of every turn, through the chat client with the model's template, with session reuse and without (greedy, --max-new-tokens per reply, --repetitions times; the first --draft or --ngram, or none)." };
         var tokens = new Option<int>("--max-new-tokens") { Description = "Tokens generated per prompt (end-of-sequence ignored, so every mode generates as many).", DefaultValueFactory = _ => 64 };
@@ -35,7 +35,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
         var provider = new ExecutionProviderOptions();
         var command = new Command("eval", ExitCodes.Describe(
-            "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several: target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. With --conversations instead of --prompts: the time to first token of every turn of multi-turn conversations with session reuse and without.",
+            "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several, and with both given each draft combined with each lookup (\"combined\"): target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. With --conversations instead of --prompts: the time to first token of every turn of multi-turn conversations with session reuse and without.",
             "the quality gate failed (or, with --conversations, replies with reuse differed from those without) (the report is written all the same)"));
         foreach (Option option in new Option[] { target, drafts, allowMismatch, ngrams, prompts, conversations, tokens, repetitions, k, sweep, temperature, seed, price, outFolder })
         {
@@ -122,6 +122,7 @@ internal static class EvalCommand
                 }
 
                 proposers.AddRange(ngramSizes.Select(Proposer.NGram));
+                proposers.AddRange(Combined(proposers.Take(draftFolders.Length).ToList(), ngramSizes));
                 EvaluationReport report;
                 using (ProgressDisplay display = ProgressDisplay.For(error))
                 {
@@ -164,6 +165,17 @@ internal static class EvalCommand
             ? [.. parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? DraftLength(value, "--k-sweep") : throw new ArgumentException($"--k-sweep must list whole numbers separated by commas; got '{text}'."))]
             : throw new ArgumentException("--k-sweep must list at least one K.");
     }
+
+    /// <summary>
+    /// With draft models and n-gram sizes both given, each draft combined with each lookup (<see cref="CombinedDraftModel"/>):
+    /// named <c>combined</c> for one of each, else <c>{draft}+ngram-{N}</c>. Its c is measured from its proposal time, as a lookup's.
+    /// </summary>
+    private static IEnumerable<Proposer> Combined(List<Proposer> drafts, int[] ngramSizes) =>
+        from draft in drafts
+        from n in ngramSizes
+        select Proposer.Create(
+            drafts.Count == 1 && ngramSizes.Length == 1 ? "combined" : $"{draft.Name}+ngram-{n}",
+            new CombinedDraftModel(draft.Draft, new NGramDraftModel(n)));
 
     /// <summary>"draft" for a single draft; the folder names for several (numbered where two share a name).</summary>
     private static string[] DraftNames(string[] folders)

@@ -13,6 +13,9 @@ namespace FastDraft;
 /// </remarks>
 public sealed class NGramDraftModel : IDraftModel
 {
+    /// <summary>The longest match <see cref="Lookup(ReadOnlySpan{int}, Span{int}, out int)"/> measures.</summary>
+    internal const int MaxMatchLength = 64;
+
     /// <summary>Initializes an n-gram draft.</summary>
     /// <param name="maxNgramSize">The longest n-gram to look up (1 to 64); default 3.</param>
     /// <param name="minNgramSize">The shortest n-gram to back off to (1 to <paramref name="maxNgramSize"/>); default 1.</param>
@@ -49,8 +52,17 @@ public sealed class NGramDraftModel : IDraftModel
 
     /// <summary>Writes the lookup's proposal for <paramref name="context"/> into <paramref name="proposal"/>.</summary>
     /// <returns>The number of tokens proposed: all of <paramref name="proposal"/>, or 0 when no n-gram recurs.</returns>
-    internal int Lookup(ReadOnlySpan<int> context, Span<int> proposal)
+    internal int Lookup(ReadOnlySpan<int> context, Span<int> proposal) => Lookup(context, proposal, out _);
+
+    /// <summary>
+    /// Writes the lookup's proposal for <paramref name="context"/> into <paramref name="proposal"/>, and how long the match
+    /// behind it is: how many tokens before the continuation agree with the context's last ones (the n-gram found,
+    /// extended backwards, up to <see cref="MaxMatchLength"/>), the evidence that the context is copying that earlier passage.
+    /// </summary>
+    /// <returns>The number of tokens proposed: all of <paramref name="proposal"/>, or 0 when no n-gram recurs.</returns>
+    internal int Lookup(ReadOnlySpan<int> context, Span<int> proposal, out int matched)
     {
+        matched = 0;
         if (proposal.IsEmpty)
         {
             return 0;
@@ -74,6 +86,12 @@ public sealed class NGramDraftModel : IDraftModel
                 proposal[i] = source < context.Length ? context[source] : proposal[source - context.Length];
             }
 
+            matched = n;
+            while (matched < MaxMatchLength && matched < from && context[from - matched - 1] == context[^(matched + 1)])
+            {
+                matched++;
+            }
+
             return proposal.Length;
         }
 
@@ -87,7 +105,13 @@ public sealed class NGramDraftModel : IDraftModel
         public int Propose(ReadOnlySpan<int> context, Span<int> proposal, DraftSampler sampler, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return model.Lookup(context, proposal);
+            int count = model.Lookup(context, proposal[..Math.Min(proposal.Length, sampler.Room)]);
+            for (int i = 0; i < count; i++)
+            {
+                sampler.Copy(proposal[i]); // certain of each (q is 1 on it), and reported as lookup tokens
+            }
+
+            return count;
         }
 
         public void Truncate(int length)

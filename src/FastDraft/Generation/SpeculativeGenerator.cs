@@ -287,7 +287,7 @@ public sealed class SpeculativeGenerator
                 {
                     int token = context[length++];
                     draftReads &= token < draftVocabulary;
-                    TokenSource from = i < produced - 1 ? TokenSource.Draft : source;
+                    TokenSource from = i == produced - 1 ? source : draftSampler.IsCopied(i) ? TokenSource.Lookup : TokenSource.Draft;
                     reason = stops.Check(token, ++generated, maxNewTokens);
                     if (text is null)
                     {
@@ -355,7 +355,7 @@ public sealed class SpeculativeGenerator
                 }
 
                 draftLength.Record(drafted, verdict.Accepted, draftTicks, verifyTicks);
-                telemetry.Round(chosen, drafted, verdict.Accepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0);
+                telemetry.Round(chosen, drafted, verdict.Accepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0, draftSampler.CopiedCount(drafted), draftSampler.CopiedCount(verdict.Accepted));
                 context[length + verdict.Accepted] = verdict.Next;
                 produced = verdict.Accepted + 1;
                 source = drafted == 0 ? TokenSource.Target

@@ -6,7 +6,7 @@ public enum TokenSource
     /// <summary>The target produced it with no draft involved: the first token after the prompt, target-only decoding, or a round with no proposal.</summary>
     Target,
 
-    /// <summary>The draft proposed it and the target accepted it.</summary>
+    /// <summary>The draft proposed it and the target accepted it (a draft model's token, or any draft's but prompt lookup's).</summary>
     Draft,
 
     /// <summary>The target's token in place of the first draft token it rejected.</summary>
@@ -14,4 +14,10 @@ public enum TokenSource
 
     /// <summary>The target's extra token after it accepted every draft token of the round.</summary>
     Bonus,
+
+    /// <summary>
+    /// Prompt lookup proposed it (copied it from the context: <see cref="NGramDraftModel"/>, or a <see cref="CombinedDraftModel"/>'s
+    /// lookup) and the target accepted it.
+    /// </summary>
+    Lookup,
 }

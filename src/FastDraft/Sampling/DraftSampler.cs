@@ -11,7 +11,7 @@ namespace FastDraft;
 /// </summary>
 /// <remarks>
 /// A draft model calls <see cref="Next"/> once per proposed token, in order, and proposes exactly
-/// the token it returns. A draft that proposes without calling it (such as n-gram lookup) is
+/// the token it returns. A draft that proposes without calling it is
 /// treated as certain of each proposal (q is 1 on the proposed token), which speculative sampling
 /// handles exactly too. Owned by the generation; valid only during the <see cref="IDraftSession.Propose"/>
 /// call it was passed to. To call <see cref="IDraftSession.Propose"/> outside a generation (a draft's
@@ -34,6 +34,7 @@ public sealed class DraftSampler : IDisposable
     private readonly int _maxProposals;
     private readonly float[]? _distributions;
     private readonly int[] _chosen;
+    private readonly bool[] _copied; // per proposal: copied from the context (q is 1 on it) rather than chosen from logits
     private int[] _context = [];
     private int _length;
     private int _room;
@@ -63,6 +64,7 @@ public sealed class DraftSampler : IDisposable
         _vocabulary = vocabulary;
         _maxProposals = maxProposals;
         _chosen = new int[maxProposals];
+        _copied = new bool[maxProposals];
         if (!sampler.IsGreedy)
         {
             _distributions = ArrayPool<float>.Shared.Rent(vocabulary * maxProposals);
@@ -114,7 +116,7 @@ public sealed class DraftSampler : IDisposable
         return draftSampler;
     }
 
-    /// <summary>Gets the number of tokens chosen through <see cref="Next"/> in the current proposal.</summary>
+    /// <summary>Gets the number of tokens proposed so far in the current proposal: chosen through <see cref="Next"/> (or <see cref="TryNext"/>), or copied from the context by a prompt lookup.</summary>
     public int Count { get; private set; }
 
     /// <summary>Chooses the next proposed token from the draft model's logits for it.</summary>
@@ -177,8 +179,44 @@ public sealed class DraftSampler : IDisposable
         }
 
         _context[_length + Count] = token;
+        _copied[Count] = false;
         _chosen[Count++] = token;
         return true;
+    }
+
+    /// <summary>
+    /// Records the next proposed token as copied from the context (prompt lookup) rather than chosen from logits:
+    /// the draft is certain of it (q is 1 on it), and it is reported as <see cref="TokenSource.Lookup"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">More tokens are proposed than were asked for.</exception>
+    internal void Copy(int token)
+    {
+        if (Count >= _room)
+        {
+            throw new InvalidOperationException($"A draft may choose at most {_room} tokens per proposal.");
+        }
+
+        _context[_length + Count] = token;
+        _copied[Count] = true;
+        _chosen[Count++] = token;
+    }
+
+    /// <summary>Gets how many more tokens the current proposal may hold.</summary>
+    internal int Room => _room - Count;
+
+    /// <summary>Gets whether proposal <paramref name="index"/> of the current proposal was copied (<see cref="Copy"/>).</summary>
+    internal bool IsCopied(int index) => index < Count && _copied[index];
+
+    /// <summary>Gets how many of the first <paramref name="count"/> proposals were copied (<see cref="Copy"/>).</summary>
+    internal int CopiedCount(int count)
+    {
+        int copied = 0;
+        for (int i = 0; i < Math.Min(count, Count); i++)
+        {
+            copied += _copied[i] ? 1 : 0;
+        }
+
+        return copied;
     }
 
     /// <summary>Returns the pooled buffers.</summary>
@@ -252,6 +290,6 @@ public sealed class DraftSampler : IDisposable
         return row;
     }
 
-    /// <summary>Gets q for proposal <paramref name="index"/> (sampling only).</summary>
+    /// <summary>Gets q for proposal <paramref name="index"/> (sampling only; a copied proposal has none: q is 1 on it).</summary>
     internal ReadOnlySpan<float> Distribution(int index) => _distributions.AsSpan(index * _vocabulary, _vocabulary);
 }

@@ -62,6 +62,18 @@ public sealed class GenerationStats
     public int AcceptedTokens { get; private set; }
 
     /// <summary>
+    /// Gets the number of proposed tokens prompt lookup copied from the context (<see cref="NGramDraftModel"/>, or a
+    /// <see cref="CombinedDraftModel"/>'s lookup), counted in <see cref="DraftedTokens"/> too; the rest a draft model chose.
+    /// </summary>
+    public int LookupTokens { get; private set; }
+
+    /// <summary>
+    /// Gets the number of proposed tokens prompt lookup copied that the target accepted, counted in <see cref="AcceptedTokens"/>
+    /// too: the tokens emitted as <see cref="TokenSource.Lookup"/> (the rest of the accepted ones are <see cref="TokenSource.Draft"/>).
+    /// </summary>
+    public int LookupAcceptedTokens { get; private set; }
+
+    /// <summary>
     /// Gets the number of proposed tokens the target judged: the accepted ones plus, in each round that
     /// ended in a rejection, the rejected one. Proposals after a rejection are never judged.
     /// </summary>
@@ -194,6 +206,7 @@ public sealed class GenerationStats
         _time = time;
         PromptTokens = promptTokens;
         GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
+        LookupTokens = LookupAcceptedTokens = 0;
         DraftCalls = 0;
         ReusedPromptTokens = 0;
         StopReason = StopReason.None;
@@ -234,9 +247,14 @@ public sealed class GenerationStats
         }
     }
 
-    /// <summary>Records one round: the draft length chosen, the proposals and how many were accepted, and the draft's and the target's time.</summary>
-    internal void RecordRound(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls)
+    /// <summary>
+    /// Records one round: the draft length chosen, the proposals and how many were accepted, the draft's and the target's time,
+    /// and how many of the proposals and of the accepted ones prompt lookup copied.
+    /// </summary>
+    internal void RecordRound(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls, int copied, int copiedAccepted)
     {
+        LookupTokens += copied;
+        LookupAcceptedTokens += copiedAccepted;
         _draftTicks += draftTicks;
         _targetTicks += verifyTicks;
         DraftCalls = draftCalls;

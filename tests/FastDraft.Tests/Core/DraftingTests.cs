@@ -10,7 +10,8 @@ public sealed class NGramDraftTests
         using IDraftSession session = model.CreateDraftSession(context.Length);
         using DraftSampler sampler = DraftSampler.Create(context, 1000, speculativeOptions: new SpeculativeOptions { DraftTokens = count });
         int n = session.Propose(context, proposal, sampler);
-        Assert.Equal(0, sampler.Count); // n-gram drafting proposes with certainty, without the sampler
+        Assert.Equal(n, sampler.Count); // n-gram drafting proposes with certainty: each token copied, none chosen from logits
+        Assert.All(Enumerable.Range(0, n), i => Assert.True(sampler.IsCopied(i)));
         return proposal[..n];
     }
 

@@ -31,6 +31,8 @@ public sealed class ExactnessTests
         pairs.Add(SharedModels.LlamaGqa, SharedModels.LlamaMhaFp16);
         pairs.Add("writer-int4", "writer-gqa"); // the int4 target drafted by its own float32 original
         pairs.Add("writer-gqa", "writer-int4"); // and the other way round
+        pairs.Add("writer-gqa", "combined");
+        pairs.Add(SharedModels.LlamaGqa, "combined");
         return pairs;
     }
 
@@ -48,6 +50,7 @@ public sealed class ExactnessTests
         var failures = new List<string>();
         long drafted = 0;
         long accepted = 0;
+        long lookup = 0;
         foreach (int k in DraftLengths)
         {
             var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false });
@@ -56,6 +59,7 @@ public sealed class ExactnessTests
                 GenerationResult result = await generator.GenerateToListAsync(prompts[p], options, TestContext.Current.CancellationToken);
                 drafted += result.Stats.DraftedTokens;
                 accepted += result.Stats.AcceptedTokens;
+                lookup += result.Stats.LookupTokens;
                 int at = FirstDifference(expected[p], result.Ids);
                 if (at >= 0)
                 {
@@ -95,6 +99,9 @@ public sealed class ExactnessTests
             case "ngram":
                 Assert.True(drafted > 0, "n-gram lookup found nothing to propose");
                 break;
+            case "combined":
+                Assert.InRange(lookup, 1, drafted - 1); // both sources proposed
+                break;
         }
     }
 
@@ -102,6 +109,7 @@ public sealed class ExactnessTests
     {
         "self" => target,
         "ngram" => new NGramDraftModel(),
+        "combined" => new CombinedDraftModel(Draft(targetFlavour, targetFolder, target, "perturbed"), new NGramDraftModel()),
         "perturbed" => LoadedModels.Get(TestModels.Perturbed($"{targetFlavour}-perturbed", targetFolder, PerturbationFor(targetFlavour))),
         "unrelated" => LoadedModels.Get(TestModels.Folder($"unrelated-{target.Info.VocabularySize}", TestModels.Unrelated with { VocabularySize = target.Info.VocabularySize })),
         _ => LoadedModels.Get(KvCacheTests.FolderOf(kind)),

@@ -50,6 +50,8 @@ public sealed class SpeculativeSamplingTests
     [InlineData("custom", "model")]
     [InlineData("t1", "ngram")]
     [InlineData("t1", "float32-original")] // an int4 target drafted by the float32 model it was quantized from
+    [InlineData("t1", "combined")]
+    [InlineData("t0.7-k8", "combined")]
     public void FirstThreeTokens_FollowTheTargetsProcessedDistribution(string configuration, string draftKind)
     {
         Outcome outcome = Run(configuration, draftKind);
@@ -60,7 +62,8 @@ public sealed class SpeculativeSamplingTests
         // Token 2 is the first drafted position: both the acceptance and the residual path must be well
         // exercised (n-gram proposals on a random model are accepted about 1/32 of the time).
         // The float32 original of an int4 target agrees with it most of the time; the residual path still runs.
-        Assert.InRange(outcome.SecondTokenAccepted, draftKind == "ngram" ? 0.02 : 0.1, draftKind == "float32-original" ? 0.97 : 0.9);
+        // The combined draft proposes lookup's token there when the first token recurs in the prompt.
+        Assert.InRange(outcome.SecondTokenAccepted, draftKind is "ngram" or "combined" ? 0.02 : 0.1, draftKind == "float32-original" ? 0.97 : 0.9);
     }
 
     [Fact]
@@ -100,10 +103,12 @@ public sealed class SpeculativeSamplingTests
     /// <summary>The first three tokens of <see cref="Samples"/> seeded generations by the library's generator.</summary>
     private static Outcome Run(string configuration, string draftKind)
     {
+        // Combined: the model's tokens recur in the prompt now and then, so chains mix model and lookup proposals.
         IDraftModel draft = draftKind switch
         {
             "ngram" => new NGramDraftModel(),
             "float32-original" => LoadedModels.Get(TargetFolder),
+            "combined" => new CombinedDraftModel(LoadedModels.Get(DraftFolder), new NGramDraftModel()),
             _ => LoadedModels.Get(DraftFolder),
         };
         OnnxCausalLM target = LoadedModels.Get(draftKind == "float32-original" ? Int4TargetFolder : TargetFolder);
@@ -115,7 +120,13 @@ public sealed class SpeculativeSamplingTests
         Parallel.For(0, Samples, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
             samples[i] = FirstTokens(generator.GenerateAsync(prompt, options with { Seed = i }), 3));
 
-        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
+        double accepted = samples.Count(s => s[1].Source is TokenSource.Draft or TokenSource.Lookup) / (double)Samples;
+        if (draftKind == "combined")
+        {
+            // Chains mixed: a lookup token after the model's, judged as a point mass where the model's was judged with q.
+            Assert.Contains(samples, s => s[1].Source == TokenSource.Draft && s[2].Source == TokenSource.Lookup);
+        }
+
         return Evaluate($"{configuration} with {draftKind} draft", target, options, prompt, [.. samples.Select(s => s.Select(t => t.Id).ToArray())], accepted);
     }
 

@@ -36,6 +36,8 @@ internal sealed class GenerationMetrics
     private readonly Counter<long> _draftPasses;
     private readonly Counter<long> _draftedTokens;
     private readonly Counter<long> _acceptedTokens;
+    private readonly Counter<long> _lookupTokens;
+    private readonly Counter<long> _lookupAcceptedTokens;
     private readonly Histogram<int> _acceptedLength;
     private readonly Histogram<int> _draftLength;
     private readonly Counter<long> _poolLookups;
@@ -55,6 +57,8 @@ internal sealed class GenerationMetrics
         _draftPasses = meter.CreateCounter<long>("fastdraft.draft.passes", "{pass}", "Draft model forward passes (none for n-gram drafts).");
         _draftedTokens = meter.CreateCounter<long>("fastdraft.draft.tokens", "{token}", "Tokens the draft proposed.");
         _acceptedTokens = meter.CreateCounter<long>("fastdraft.draft.accepted_tokens", "{token}", "Proposed tokens the target accepted.");
+        _lookupTokens = meter.CreateCounter<long>("fastdraft.lookup.tokens", "{token}", "Proposed tokens prompt lookup copied from the context (counted in fastdraft.draft.tokens too).");
+        _lookupAcceptedTokens = meter.CreateCounter<long>("fastdraft.lookup.accepted_tokens", "{token}", "Proposed tokens prompt lookup copied that the target accepted (counted in fastdraft.draft.accepted_tokens too).");
         _acceptedLength = meter.CreateHistogram("fastdraft.draft.accepted_length", "{token}", "Proposals accepted in a round that had at least one.", null, Advice(DraftLengthBuckets));
         _poolLookups = meter.CreateCounter<long>("fastdraft.session_pool.lookups", "{request}", "Generations that looked for a pooled session (SpeculativeOptions.SessionPool).");
         _poolHits = meter.CreateCounter<long>("fastdraft.session_pool.hits", "{request}", "Generations that reused a pooled session holding a prefix of their prompt.");
@@ -120,6 +124,8 @@ internal sealed class GenerationMetrics
         Add(_draftPasses, stats.DraftCalls, tags);
         Add(_draftedTokens, stats.DraftedTokens, tags);
         Add(_acceptedTokens, stats.AcceptedTokens, tags);
+        Add(_lookupTokens, stats.LookupTokens, tags);
+        Add(_lookupAcceptedTokens, stats.LookupAcceptedTokens, tags);
         if (_acceptedLength.Enabled)
         {
             // Rounds that accepted exactly a proposals: those that accepted more than a - 1, less those that accepted more than a.

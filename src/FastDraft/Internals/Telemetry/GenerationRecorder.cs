@@ -67,9 +67,12 @@ internal sealed class GenerationRecorder
     /// <summary>Records a token handed to the consumer.</summary>
     public void Token() => _stats.RecordToken();
 
-    /// <summary>Records a round: the draft length chosen, the proposals, how many were accepted, the draft's and the verification's time (timestamp ticks) and the draft's passes so far.</summary>
-    public void Round(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls) =>
-        _stats.RecordRound(chosen, drafted, accepted, draftTicks, verifyTicks, draftCalls - _draftCallsBefore);
+    /// <summary>
+    /// Records a round: the draft length chosen, the proposals, how many were accepted, the draft's and the verification's time
+    /// (timestamp ticks), the draft's passes so far, and how many of the proposals and of the accepted ones prompt lookup copied.
+    /// </summary>
+    public void Round(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls, int copied, int copiedAccepted) =>
+        _stats.RecordRound(chosen, drafted, accepted, draftTicks, verifyTicks, draftCalls - _draftCallsBefore, copied, copiedAccepted);
 
     /// <summary>Records why the generation stopped.</summary>
     public void Stop(StopReason reason) => _reason = reason;
@@ -181,7 +184,9 @@ internal sealed class GenerationRecorder
                 .SetTag("fastdraft.draft.tokens", stats.DraftedTokens)
                 .SetTag("fastdraft.draft.accepted_tokens", stats.AcceptedTokens)
                 .SetTag("fastdraft.draft.acceptance_rate", stats.AcceptanceRate)
-                .SetTag("fastdraft.draft.mean_accepted_length", stats.MeanAcceptedLength);
+                .SetTag("fastdraft.draft.mean_accepted_length", stats.MeanAcceptedLength)
+                .SetTag("fastdraft.lookup.tokens", stats.LookupTokens)
+                .SetTag("fastdraft.lookup.accepted_tokens", stats.LookupAcceptedTokens);
         }
 
         if (_failure is not null)

@@ -20,6 +20,7 @@ internal static class TelemetryTags
     public const string TargetOnly = "target_only";
     public const string DraftModel = "draft_model";
     public const string NGram = "ngram";
+    public const string Combined = "combined";
 
     /// <summary>The outcome of a generation whose consumer disposed its enumerator before the end.</summary>
     public const string Abandoned = "abandoned";
@@ -28,11 +29,12 @@ internal static class TelemetryTags
 
     private static readonly Dictionary<StopReason, string> Outcomes = Enum.GetValues<StopReason>().ToDictionary(r => r, r => SnakeCase(r.ToString()));
 
-    /// <summary>The mode of a generation with <paramref name="draft"/>: target only, a draft model, or n-gram lookup.</summary>
+    /// <summary>The mode of a generation with <paramref name="draft"/>: target only, a draft model, n-gram lookup, or both combined.</summary>
     public static string ModeOf(IDraftModel? draft) => draft switch
     {
         null => TargetOnly,
         NGramDraftModel => NGram,
+        CombinedDraftModel => Combined,
         _ => DraftModel,
     };
 

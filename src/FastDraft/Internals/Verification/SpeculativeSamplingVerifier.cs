@@ -11,7 +11,8 @@ namespace FastDraft.Internals.Verification;
 /// <remarks>
 /// p and q are the processed distributions (same processors, same context). A draft without a
 /// distribution proposes with certainty (q = 1 on its token): acceptance is then p(x), and the
-/// residual is p without x. p(x) = 0 rejects x always; top-k/top-p truncation only zeroes entries
+/// residual is p without x; a chain may mix both, position by position (a combined draft's lookup tokens and model
+/// tokens), each judged with the q it was proposed from. p(x) = 0 rejects x always; top-k/top-p truncation only zeroes entries
 /// of p and q, which the formulas handle as they are.
 /// </remarks>
 internal static class SpeculativeSamplingVerifier
@@ -23,7 +24,8 @@ internal static class SpeculativeSamplingVerifier
         {
             ReadOnlySpan<float> p = sampler.TargetDistribution(target.GetLogits(i), context[..(length + i)]);
             int token = context[length + i];
-            float q = pointMasses ? 1f : draft.Distribution(i)[token];
+            bool certain = pointMasses || draft.IsCopied(i); // lookup proposals are point masses, a draft model's have q
+            float q = certain ? 1f : draft.Distribution(i)[token];
 
             // Accept when u < p/q, written without the division (q > 0: the token was drawn from q).
             if (sampler.NextUniform() * q < p[token])
@@ -31,7 +33,7 @@ internal static class SpeculativeSamplingVerifier
                 continue;
             }
 
-            int replacement = pointMasses ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i));
+            int replacement = certain ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i));
             return new Verdict(i, replacement);
         }
 
