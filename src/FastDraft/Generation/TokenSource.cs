@@ -14,4 +14,7 @@ public enum TokenSource
 
     /// <summary>The target's extra token after it accepted every draft token of the round.</summary>
     Bonus,
+
+    /// <summary>The constraint (<see cref="GenerationOptions.Constraint"/>) allowed only this token: appended without a draft pass, and verified by the target like a draft.</summary>
+    Grammar,
 }

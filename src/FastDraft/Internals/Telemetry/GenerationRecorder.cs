@@ -51,7 +51,7 @@ internal sealed class GenerationRecorder
     }
 
     /// <summary>Records a token handed to the consumer.</summary>
-    public void Token() => _stats.RecordToken();
+    public void Token(TokenSource source) => _stats.RecordToken(source);
 
     /// <summary>Records a round: the draft length chosen, the proposals, how many were accepted, the draft's and the verification's time (timestamp ticks) and the draft's passes so far.</summary>
     public void Round(int chosen, int drafted, int accepted, long draftTicks, long verifyTicks, long draftCalls) =>

@@ -23,7 +23,8 @@ internal static class SpeculativeSamplingVerifier
         {
             ReadOnlySpan<float> p = sampler.TargetDistribution(target.GetLogits(i), context[..(length + i)]);
             int token = context[length + i];
-            float q = pointMasses ? 1f : draft.Distribution(i)[token];
+            bool pointMass = pointMasses || i < draft.Forced; // forced tokens (the constraint's only choice) are certain
+            float q = pointMass ? 1f : draft.Distribution(i - draft.Forced)[token];
 
             // Accept when u < p/q, written without the division (q > 0: the token was drawn from q).
             if (sampler.NextUniform() * q < p[token])
@@ -31,7 +32,7 @@ internal static class SpeculativeSamplingVerifier
                 continue;
             }
 
-            int replacement = pointMasses ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i));
+            int replacement = pointMass ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i - draft.Forced));
             return new Verdict(i, replacement);
         }
 
