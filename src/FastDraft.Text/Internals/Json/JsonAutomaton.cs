@@ -131,7 +131,7 @@ internal sealed partial class JsonAutomaton
         return id;
     }
 
-    /// <summary>A stack with <paramref name="entry"/>'s frame on top of its parent (depth filled in here).</summary>
+    /// <summary>A stack with the given frame on top of <paramref name="parent"/> (depth filled in here).</summary>
     private int Push(int parent, FrameKind kind, int node, int a, int b) =>
         Intern(new StackEntry(parent, kind, node, a, b, parent < 0 ? 0 : _stacks[parent].Depth + 1));
 

@@ -255,5 +255,5 @@ internal sealed class SchemaCompiler
     }
 
     private static ArgumentException Refuse(string path, string message) =>
-        new($"The JSON schema cannot be used as a constraint at {path}: {message}.", "schemaJson");
+        new($"The JSON schema cannot be used as a constraint at {path}: {message}.");
 }
