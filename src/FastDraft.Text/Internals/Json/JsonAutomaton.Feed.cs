@@ -239,8 +239,9 @@ internal sealed partial class JsonAutomaton
 
     private void FeedNumber(int stack, StackEntry e, byte c, List<int> output)
     {
+        // Within the length cap, a step to a state that is not a number yet ("-", "1.", "1e", "1e+") leaves room for the digit it needs.
         int next = NumberNext(e.A, c, _nodes[e.Node].Integer);
-        if (next >= 0 && e.B < MaxNumberLength)
+        if (next >= 0 && e.B + (NumberAccepts(next) ? 1 : 2) <= MaxNumberLength)
         {
             output.Add(Replace(stack, FrameKind.Number, e.Node, next, e.B + 1));
         }
