@@ -29,9 +29,28 @@ internal sealed class ConstraintEngine
 
     public int Start => _automaton.Start;
 
-    /// <summary>The state after <paramref name="token"/>, or <see cref="JsonAutomaton.Dead"/> (also after an end-of-sequence token: nothing follows it).</summary>
+    /// <summary>
+    /// The state after an end-of-sequence token that ended a complete value: the generation stops there, but a draft
+    /// (and the target's row after an accepted draft) may look past it, so nothing is masked.
+    /// </summary>
+    public const int Ended = -3;
+
+    /// <summary>The state after <paramref name="token"/>: <see cref="Ended"/> after end-of-sequence, <see cref="JsonAutomaton.Dead"/> after a token the state does not allow.</summary>
     public int Advance(int state, int token)
     {
+        if (state == Ended)
+        {
+            return Ended;
+        }
+
+        if (state >= 0 && IsEndOfSequence(token))
+        {
+            lock (_lock)
+            {
+                return _automaton.CanEnd(state) ? Ended : JsonAutomaton.Dead;
+            }
+        }
+
         if (state < 0 || (uint)token >= (uint)_bytes.Count || _bytes.IsSpecial(token))
         {
             return JsonAutomaton.Dead;
@@ -55,6 +74,11 @@ internal sealed class ConstraintEngine
     /// <summary>Sets every logit the state does not allow to -infinity.</summary>
     public void Apply(int state, Span<float> logits)
     {
+        if (state == Ended)
+        {
+            return;
+        }
+
         if (state < 0)
         {
             logits.Fill(float.NegativeInfinity);
