@@ -202,6 +202,7 @@ public sealed class SpeculativeChatClient : IChatClient
             TopK = options?.TopK ?? raw.TopK,
             Seed = options?.Seed ?? raw.Seed,
             PresencePenalty = options?.PresencePenalty ?? raw.PresencePenalty,
+            Constraint = options?.ResponseFormat is ChatResponseFormatJson json ? (json.Schema is { } schema ? JsonConstraint.ForSchema(schema.GetRawText(), Generator.Tokenizer!) : JsonConstraint.AnyJson(Generator.Tokenizer!)) : raw.Constraint,
             StopTokenIds = [.. raw.StopTokenIds ?? [], .. _endOfTurnIds],
             StopSequences = [.. raw.StopSequences ?? [], .. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
         };
@@ -213,7 +214,7 @@ public sealed class SpeculativeChatClient : IChatClient
 
     /// <summary>
     /// Refuses what the client cannot honour yet, naming it, rather than ignoring it: tools (the template's <c>tools</c> and
-    /// tool-call parsing are not wired yet), a response format other than text (structured output), a frequency penalty
+    /// tool-call parsing are not wired yet), a frequency penalty
     /// (only the presence penalty is implemented), and additional properties (no documented mapping yet).
     /// </summary>
     private static void RefuseUnsupported(ChatOptions? options)
@@ -225,7 +226,6 @@ public sealed class SpeculativeChatClient : IChatClient
 
         string? unsupported =
             options.Tools is { Count: > 0 } ? "ChatOptions.Tools (tool calling)" :
-            options.ResponseFormat is not null and not ChatResponseFormatText ? "ChatOptions.ResponseFormat other than text (structured output)" :
             options.FrequencyPenalty is { } penalty && penalty != 0f ? "ChatOptions.FrequencyPenalty (only PresencePenalty is implemented)" :
             options.AdditionalProperties is { Count: > 0 } extra ? $"ChatOptions.AdditionalProperties ({string.Join(", ", extra.Keys)}): none is mapped to a generation option" :
             null;
