@@ -20,8 +20,8 @@ internal static class ChatOptionsMapping
     /// <summary>
     /// Refuses what the client cannot honour, naming it: a tool that is not a function, a tool mode that requires a call
     /// (the client cannot force a model to call), tools with a template that cannot render them or whose replies it cannot
-    /// parse, a response format other than text (structured output) and a frequency penalty (only the presence penalty is
-    /// implemented).
+    /// parse, and a frequency penalty (only the presence penalty is implemented). JSON response formats are honoured (a
+    /// <see cref="JsonConstraint"/>).
     /// </summary>
     /// <returns>The functions to offer the model; empty for none (no tools, or <see cref="ChatToolMode.None"/>).</returns>
     public static IReadOnlyList<AIFunctionDeclaration> Functions(ChatOptions? options, ChatTemplate template)
@@ -32,7 +32,6 @@ internal static class ChatOptionsMapping
         }
 
         string? unsupported =
-            options.ResponseFormat is not null and not ChatResponseFormatText ? "ChatOptions.ResponseFormat other than text (structured output)" :
             options.FrequencyPenalty is { } penalty && penalty != 0f ? "ChatOptions.FrequencyPenalty (only PresencePenalty is implemented)" :
             null;
         if (options.Tools is { Count: > 0 } tools && options.ToolMode is not NoneChatToolMode)

@@ -284,6 +284,7 @@ public sealed class SpeculativeChatClient : IChatClient
             TopK = options?.TopK ?? raw.TopK,
             Seed = options?.Seed ?? raw.Seed,
             PresencePenalty = options?.PresencePenalty ?? raw.PresencePenalty,
+            Constraint = options?.ResponseFormat is ChatResponseFormatJson json ? (json.Schema is { } schema ? JsonConstraint.ForSchema(schema.GetRawText(), Generator.Tokenizer!) : JsonConstraint.AnyJson(Generator.Tokenizer!)) : raw.Constraint,
             StopTokenIds = [.. raw.StopTokenIds ?? [], .. _endOfTurnIds],
             StopSequences = [.. raw.StopSequences ?? [], .. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
         };

@@ -179,6 +179,9 @@ public sealed class ModelTokenizer : ITextTokenizer
         return text.Append(decoder.Flush()).ToString();
     }
 
+    /// <summary>Gets each token's bytes and which tokens are special (for constraints over the vocabulary).</summary>
+    internal TokenBytes Bytes => _bytes;
+
     /// <inheritdoc/>
     public IStreamingDecoder CreateStreamingDecoder() => new TokenStreamDecoder(_bytes);
 

@@ -103,6 +103,13 @@ public sealed record GenerationOptions
     public IReadOnlyList<ILogitsProcessor>? LogitsProcessors { get; init; }
 
     /// <summary>
+    /// Gets a constraint on the generated tokens (such as FastDraft.Text's <c>JsonConstraint</c>), applied after
+    /// <see cref="LogitsProcessors"/> to the target's and the draft's logits alike; tokens it forces are appended
+    /// without a draft pass (<see cref="TokenSource.Grammar"/>). <see langword="null"/> (the default) for none.
+    /// </summary>
+    public ITokenConstraint? Constraint { get; init; }
+
+    /// <summary>
     /// Gets the most tokens a generation from a prompt of <paramref name="promptLength"/> tokens may emit on a model
     /// with a context of <paramref name="contextLength"/> tokens: <see cref="MaxNewTokens"/>, or less when
     /// <see cref="StopAtContextLimit"/> lets the context end the generation first. Call after <see cref="Validate"/>.

@@ -49,6 +49,9 @@ public sealed class SpeculativeGenerator
 {
     /// <summary>Room for new tokens in a generation's first context buffer; longer generations grow it.</summary>
     private const int InitialRoom = 1024;
+
+    /// <summary>The most tokens a constraint may force in one round (appended before the draft's proposals).</summary>
+    private const int MaxForced = 64;
     private readonly TimeProvider _time;
     private readonly GenerationMetrics _metrics;
     private readonly DraftLengthController.DraftLengthMemory _draftMemory = new(); // what adaptive drafting learnt, for the next generation
@@ -275,6 +278,7 @@ public sealed class SpeculativeGenerator
             int produced = 1;
             int generated = 0;
             int emitted = 0;
+            int forced = 0;
             TokenSource source = TokenSource.Target;
 
             while (true)
@@ -287,11 +291,11 @@ public sealed class SpeculativeGenerator
                 {
                     int token = context[length++];
                     draftReads &= token < draftVocabulary;
-                    TokenSource from = i == produced - 1 ? source : draftSampler.IsCopied(i) ? TokenSource.Lookup : TokenSource.Draft;
+                    TokenSource from = i < forced ? TokenSource.Grammar : i == produced - 1 ? source : draftSampler.IsCopied(i - forced) ? TokenSource.Lookup : TokenSource.Draft;
                     reason = stops.Check(token, ++generated, maxNewTokens);
                     if (text is null)
                     {
-                        telemetry.Token();
+                        telemetry.Token(from);
                         yield return new GeneratedToken(token, from, emitted++);
                         continue;
                     }
@@ -299,7 +303,7 @@ public sealed class SpeculativeGenerator
                     bool stopSequence = text.Add(token, from, last: reason != StopReason.None);
                     foreach (ReleasedToken released in text.Released)
                     {
-                        telemetry.Token();
+                        telemetry.Token(released.Source);
                         yield return new GeneratedToken(released.Id, released.Source, emitted++, released.Text);
                     }
 
@@ -315,20 +319,23 @@ public sealed class SpeculativeGenerator
 
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Draft: propose up to K tokens into the context (K adapted to what drafting has been
-                // worth so far), never more than the remaining budget can emit (each round emits the
-                // accepted proposals plus one target token).
+                // Draft: first the tokens the constraint forces (its only choice: free, no draft pass),
+                // then up to K proposals into the context (K adapted to what drafting has been worth so
+                // far), never more than the remaining budget can emit (each round emits the accepted
+                // proposals plus one target token).
                 int chosen = draftLength.Next();
-                int budget = Math.Min(chosen, maxNewTokens - generated - 1);
-                context = Reserve(context, length, length + budget + 1, capacity);
-                int drafted = 0;
+                int room = maxNewTokens - generated - 1;
+                context = Reserve(context, length, length + Math.Min(room, MaxForced + chosen) + 1, capacity);
+                forced = Target.Info.SupportsVerification ? sampler.Forced(context.AsSpan(0, length), context.AsSpan(length, Math.Min(room, MaxForced))) : 0;
+                int budget = Math.Min(chosen, room - forced);
+                int drafted = forced;
                 long draftTicks = 0;
-                draftSampler.Begin(context, length, budget);
+                draftSampler.Begin(context, length + forced, budget, forced);
                 if (draft is not null && draftReads && budget > 0)
                 {
                     started = _time.GetTimestamp();
-                    drafted = draft.Propose(context.AsSpan(0, length), context.AsSpan(length, budget), draftSampler, cancellationToken);
-                    draftSampler.CheckProposal(context.AsSpan(length, drafted));
+                    drafted += draft.Propose(context.AsSpan(0, length + forced), context.AsSpan(length + forced, budget), draftSampler, cancellationToken);
+                    draftSampler.CheckProposal(context.AsSpan(length + forced, drafted - forced));
                     draftTicks = _time.GetTimestamp() - started;
                 }
 
@@ -354,13 +361,15 @@ public sealed class SpeculativeGenerator
                     draftTicks += _time.GetTimestamp() - started;
                 }
 
-                draftLength.Record(drafted, verdict.Accepted, draftTicks, verifyTicks);
-                telemetry.Round(chosen, drafted, verdict.Accepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0, draftSampler.CopiedCount(drafted), draftSampler.CopiedCount(verdict.Accepted));
+                int proposedAccepted = Math.Max(0, verdict.Accepted - forced); // forced tokens are the constraint's, not the draft's
+                draftLength.Record(drafted - forced, proposedAccepted, draftTicks, verifyTicks);
+                telemetry.Round(chosen, drafted - forced, proposedAccepted, draftTicks, verifyTicks, draft?.ModelCalls ?? 0, draftSampler.CopiedCount(drafted - forced), draftSampler.CopiedCount(proposedAccepted));
                 context[length + verdict.Accepted] = verdict.Next;
                 produced = verdict.Accepted + 1;
-                source = drafted == 0 ? TokenSource.Target
+                source = drafted == forced ? TokenSource.Target
                     : verdict.Accepted == drafted ? TokenSource.Bonus
                     : TokenSource.Correction;
+                forced = Math.Min(forced, verdict.Accepted);
             }
         }
         finally

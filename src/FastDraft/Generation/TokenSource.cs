@@ -20,4 +20,7 @@ public enum TokenSource
     /// lookup) and the target accepted it.
     /// </summary>
     Lookup,
+
+    /// <summary>The constraint (<see cref="GenerationOptions.Constraint"/>) allowed only this token: appended without a draft pass, and verified by the target like a draft.</summary>
+    Grammar,
 }

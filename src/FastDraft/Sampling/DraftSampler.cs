@@ -250,8 +250,9 @@ public sealed class DraftSampler : IDisposable
     /// lies, in a generation), so that the processors see it when the next one is chosen. The buffer is the sampler's
     /// only for this proposal.
     /// </summary>
-    internal void Begin(int[] context, int length, int room)
+    internal void Begin(int[] context, int length, int room, int forced = 0)
     {
+        Forced = forced;
         _context = context;
         _length = length;
         _room = Math.Min(room, _maxProposals);
@@ -289,6 +290,9 @@ public sealed class DraftSampler : IDisposable
         row[shared..].Fill(float.NegativeInfinity);
         return row;
     }
+
+    /// <summary>Gets the number of forced tokens (<see cref="TokenSource.Grammar"/>) before this proposal in the round's block: proposals with a point mass, not chosen here.</summary>
+    internal int Forced { get; private set; }
 
     /// <summary>Gets q for proposal <paramref name="index"/> (sampling only; a copied proposal has none: q is 1 on it).</summary>
     internal ReadOnlySpan<float> Distribution(int index) => _distributions.AsSpan(index * _vocabulary, _vocabulary);

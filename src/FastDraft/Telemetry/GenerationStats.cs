@@ -55,6 +55,12 @@ public sealed class GenerationStats
     /// <summary>Gets the number of tokens emitted so far.</summary>
     public int GeneratedTokens { get; private set; }
 
+    /// <summary>
+    /// Gets the number of emitted tokens the constraint forced (<see cref="TokenSource.Grammar"/>): appended
+    /// without a draft pass and verified by the target; they are not in <see cref="DraftedTokens"/>.
+    /// </summary>
+    public int GrammarTokens { get; private set; }
+
     /// <summary>Gets the number of tokens the draft proposed.</summary>
     public int DraftedTokens { get; private set; }
 
@@ -205,7 +211,7 @@ public sealed class GenerationStats
 
         _time = time;
         PromptTokens = promptTokens;
-        GeneratedTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
+        GeneratedTokens = GrammarTokens = DraftedTokens = AcceptedTokens = EvaluatedTokens = Rounds = DraftRounds = TargetCalls = 0;
         LookupTokens = LookupAcceptedTokens = 0;
         DraftCalls = 0;
         ReusedPromptTokens = 0;
@@ -238,8 +244,9 @@ public sealed class GenerationStats
     }
 
     /// <summary>Records an emitted token (the first one's time).</summary>
-    internal void RecordToken()
+    internal void RecordToken(TokenSource source = TokenSource.Target)
     {
+        GrammarTokens += source == TokenSource.Grammar ? 1 : 0;
         if (GeneratedTokens++ == 0)
         {
             _firstTokenTimestamp = _time.GetTimestamp();

@@ -84,7 +84,6 @@ public sealed class ChatClientTests
     public static TheoryData<string, ChatOptions> UnsupportedOptions() => new()
     {
         { "ChatOptions.Tools", new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] } },
-        { "ChatOptions.ResponseFormat", new ChatOptions { ResponseFormat = ChatResponseFormat.Json } },
         { "ChatOptions.FrequencyPenalty", new ChatOptions { FrequencyPenalty = 0.5f } },
         { "my.option", new ChatOptions { AdditionalProperties = new() { ["my.option"] = 1 } } },
     };

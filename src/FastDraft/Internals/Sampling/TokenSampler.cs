@@ -28,6 +28,7 @@ internal sealed class TokenSampler : IDisposable
     private readonly float _repetitionPenalty;
     private readonly float _presencePenalty;
     private readonly ILogitsProcessor[] _processors;
+    private readonly ITokenMatcher? _matcher;
     private readonly bool _penalizes;
     private readonly float[]? _target;
     private readonly float[]? _work;
@@ -51,8 +52,9 @@ internal sealed class TokenSampler : IDisposable
         _repetitionPenalty = options.RepetitionPenalty;
         _presencePenalty = options.PresencePenalty;
         _processors = options.LogitsProcessors is { } processors ? [.. processors] : [];
+        _matcher = options.Constraint?.CreateMatcher();
         _penalizes = _repetitionPenalty != 1f || _presencePenalty != 0f;
-        Adjusts = _penalizes || _processors.Length > 0;
+        Adjusts = _penalizes || _processors.Length > 0 || _matcher is not null;
         _random = new Xoshiro256StarStar(options.Seed is long seed ? (ulong)seed : (ulong)Random.Shared.NextInt64());
 
         if (!IsGreedy || Adjusts || needsWorkBuffer)
@@ -192,6 +194,10 @@ internal sealed class TokenSampler : IDisposable
         }
     }
 
+    /// <summary>Writes the tokens the constraint forces after <paramref name="context"/> (none without a constraint); returns how many.</summary>
+    public int Forced(ReadOnlySpan<int> context, Span<int> destination) =>
+        _matcher is null || destination.IsEmpty ? 0 : _matcher.GetForcedTokens(context[_promptLength..], destination);
+
     /// <summary>A uniform number in [0, 1).</summary>
     public double NextUniform() => _random.NextDouble();
 
@@ -306,6 +312,8 @@ internal sealed class TokenSampler : IDisposable
         {
             processor.Process(logits, context);
         }
+
+        _matcher?.Mask(logits, context[_promptLength..]);
     }
 
     /// <summary>Keeps the smallest set of most probable tokens whose mass reaches top-p (ties at the boundary all kept).</summary>

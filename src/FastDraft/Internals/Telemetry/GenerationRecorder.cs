@@ -65,7 +65,7 @@ internal sealed class GenerationRecorder
     }
 
     /// <summary>Records a token handed to the consumer.</summary>
-    public void Token() => _stats.RecordToken();
+    public void Token(TokenSource source) => _stats.RecordToken(source);
 
     /// <summary>
     /// Records a round: the draft length chosen, the proposals, how many were accepted, the draft's and the verification's time

@@ -24,8 +24,8 @@ internal static class SpeculativeSamplingVerifier
         {
             ReadOnlySpan<float> p = sampler.TargetDistribution(target.GetLogits(i), context[..(length + i)]);
             int token = context[length + i];
-            bool certain = pointMasses || draft.IsCopied(i); // lookup proposals are point masses, a draft model's have q
-            float q = certain ? 1f : draft.Distribution(i)[token];
+            bool certain = pointMasses || i < draft.Forced || draft.IsCopied(i - draft.Forced); // forced and lookup tokens are point masses, a draft model's have q
+            float q = certain ? 1f : draft.Distribution(i - draft.Forced)[token];
 
             // Accept when u < p/q, written without the division (q > 0: the token was drawn from q).
             if (sampler.NextUniform() * q < p[token])
@@ -33,7 +33,7 @@ internal static class SpeculativeSamplingVerifier
                 continue;
             }
 
-            int replacement = certain ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i));
+            int replacement = certain ? sampler.DrawResidualWithout(p, token) : sampler.DrawResidual(p, draft.Distribution(i - draft.Forced));
             return new Verdict(i, replacement);
         }
 
