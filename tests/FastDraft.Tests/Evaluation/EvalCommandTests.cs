@@ -55,7 +55,7 @@ public sealed class EvalCommandTests
             Assert.True(root.GetProperty("quality_gate_passed").GetBoolean());
             JsonElement modes = root.GetProperty("modes");
             Assert.Equal(
-                ["draft_adaptive", "draft_k1", "draft_k2", "ngram_2_adaptive", "ngram_2_k1", "ngram_2_k2", "target_only"],
+                ["combined_adaptive", "combined_k1", "combined_k2", "draft_adaptive", "draft_k1", "draft_k2", "ngram_2_adaptive", "ngram_2_k1", "ngram_2_k2", "target_only"],
                 modes.EnumerateObject().Select(m => m.Name).Order(StringComparer.Ordinal));
             Assert.Equal("draft K=2", modes.GetProperty("draft_k2").GetProperty("label").GetString());
             foreach (JsonProperty mode in modes.EnumerateObject())
@@ -70,7 +70,7 @@ public sealed class EvalCommandTests
 
             Assert.Equal(1.0, modes.GetProperty("target_only").GetProperty("speedup_median").GetDouble());
             Assert.True(modes.TryGetProperty(root.GetProperty("recommendation").GetProperty("mode").GetString()!, out _));
-            Assert.Equal(4, root.GetProperty("k_sweep").GetArrayLength()); // two proposers × K = 1, 2
+            Assert.Equal(6, root.GetProperty("k_sweep").GetArrayLength()); // three proposers (draft, n-gram, combined) × K = 1, 2
             Assert.False(string.IsNullOrEmpty(root.GetProperty("recommendation").GetProperty("reason").GetString()));
             Assert.Contains(root.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("One repetition", StringComparison.Ordinal));
             JsonElement machine = root.GetProperty("machine");
