@@ -1,0 +1,99 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Jobs;
+using FastDraft.Text;
+
+namespace FastDraft.Benchmarks;
+
+/// <summary>
+/// The JSON Schema constraint's per-token cost in steady state: masking one row of logits for each token of a tool-call
+/// argument object, at the vocabulary widths users meet (the demo's 257 bytes, Llama 2's 32k SentencePiece, GPT-2's 50k
+/// byte-level BPE). Each operation is one token: <c>Mask</c> over the whole row after that token's prefix.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
+public class JsonMaskBenchmarks
+{
+    private const string Schema = """{"type": "object", "properties": {"city": {"type": "string", "maxLength": 40}, "unit": {"enum": ["celsius", "fahrenheit"]}, "days": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 4}}, "required": ["city", "unit", "days"], "additionalProperties": false}""";
+    private const string Output = """{"city": "Lyon", "unit": "celsius", "days": 3, "tags": ["food", "rain", "museums"]}""";
+
+    private ITokenMatcher _matcher = null!;
+    private int[] _tokens = [];
+    private float[] _logits = [];
+
+    /// <summary>Gets or sets the tokenizer: demo-257, llama-32k or gpt2-50k (the last two from ../shared/models).</summary>
+    [Params("demo-257", "llama-32k", "gpt2-50k")]
+    public string Vocabulary { get; set; } = "demo-257";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string root = RepositoryRoot();
+        string folder = Vocabulary switch
+        {
+            "demo-257" => Path.Combine(root, "samples", "FastDraft.Demo", "models", "target"),
+            "llama-32k" => Path.Combine(root, "..", "shared", "models", "llama-gqa-fp32"),
+            _ => Path.Combine(root, "..", "shared", "models", "gpt2-legacy-fp32"),
+        };
+        ModelTokenizer tokenizer = ModelTokenizer.Load(folder);
+        _matcher = JsonConstraint.ForSchema(Schema, tokenizer).CreateMatcher();
+        _logits = new float[VocabularyWidth(folder)];
+
+        // The output as the tokenizer writes it, cut where the constraint would refuse a token (a SentencePiece
+        // leading space, say): every measured mask is one a generation would compute.
+        int[] encoded = [.. tokenizer.Encode(Output, addSpecialTokens: false)];
+        int valid = 0;
+        while (valid < encoded.Length)
+        {
+            Array.Clear(_logits);
+            _matcher.Mask(_logits, encoded.AsSpan(0, valid));
+            if (float.IsNegativeInfinity(_logits[encoded[valid]]))
+            {
+                break;
+            }
+
+            valid++;
+        }
+
+        _tokens = encoded[..valid];
+        if (valid < 8)
+        {
+            throw new InvalidOperationException($"Only {valid} of the {encoded.Length} tokens of the output are allowed by the schema with {Vocabulary}.");
+        }
+
+        Console.WriteLine($"// {Vocabulary}: {_logits.Length} logits, {_tokens.Length} of {encoded.Length} tokens measured");
+    }
+
+    /// <summary>Masks the row for every token of the output, in order (the states' masks cached, as after the first generation).</summary>
+    [Benchmark(OperationsPerInvoke = 16)]
+    public float MaskPerToken()
+    {
+        float sum = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            int length = i % _tokens.Length;
+            _matcher.Mask(_logits, _tokens.AsSpan(0, length));
+            sum += _logits[_tokens[length]];
+        }
+
+        return sum;
+    }
+
+    private static int VocabularyWidth(string folder)
+    {
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "genai_config.json")));
+        return config.RootElement.GetProperty("model").GetProperty("vocab_size").GetInt32();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (string? directory = AppContext.BaseDirectory; directory is not null; directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(Path.Combine(directory, "FastDraft.sln")))
+            {
+                return directory;
+            }
+        }
+
+        throw new InvalidOperationException("Run from inside the repository: FastDraft.sln not found above " + AppContext.BaseDirectory);
+    }
+}
