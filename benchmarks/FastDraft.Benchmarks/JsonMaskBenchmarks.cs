@@ -7,18 +7,19 @@ namespace FastDraft.Benchmarks;
 /// <summary>
 /// The JSON Schema constraint's per-token cost in steady state: masking one row of logits for each token of a tool-call
 /// argument object, at the vocabulary widths users meet (the demo's 257 bytes, Llama 2's 32k SentencePiece, GPT-2's 50k
-/// byte-level BPE). Each operation is one token: <c>Mask</c> over the whole row after that token's prefix.
+/// byte-level BPE). Each operation is one token: <c>Mask</c> over the whole row after that token's prefix, along a seeded
+/// walk through what the schema allows.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class JsonMaskBenchmarks
 {
     private const string Schema = """{"type": "object", "properties": {"city": {"type": "string", "maxLength": 40}, "unit": {"enum": ["celsius", "fahrenheit"]}, "days": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 4}}, "required": ["city", "unit", "days"], "additionalProperties": false}""";
-    private const string Output = """{"city": "Lyon", "unit": "celsius", "days": 3, "tags": ["food", "rain", "museums"]}""";
 
     private ITokenMatcher _matcher = null!;
     private int[] _tokens = [];
     private float[] _logits = [];
+    private int _position;
 
     /// <summary>Gets or sets the tokenizer: demo-257, llama-32k or gpt2-50k (the last two from ../shared/models).</summary>
     [Params("demo-257", "llama-32k", "gpt2-50k")]
@@ -36,41 +37,57 @@ public class JsonMaskBenchmarks
         };
         ModelTokenizer tokenizer = ModelTokenizer.Load(folder);
         _matcher = JsonConstraint.ForSchema(Schema, tokenizer).CreateMatcher();
-        _logits = new float[VocabularyWidth(folder)];
+        _logits = new float[Math.Max(tokenizer.VocabularySize, VocabularyWidth(folder))];
 
-        // The output as the tokenizer writes it, cut where the constraint would refuse a token (a SentencePiece
-        // leading space, say): every measured mask is one a generation would compute.
-        int[] encoded = [.. tokenizer.Encode(Output, addSpecialTokens: false)];
-        int valid = 0;
-        while (valid < encoded.Length)
+        // A seeded walk through what the schema allows (a random allowed token at each step, until end-of-sequence):
+        // every measured mask is one a generation meets, whatever the tokenizer's spaces and merges.
+        var random = new Random(7);
+        var walk = new List<int>();
+        var allowed = new List<int>();
+        while (walk.Count < 256)
         {
             Array.Clear(_logits);
-            _matcher.Mask(_logits, encoded.AsSpan(0, valid));
-            if (float.IsNegativeInfinity(_logits[encoded[valid]]))
+            _matcher.Mask(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(walk));
+            allowed.Clear();
+            for (int id = 0; id < _logits.Length; id++)
+            {
+                if (!float.IsNegativeInfinity(_logits[id]))
+                {
+                    allowed.Add(id);
+                }
+            }
+
+            if (allowed.Count == 0)
             {
                 break;
             }
 
-            valid++;
+            int next = allowed[random.Next(allowed.Count)];
+            walk.Add(next);
+            if (next == tokenizer.EndOfSequenceTokenId)
+            {
+                break;
+            }
         }
 
-        _tokens = encoded[..valid];
-        if (valid < 8)
+        _tokens = [.. walk];
+        if (_tokens.Length < 8)
         {
-            throw new InvalidOperationException($"Only {valid} of the {encoded.Length} tokens of the output are allowed by the schema with {Vocabulary}.");
+            throw new InvalidOperationException($"The walk through the schema stopped after {_tokens.Length} tokens with {Vocabulary}.");
         }
 
-        Console.WriteLine($"// {Vocabulary}: {_logits.Length} logits, {_tokens.Length} of {encoded.Length} tokens measured");
+        Console.WriteLine($"// {Vocabulary}: {_logits.Length} logits, a walk of {_tokens.Length} tokens: {tokenizer.Decode(_tokens)}");
     }
 
-    /// <summary>Masks the row for every token of the output, in order (the states' masks cached, as after the first generation).</summary>
+    /// <summary>Masks the row for the next 16 tokens of the walk (the states' masks cached, as in a generation's steady state).</summary>
     [Benchmark(OperationsPerInvoke = 16)]
     public float MaskPerToken()
     {
         float sum = 0;
         for (int i = 0; i < 16; i++)
         {
-            int length = i % _tokens.Length;
+            int length = _position;
+            _position = (_position + 1) % _tokens.Length; // along the whole walk, then back to its start (a roll-back)
             _matcher.Mask(_logits, _tokens.AsSpan(0, length));
             sum += _logits[_tokens[length]];
         }
