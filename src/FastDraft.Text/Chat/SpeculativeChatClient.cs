@@ -65,6 +65,7 @@ public sealed class SpeculativeChatClient : IChatClient
     private readonly SpeculativeGenerator _generator; // Generator, with the client's session pool
     private readonly Dictionary<int, string> _markerTokens = [];
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonConstraint> _constraints = new(); // by schema text ("" for any JSON): compiled once, shared (thread-safe)
 
     /// <summary>Initializes a chat client.</summary>
     /// <param name="generator">The generator; it must have a tokenizer.</param>
@@ -284,7 +285,7 @@ public sealed class SpeculativeChatClient : IChatClient
             TopK = options?.TopK ?? raw.TopK,
             Seed = options?.Seed ?? raw.Seed,
             PresencePenalty = options?.PresencePenalty ?? raw.PresencePenalty,
-            Constraint = options?.ResponseFormat is ChatResponseFormatJson json ? (json.Schema is { } schema ? JsonConstraint.ForSchema(schema.GetRawText(), Generator.Tokenizer!) : JsonConstraint.AnyJson(Generator.Tokenizer!)) : raw.Constraint,
+            Constraint = options?.ResponseFormat is ChatResponseFormatJson json ? Constraint(json.Schema?.GetRawText()) : raw.Constraint,
             StopTokenIds = [.. raw.StopTokenIds ?? [], .. _endOfTurnIds],
             StopSequences = [.. raw.StopSequences ?? [], .. options?.StopSequences ?? [], .. _endOfTurnText is null ? [] : new[] { _endOfTurnText }],
         };
@@ -293,6 +294,17 @@ public sealed class SpeculativeChatClient : IChatClient
         // Validate now (the generator checks again when called): a bad option fails the call itself.
         _ = Generator.GenerateAsync(prompt, generation);
         return new ChatRequest(prompt, generation, dropped, tools.Count > 0 ? Template.ToolCalls : ToolCallSyntax.None);
+    }
+
+    /// <summary>The constraint for a JSON response format: compiled once per schema (an automaton and a pass over the vocabulary), then reused.</summary>
+    private JsonConstraint Constraint(string? schema)
+    {
+        if (_constraints.Count >= 64 && !_constraints.ContainsKey(schema ?? string.Empty))
+        {
+            _constraints.Clear(); // a bound on what a client serving many ad-hoc schemas keeps
+        }
+
+        return _constraints.GetOrAdd(schema ?? string.Empty, text => text.Length == 0 ? JsonConstraint.AnyJson(Generator.Tokenizer!) : JsonConstraint.ForSchema(text, Generator.Tokenizer!));
     }
 
     /// <summary>Removes the oldest turn after the leading system messages (a message, and the non-user messages after it), never the last message.</summary>
