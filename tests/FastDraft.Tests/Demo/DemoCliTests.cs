@@ -195,7 +195,8 @@ public sealed class DemoCliTests
         Assert.True(code == 0, output + error);
         Assert.Contains("Speculative output identical to target-only output: yes.", output, StringComparison.Ordinal);
         Assert.Matches(@"target only \d+ tok/s: \d+\.\d\dx\.", output);
-        Assert.Matches(@"α = 0\.\d\d \(\d+/\d+\)", output);
+        // Adaptive drafting depends on timing, so under load α can be anything in [0, 1] (all-accepted included).
+        Assert.Matches(@"α = [01]\.\d\d \(\d+/\d+\)", output);
         Assert.Contains("def read_lines(path):", output, StringComparison.Ordinal);
     }
 }
