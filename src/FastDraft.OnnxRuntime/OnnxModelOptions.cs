@@ -50,6 +50,18 @@ public sealed record OnnxModelOptions
     /// </summary>
     public int? IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Gets whether 4-bit weights (<c>MatMulNBits</c>) are computed the same way for every pass length; default
+    /// <see langword="true"/>. At <c>accuracy_level</c> 4 (ONNX Runtime GenAI's CPU int4 exports) ONNX Runtime quantizes
+    /// the activations of a one-token pass to int8 but computes passes of several tokens in float32, so a verification pass
+    /// and the one-token passes of target-only decoding give different logits (up to about 0.02 on the 124M int4 benchmark
+    /// target) and speculative output can differ from target-only output where the top two tokens nearly tie. When set,
+    /// every pass uses float32 (ONNX Runtime's <c>mlas.qnbit.force_fp32</c> session entry), which keeps speculative decoding
+    /// exact at the cost of the int8 one-token path's speed (the README's int4 section has the figures). Models without
+    /// such nodes are unaffected. Only the target's setting matters for exactness: a draft may turn it off.
+    /// </summary>
+    public bool ExactInt4 { get; init; } = true;
+
     /// <summary>Gets the most tokens run in one forward pass; longer prompts are run in chunks of this size. Default 128; at least <see cref="SpeculativeOptions.MaxDraftTokens"/> + 1.</summary>
     public int MaxTokensPerPass { get; init; } = 128;
 

@@ -106,6 +106,12 @@ internal static class SessionOptionsFactory
                 sessionOptions.IntraOpNumThreads = threads;
             }
 
+            if (options.ExactInt4)
+            {
+                // One numerical path for every pass length (see OnnxModelOptions.ExactInt4).
+                sessionOptions.AddSessionConfigEntry("mlas.qnbit.force_fp32", "1");
+            }
+
             switch (options.ExecutionProvider)
             {
                 case ExecutionProvider.Cuda:
