@@ -88,7 +88,7 @@ public static class DraftRecipe
             Lap("data", watch, ref cpu, seconds, utilization); // sealed by an earlier run: nothing to generate
         }
 
-        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight) { ExecutionProvider = options.TrainingExecutionProvider, DeviceId = options.TrainingDeviceId }, work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)

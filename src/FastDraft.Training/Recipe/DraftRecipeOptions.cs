@@ -104,9 +104,20 @@ public sealed record DraftRecipeOptions
     public int? TrainingThreads { get; init; }
 
     /// <summary>
+    /// Gets the execution provider the training graphs (pretraining, alignment, the control) run on; default
+    /// <see cref="ExecutionProvider.Cpu"/>. The tool sets it and <see cref="InferenceModelOptions"/> from one
+    /// <c>--execution-provider</c>. Not part of the run's fingerprint.
+    /// </summary>
+    public ExecutionProvider TrainingExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index of <see cref="TrainingExecutionProvider"/> for CUDA or DirectML; default 0.</summary>
+    public int TrainingDeviceId { get; init; }
+
+    /// <summary>
     /// Gets how the target (which generates the alignment data and the measurement's references) and the exported drafts
-    /// (measured) are loaded: execution provider, device, threads; <see langword="null"/> for the defaults (CPU). Training
-    /// itself runs on the CPU. Not part of the run's fingerprint: a work folder may be resumed on another provider.
+    /// (measured) are loaded: execution provider, device, threads; <see langword="null"/> for the defaults (CPU). The
+    /// training graphs run on <see cref="TrainingExecutionProvider"/>. Not part of the run's fingerprint: a work folder
+    /// may be resumed on another provider.
     /// </summary>
     public OnnxModelOptions? InferenceModelOptions { get; init; }
 
@@ -190,6 +201,7 @@ public sealed record DraftRecipeOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementPrompts, 1, nameof(MeasurementPrompts));
+        ArgumentOutOfRangeException.ThrowIfNegative(TrainingDeviceId, nameof(TrainingDeviceId));
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, MeasureSpeedup ? 2 : 1, nameof(MeasurementLength)); // a decode rate needs a token after the first
         if (!Directory.Exists(Target))
         {
