@@ -94,7 +94,10 @@ internal sealed class RecipeCommandOptions
     public DraftRecipeOptions Read(ParseResult parsed)
     {
         // Every number is checked here, by the option's name, before the recipe loads the target or reads the corpus.
-        DecoderSpec shape = _shape.Read(parsed);
+        // No size given: null, and the recipe takes the target's default shape. Some given: the others from that default
+        // (read from the target's configuration, no model loaded; the fixed demo shape when the folder states none).
+        string targetFolder = parsed.GetValue(_target)!;
+        DecoderSpec? shape = _shape.AnyGiven(parsed) ? _shape.Read(parsed, DraftRecipeOptions.DefaultShapeFor(targetFolder)) : null;
         (int topK, string topKName) = _teacherTopK.Read(parsed);
         ToolArguments.InRange(topK, 0, 256, topKName);
         int prompts = ToolArguments.InRange(Get(parsed, _prompts, 64), 1, 100_000, _prompts.Name);

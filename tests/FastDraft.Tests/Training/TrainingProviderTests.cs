@@ -1,4 +1,3 @@
-using FastDraft.ModelWriter;
 using FastDraft.OnnxRuntime;
 using FastDraft.Tests.Infrastructure;
 using FastDraft.Tests.Tool;
