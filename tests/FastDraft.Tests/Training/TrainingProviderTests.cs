@@ -87,7 +87,7 @@ public sealed class TrainingProviderTests
     {
         string work = Path.Combine(TestModels.Scratch("cuda-recipe"), "work");
 
-        (int exit, _, string stderr) = await ToolRuns.RunAsync([command, "--target", TestModels.TextModel, "--corpus", ToolRuns.Corpus, "--work", work, "--minutes", "0.05", .. ToolRuns.TinyShape, "--execution-provider", "cuda"]);
+        (int exit, _, string stderr) = await ToolRuns.RunAsync([command, "--target", TestModels.TextModel, "--corpus", ToolRuns.Corpus, "--work", work, "--out", Path.Combine(TestModels.Scratch("cuda-out"), "draft"), "--minutes", "0.05", .. ToolRuns.TinyShape, "--execution-provider", "cuda"]);
 
         Assert.Equal(ToolApp.UsageError, exit);
         ToolRuns.AssertOneErrorLine(stderr);
