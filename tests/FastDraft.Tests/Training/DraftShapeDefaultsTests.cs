@@ -184,4 +184,22 @@ public sealed class DraftShapeDefaultsTests
         Assert.Equal(64, json.RootElement.GetProperty("draft_shape").GetProperty("hidden").GetInt32());
         Assert.Contains("Warning (draft shape)", stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("", 2, 64, 2, 192)]
+    [InlineData("--layers 1", 1, 64, 2, 192)]
+    [InlineData("--hidden 32 --heads 2 --intermediate 32", 2, 32, 2, 32)]
+    public async Task Pretrain_ShapeOptions_OverrideTheTargetsDefaultOneSizeEach(string options, int layers, int hidden, int heads, int intermediate)
+    {
+        // The text model is 2 layers x 64: its default draft takes its width (2 heads x 32) and depth, SwiGLU 2.75 x 64 rounded to 192.
+        string[] given = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string work = Path.Combine(TestModels.Scratch("shape-override"), "work");
+
+        (int exit, string stdout, string stderr) = await ToolRuns.RunAsync(["pretrain", "--target", TestModels.TextModel, "--corpus", ToolRuns.Corpus, "--work", work, "--minutes", "0.02", "--batch-size", "2", "--sequence-length", "32", .. given, "--json"]);
+
+        Assert.True(exit == 0, stderr);
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        JsonElement shape = json.RootElement.GetProperty("draft_shape");
+        Assert.Equal((layers, hidden, heads, 1, intermediate), (shape.GetProperty("layers").GetInt32(), shape.GetProperty("hidden").GetInt32(), shape.GetProperty("heads").GetInt32(), shape.GetProperty("kv_heads").GetInt32(), shape.GetProperty("intermediate").GetInt32()));
+    }
 }
