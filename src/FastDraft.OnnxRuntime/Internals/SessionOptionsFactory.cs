@@ -112,19 +112,7 @@ internal static class SessionOptionsFactory
                 sessionOptions.AddSessionConfigEntry("mlas.qnbit.force_fp32", "1");
             }
 
-            switch (options.ExecutionProvider)
-            {
-                case ExecutionProvider.Cuda:
-                    AppendProvider(() => sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId), "CUDA", "Microsoft.ML.OnnxRuntime.Gpu.Linux or Microsoft.ML.OnnxRuntime.Gpu.Windows (both: Microsoft.ML.OnnxRuntime.Gpu)", modelFile);
-                    break;
-                case ExecutionProvider.DirectML:
-                    // DirectML needs sequential execution and no memory pattern.
-                    sessionOptions.EnableMemoryPattern = false;
-                    sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-                    AppendProvider(() => sessionOptions.AppendExecutionProvider_DML(options.DeviceId), "DirectML", "Microsoft.ML.OnnxRuntime.DirectML (Windows only; in sustained engineering, and no longer served for this ONNX Runtime version by every feed)", modelFile);
-                    break;
-            }
-
+            AppendExecutionProvider(sessionOptions, options.ExecutionProvider, options.DeviceId, modelFile);
             options.ConfigureSessionOptions?.Invoke(sessionOptions);
             return sessionOptions;
         }
@@ -132,6 +120,27 @@ internal static class SessionOptionsFactory
         {
             sessionOptions.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Appends <paramref name="provider"/> to <paramref name="sessionOptions"/>: the one place that maps a provider to
+    /// ONNX Runtime's session options, used by inference sessions and by training graphs alike. Nothing for the CPU.
+    /// </summary>
+    /// <exception cref="ModelNotSupportedException">This ONNX Runtime build lacks the provider; the message names the package that has it.</exception>
+    internal static void AppendExecutionProvider(SessionOptions sessionOptions, ExecutionProvider provider, int deviceId, string modelFile)
+    {
+        switch (provider)
+        {
+            case ExecutionProvider.Cuda:
+                AppendProvider(() => sessionOptions.AppendExecutionProvider_CUDA(deviceId), "CUDA", "Microsoft.ML.OnnxRuntime.Gpu.Linux or Microsoft.ML.OnnxRuntime.Gpu.Windows (both: Microsoft.ML.OnnxRuntime.Gpu)", modelFile);
+                break;
+            case ExecutionProvider.DirectML:
+                // DirectML needs sequential execution and no memory pattern.
+                sessionOptions.EnableMemoryPattern = false;
+                sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+                AppendProvider(() => sessionOptions.AppendExecutionProvider_DML(deviceId), "DirectML", "Microsoft.ML.OnnxRuntime.DirectML (Windows only; in sustained engineering, and no longer served for this ONNX Runtime version by every feed)", modelFile);
+                break;
         }
     }
 

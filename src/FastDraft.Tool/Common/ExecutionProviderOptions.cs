@@ -4,7 +4,7 @@ using FastDraft.OnnxRuntime;
 namespace FastDraft.Tool;
 
 /// <summary>
-/// <c>--execution-provider</c> and <c>--device-id</c>, on every command that loads a model for inference. The tool
+/// <c>--execution-provider</c> and <c>--device-id</c>, on every command that loads a model or trains one. The tool
 /// package carries ONNX Runtime's CPU build: <c>cuda</c> and <c>dml</c> need the matching ONNX Runtime native files
 /// (they are built and passed to ONNX Runtime, untested here for want of a GPU).
 /// </summary>
@@ -12,7 +12,7 @@ internal sealed class ExecutionProviderOptions
 {
     private readonly Option<string> _provider = new("--execution-provider")
     {
-        Description = "The ONNX Runtime execution provider the models run on: cpu, cuda (needs ONNX Runtime's CUDA build) or dml (DirectML, Windows).",
+        Description = "The ONNX Runtime execution provider the models and training graphs run on: cpu, cuda (needs ONNX Runtime's CUDA build) or dml (DirectML, Windows).",
         HelpName = "cpu|cuda|dml",
         DefaultValueFactory = _ => "cpu",
     };
@@ -35,15 +35,19 @@ internal sealed class ExecutionProviderOptions
     }
 
     /// <summary>Reads the options into model options (every model the command loads gets the same).</summary>
-    public OnnxModelOptions Read(ParseResult parsed) => OnnxModelOptions.Default with
+    public OnnxModelOptions Read(ParseResult parsed)
     {
-        ExecutionProvider = parsed.GetValue(_provider) switch
+        (ExecutionProvider provider, int deviceId) = ReadProvider(parsed);
+        return OnnxModelOptions.Default with { ExecutionProvider = provider, DeviceId = deviceId, ExactInt4 = !parsed.GetValue(_fastInt4) };
+    }
+
+    /// <summary>Reads the provider and device, for training graphs as for models.</summary>
+    public (ExecutionProvider Provider, int DeviceId) ReadProvider(ParseResult parsed) =>
+        (parsed.GetValue(_provider) switch
         {
             "cuda" => ExecutionProvider.Cuda,
             "dml" => ExecutionProvider.DirectML,
             _ => ExecutionProvider.Cpu,
         },
-        DeviceId = ToolArguments.InRange(parsed.GetValue(_deviceId), 0, 1024, "--device-id"),
-        ExactInt4 = !parsed.GetValue(_fastInt4),
-    };
+        ToolArguments.InRange(parsed.GetValue(_deviceId), 0, 1024, "--device-id"));
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
 using FastDraft.Training;
 
 namespace FastDraft.Tool;
@@ -15,8 +16,8 @@ internal sealed class RecipeCommandOptions
     private const RecipeStages Training = RecipeStages.Pretrain | RecipeStages.Align | RecipeStages.Control;
     private const RecipeStages Writing = RecipeStages.Export | RecipeStages.Measure;
 
-    // The stages that run the target or a draft for inference (training itself runs on the CPU).
-    private const RecipeStages InferenceStages = RecipeStages.Data | RecipeStages.Measure;
+    // The stages that run the target or a draft for inference, or a training graph: those --execution-provider reaches.
+    private const RecipeStages ProviderStages = RecipeStages.Data | RecipeStages.Measure | Training;
     private readonly RecipeStages _stages;
     private readonly bool _wholeRecipe;
     private readonly HashSet<Option> _used = [];
@@ -78,7 +79,7 @@ internal sealed class RecipeCommandOptions
         }
 
         _shape.AddTo(command);
-        _executionProvider.AddTo(command, hidden: !Uses(InferenceStages));
+        _executionProvider.AddTo(command, hidden: !Uses(ProviderStages));
         _teacherTopK.AddTo(command);
         command.Options.Add(Json);
         command.Validators.Add(result =>
@@ -93,7 +94,10 @@ internal sealed class RecipeCommandOptions
     public DraftRecipeOptions Read(ParseResult parsed)
     {
         // Every number is checked here, by the option's name, before the recipe loads the target or reads the corpus.
-        DecoderSpec shape = _shape.Read(parsed);
+        // No size given: null, and the recipe takes the target's default shape. Some given: the others from that default
+        // (read from the target's configuration, no model loaded; the fixed demo shape when the folder states none).
+        string targetFolder = parsed.GetValue(_target)!;
+        DecoderSpec? shape = _shape.AnyGiven(parsed) ? _shape.Read(parsed, DraftRecipeOptions.DefaultShapeFor(targetFolder)) : null;
         (int topK, string topKName) = _teacherTopK.Read(parsed);
         ToolArguments.InRange(topK, 0, 256, topKName);
         int prompts = ToolArguments.InRange(Get(parsed, _prompts, 64), 1, 100_000, _prompts.Name);
@@ -104,6 +108,7 @@ internal sealed class RecipeCommandOptions
         TimeSpan budget = ToolArguments.Budget(Get(parsed, _minutes, 20));
         string? output = parsed.GetValue(_out);
         string work = parsed.GetValue(_corpus.Work) ?? output!.TrimEnd('/', '\\') + ".work";
+        (ExecutionProvider provider, int deviceId) = Uses(ProviderStages) ? _executionProvider.ReadProvider(parsed) : (ExecutionProvider.Cpu, 0);
         RecipeStages selected = _stages | (Get(parsed, _control, false) ? RecipeStages.Control : RecipeStages.None);
         return new DraftRecipeOptions
         {
@@ -122,7 +127,9 @@ internal sealed class RecipeCommandOptions
             StageSteps = steps,
             MeasurementPrompts = prompts,
             TrainingThreads = threads,
-            InferenceModelOptions = Uses(InferenceStages) ? _executionProvider.Read(parsed) : null,
+            InferenceModelOptions = Uses(ProviderStages) ? _executionProvider.Read(parsed) : null,
+            TrainingExecutionProvider = provider,
+            TrainingDeviceId = deviceId,
             OverwriteOutput = Get(parsed, _force, false),
             Restart = Get(parsed, _restart, false),
         };

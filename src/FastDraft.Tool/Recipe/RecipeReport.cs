@@ -39,6 +39,16 @@ internal static class RecipeReport
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Decode speed-up (aligned draft, greedy): {speedup.Speedup:F2}x ({speedup.SpeculativeTokensPerSecond:F0} vs {speedup.TargetOnlyTokensPerSecond:F0} tok/s), tokens {(speedup.IdenticalOutputs ? "identical to target-only's" : "DIFFERENT from target-only's (a failure: exit code 3)")}."));
         }
 
+        if (result.DraftCostRatio is { } c)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Draft step cost: c = {c:F3} of a target step (measured before training; above {DraftRecipeOptions.MaxDraftCostRatio:F1} the draft cannot pay for itself)."));
+        }
+
+        foreach (string warning in result.Warnings)
+        {
+            output.WriteLine($"Warning (draft shape): {warning}");
+        }
+
         output.WriteLine("Seconds: " + string.Join(", ", result.StageSeconds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F0}"))));
         output.WriteLine($"CPU time ÷ wall time ({Environment.ProcessorCount} processors): " + string.Join(", ", result.CpuUtilization.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F2}"))) + $"; training windows of {result.SequenceLength} tokens; peak memory {FormatGiB(result.PeakMemoryBytes)}.");
         if (result.Drafts.Any(d => d.Name == "aligned"))
@@ -49,7 +59,7 @@ internal static class RecipeReport
 
     private static string FormatGiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB");
 
-    /// <summary>The <c>--json</c> document: α per draft (<c>alpha_pretrained</c>, <c>alpha_aligned</c>, <c>alpha_control</c>), by context position, seconds and CPU use per step, the process's peak memory (<c>peak_memory_bytes</c>), the speed-up.</summary>
+    /// <summary>The <c>--json</c> document: α per draft (<c>alpha_pretrained</c>, <c>alpha_aligned</c>, <c>alpha_control</c>), by context position, seconds and CPU use per step, the process's peak memory (<c>peak_memory_bytes</c>), the speed-up, the draft's shape, its step cost c before training (<c>draft_cost_ratio</c>) and the shape's <c>warnings</c>.</summary>
     public static JsonObject Json(DraftRecipeResult result, DraftRecipeOptions options)
     {
         var document = new Dictionary<string, object?>();
@@ -77,6 +87,13 @@ internal static class RecipeReport
             document["speculative_tokens_per_second"] = s.SpeculativeTokensPerSecond;
             document["target_only_tokens_per_second"] = s.TargetOnlyTokensPerSecond;
             document["identical_tokens"] = s.IdenticalOutputs;
+        }
+
+        document["draft_cost_ratio"] = result.DraftCostRatio;
+        document["warnings"] = result.Warnings;
+        if (result.DraftShape is { } shape)
+        {
+            document["draft_shape"] = new Dictionary<string, object?> { ["layers"] = shape.Layers, ["hidden"] = shape.HiddenSize, ["heads"] = shape.Heads, ["kv_heads"] = shape.KeyValueHeads, ["intermediate"] = shape.IntermediateSize };
         }
 
         document["output"] = options.Output;

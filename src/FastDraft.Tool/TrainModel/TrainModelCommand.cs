@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
 using FastDraft.Training;
 
 namespace FastDraft.Tool;
@@ -28,10 +29,13 @@ internal static class TrainModelCommand
         }
 
         shape.AddTo(command);
+        var provider = new ExecutionProviderOptions();
+        provider.AddTo(command);
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
             DecoderSpec sized = shape.Read(parsed);
+            (ExecutionProvider executionProvider, int deviceId) = provider.ReadProvider(parsed);
             bool asJson = parsed.GetValue(json);
             TextWriter human = asJson ? error : output; // with --json, stdout holds the document alone
             var options = new ModelTrainingOptions
@@ -53,6 +57,8 @@ internal static class TrainModelCommand
                 LearningRate = parsed.GetValue(rate),
                 Threads = ToolArguments.Threads(parsed.GetValue(shared.Threads)),
                 ContinueFrom = parsed.GetValue(continueFrom),
+                ExecutionProvider = executionProvider,
+                DeviceId = deviceId,
             };
             using ProgressDisplay display = ProgressDisplay.For(error);
             ModelTrainingResult result = await ModelTraining.RunAsync(options, display, cancellationToken).ConfigureAwait(false);

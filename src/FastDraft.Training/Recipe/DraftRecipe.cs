@@ -32,6 +32,7 @@ public static class DraftRecipe
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        options = options.Resolved(); // the default shape follows from the target: read once, seen alike by every stage
         RecipeStages stages = options.Stages;
         var total = Stopwatch.StartNew();
         var seconds = new Dictionary<string, double>();
@@ -52,6 +53,11 @@ public static class DraftRecipe
         using OnnxCausalLM target = OnnxCausalLM.Load(options.Target, options.InferenceModelOptions);
         ModelTokenizer tokenizer = ModelTokenizer.Load(options.Target);
         DecoderSpec spec = options.DraftSpec(target.Info);
+
+        // Before the budget goes to training: is a step of this draft cheap enough beside the target's to pay for itself?
+        (double? costRatio, List<string> warnings) = stages.HasFlag(RecipeStages.Pretrain)
+            ? DraftCostCheck.Run(options, target, spec, progress, cancellationToken)
+            : (null, []);
         var watch = Stopwatch.StartNew();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int separator = target.Info.EndOfSequenceTokenIds.Count > 0 ? target.Info.EndOfSequenceTokenIds[0] : tokenizer.EndOfSequenceTokenId ?? 0;
@@ -88,7 +94,7 @@ public static class DraftRecipe
             Lap("data", watch, ref cpu, seconds, utilization); // sealed by an earlier run: nothing to generate
         }
 
-        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
+        var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight) { ExecutionProvider = options.TrainingExecutionProvider, DeviceId = options.TrainingDeviceId }, work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
@@ -187,7 +193,7 @@ public static class DraftRecipe
         }
 
         seconds["total"] = total.Elapsed.TotalSeconds;
-        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength, PeakMemoryBytes = PeakMemory.Bytes() };
+        return new DraftRecipeResult(measurements, seconds, speedup, sequences, train.FileCount, heldOut.FileCount) { CpuUtilization = utilization, SequenceLength = sequenceLength, PeakMemoryBytes = PeakMemory.Bytes(), DraftShape = options.ShapeInForce, DraftCostRatio = costRatio, Warnings = warnings };
     }
 
     /// <summary>Held-out prompts of lengths spread across the context (see <see cref="AlphaEvaluator.SpreadPrompts"/>).</summary>

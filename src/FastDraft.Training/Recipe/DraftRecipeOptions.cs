@@ -24,12 +24,75 @@ public sealed record DraftRecipeOptions
     /// <summary>
     /// Gets the draft's shape: of a <see cref="DecoderSpec"/>, the recipe takes the layers, width, heads, key/value heads
     /// and SwiGLU size; the vocabulary, context and special ids come from the target, and the LM head is tied to the
-    /// embedding. Default <see cref="DefaultShape"/>.
+    /// embedding. <see langword="null"/> (default) for <see cref="DefaultShapeFor(DecoderSpec)"/> of the target's shape
+    /// (read from its configuration; <see cref="DefaultShape"/> when it states no width or depth).
     /// </summary>
-    public DecoderSpec Shape { get; init; } = DefaultShape;
+    public DecoderSpec? Shape { get; init; }
 
-    /// <summary>Gets the default draft shape: 2 layers, width 128, 4 query heads × 32, 1 key/value head, SwiGLU 352.</summary>
+    /// <summary>
+    /// Gets the draft shape of the byte-level demo target (6 layers, width 256, vocabulary 257), which
+    /// <see cref="DefaultShapeFor(DecoderSpec)"/> gives it: 2 layers, width 128, 4 query heads × 32, 1 key/value head,
+    /// SwiGLU 352. Also the stand-in when a target's configuration states no shape.
+    /// </summary>
     public static DecoderSpec DefaultShape { get; } = new() { Layers = 2, HiddenSize = 128, Heads = 4, KeyValueHeads = 1, IntermediateSize = 352, TiedEmbeddings = true };
+
+    /// <summary>
+    /// Returns the default draft shape for a target: width half the target's, rounded to the head size (64, or 32 below a
+    /// 512-wide target) and kept within 128 to 1,024; depth a sixth of the target's, at least 2 and at most 4; one
+    /// key/value head; SwiGLU 2.75 × width rounded to 32; a tied head. Never wider or deeper than the target itself (a
+    /// tiny target gets a draft of its own width and depth, and the recipe's cost check then warns).
+    /// </summary>
+    /// <param name="target">The target's shape: <see cref="DecoderSpec.HiddenSize"/> and <see cref="DecoderSpec.Layers"/> are used.</param>
+    /// <returns>The draft's shape (layers, width, heads, key/value heads, SwiGLU size); the vocabulary is the target's, set by the recipe.</returns>
+    /// <remarks>
+    /// Examples: the demo target (6 × 256) gives <see cref="DefaultShape"/>; a GPT-2-small-like target (12 × 768) gives
+    /// 2 layers × 384, 6 heads × 64, SwiGLU 1,056; a 32 × 4,096 target gives 4 layers × 1,024, 16 heads × 64, SwiGLU 2,816.
+    /// The vocabulary is the target's: with a large one the embedding and head dominate a draft's size and step cost,
+    /// which a trimmed draft vocabulary (not chosen here) reduces.
+    /// </remarks>
+    public static DecoderSpec DefaultShapeFor(DecoderSpec target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentOutOfRangeException.ThrowIfLessThan(target.HiddenSize, 16, nameof(target));
+        ArgumentOutOfRangeException.ThrowIfLessThan(target.Layers, 1, nameof(target));
+        int layers = Math.Min(target.Layers, Math.Clamp((target.Layers + 5) / 6, 2, 4));
+        int half = target.HiddenSize / 2;
+        int headSize = half >= 256 ? 64 : 32;
+        int width = Math.Clamp((int)Math.Round(half / (double)headSize, MidpointRounding.AwayFromZero) * headSize, 128, 1024);
+        if (width > target.HiddenSize)
+        {
+            // A target narrower than 128 (a test model): the draft takes its width, in whole heads of 32 or 16 (the
+            // training graph's head size is a multiple of 16).
+            width = Math.Max(16, target.HiddenSize / 16 * 16);
+            headSize = width % 32 == 0 ? 32 : 16;
+        }
+
+        int intermediate = Math.Max(32, (int)Math.Round(width * 2.75 / 32, MidpointRounding.AwayFromZero) * 32);
+        return new DecoderSpec { Layers = layers, HiddenSize = width, Heads = width / headSize, KeyValueHeads = 1, IntermediateSize = intermediate, TiedEmbeddings = true };
+    }
+
+    /// <summary>Returns <see cref="DefaultShapeFor(DecoderSpec)"/> for the target in a model folder, read from its configuration without loading it; <see cref="DefaultShape"/> when the folder states no width or depth.</summary>
+    /// <param name="targetFolder">The target's model folder (<c>genai_config.json</c>, or a Hugging Face <c>config.json</c>).</param>
+    /// <returns>The draft's shape.</returns>
+    public static DecoderSpec DefaultShapeFor(string targetFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetFolder);
+        return TargetShape.Read(targetFolder) is { } target ? DefaultShapeFor(target) : DefaultShape;
+    }
+
+    /// <summary>
+    /// Gets the largest draft step cost c (one draft step ÷ one target step) the recipe accepts without a warning: 0.2.
+    /// By the speed-up model E(α, K) / (K·c + 1) at α = 0.8, K = 4, c = 0.2 already caps the speed-up at 1.87× (3.36×
+    /// at c = 0), c = 0.3 at 1.53× and c = 0.5 at 1.12×, whatever training achieves.
+    /// </summary>
+    public const double MaxDraftCostRatio = 0.2;
+
+    /// <summary>
+    /// Gets a value indicating whether the recipe times a draft step against a target step (an untrained draft of the
+    /// shape, written to a temporary folder) before training, and warns when the ratio exceeds
+    /// <see cref="MaxDraftCostRatio"/>; default <see langword="true"/>. It takes a few seconds.
+    /// </summary>
+    public bool CheckDraftCost { get; init; } = true;
 
     /// <summary>Gets the stages to run; default <see cref="RecipeStages.All"/>. Stages not listed reuse results the work folder holds.</summary>
     public RecipeStages Stages { get; init; } = RecipeStages.All;
@@ -104,9 +167,20 @@ public sealed record DraftRecipeOptions
     public int? TrainingThreads { get; init; }
 
     /// <summary>
+    /// Gets the execution provider the training graphs (pretraining, alignment, the control) run on; default
+    /// <see cref="ExecutionProvider.Cpu"/>. The tool sets it and <see cref="InferenceModelOptions"/> from one
+    /// <c>--execution-provider</c>. Not part of the run's fingerprint.
+    /// </summary>
+    public ExecutionProvider TrainingExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index of <see cref="TrainingExecutionProvider"/> for CUDA or DirectML; default 0.</summary>
+    public int TrainingDeviceId { get; init; }
+
+    /// <summary>
     /// Gets how the target (which generates the alignment data and the measurement's references) and the exported drafts
-    /// (measured) are loaded: execution provider, device, threads; <see langword="null"/> for the defaults (CPU). Training
-    /// itself runs on the CPU. Not part of the run's fingerprint: a work folder may be resumed on another provider.
+    /// (measured) are loaded: execution provider, device, threads; <see langword="null"/> for the defaults (CPU). The
+    /// training graphs run on <see cref="TrainingExecutionProvider"/>. Not part of the run's fingerprint: a work folder
+    /// may be resumed on another provider.
     /// </summary>
     public OnnxModelOptions? InferenceModelOptions { get; init; }
 
@@ -125,6 +199,12 @@ public sealed record DraftRecipeOptions
 
     internal string Work => WorkFolder ?? Output.TrimEnd('/', '\\') + ".work";
 
+    /// <summary>Gets the shape in force: <see cref="Shape"/>, or the target's default (see <see cref="Resolved"/>).</summary>
+    internal DecoderSpec ShapeInForce => Shape ?? DefaultShapeFor(Target);
+
+    /// <summary>Returns these options with <see cref="Shape"/> set to the shape in force, so that every stage sees one shape.</summary>
+    internal DraftRecipeOptions Resolved() => Shape is null ? this with { Shape = ShapeInForce } : this;
+
     /// <summary>Returns the draft's spec for a target's vocabulary, context and special tokens (see <see cref="Shape"/>).</summary>
     internal DecoderSpec DraftSpec(ModelInfo target) => DraftSpec(target.VocabularySize) with
     {
@@ -135,17 +215,21 @@ public sealed record DraftRecipeOptions
     };
 
     /// <summary>Returns the draft's spec for a vocabulary: the shape's five sizes, a tied head, GroupQueryAttention, every other field its default.</summary>
-    internal DecoderSpec DraftSpec(int vocabulary) => new()
+    internal DecoderSpec DraftSpec(int vocabulary)
     {
-        VocabularySize = vocabulary,
-        HiddenSize = Shape.HiddenSize,
-        Layers = Shape.Layers,
-        Heads = Shape.Heads,
-        KeyValueHeads = Shape.KeyValueHeads,
-        IntermediateSize = Shape.IntermediateSize,
-        TiedEmbeddings = true,
-        Attention = AttentionKind.GroupQueryAttention,
-    };
+        DecoderSpec shape = ShapeInForce;
+        return new()
+        {
+            VocabularySize = vocabulary,
+            HiddenSize = shape.HiddenSize,
+            Layers = shape.Layers,
+            Heads = shape.Heads,
+            KeyValueHeads = shape.KeyValueHeads,
+            IntermediateSize = shape.IntermediateSize,
+            TiedEmbeddings = true,
+            Attention = AttentionKind.GroupQueryAttention,
+        };
+    }
 
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>
     internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? DefaultSequenceLength(target.ContextLength);
@@ -190,6 +274,7 @@ public sealed record DraftRecipeOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementPrompts, 1, nameof(MeasurementPrompts));
+        ArgumentOutOfRangeException.ThrowIfNegative(TrainingDeviceId, nameof(TrainingDeviceId));
         ArgumentOutOfRangeException.ThrowIfLessThan(MeasurementLength, MeasureSpeedup ? 2 : 1, nameof(MeasurementLength)); // a decode rate needs a token after the first
         if (!Directory.Exists(Target))
         {

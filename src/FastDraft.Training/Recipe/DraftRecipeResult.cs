@@ -1,4 +1,5 @@
 using FastDraft.Evaluation;
+using FastDraft.ModelWriter;
 
 namespace FastDraft.Training;
 
@@ -22,4 +23,19 @@ public sealed record DraftRecipeResult(IReadOnlyList<DraftMeasurement> Drafts, I
     /// largest over everything the process did so far, the training stages' graphs included.
     /// </summary>
     public long PeakMemoryBytes { get; init; }
+
+    /// <summary>Gets the draft's shape in force: <see cref="DraftRecipeOptions.Shape"/>, or the target's default (<see cref="DraftRecipeOptions.DefaultShapeFor(DecoderSpec)"/>).</summary>
+    public DecoderSpec? DraftShape { get; init; }
+
+    /// <summary>
+    /// Gets c, one step of the (untrained) draft ÷ one step of the target, timed before training; <see langword="null"/>
+    /// when pretraining did not run here or <see cref="DraftRecipeOptions.CheckDraftCost"/> is off.
+    /// </summary>
+    public double? DraftCostRatio { get; init; }
+
+    /// <summary>
+    /// Gets the warnings about the draft's shape found before training: c above <see cref="DraftRecipeOptions.MaxDraftCostRatio"/>,
+    /// or a draft with at least half as many parameters as its target.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

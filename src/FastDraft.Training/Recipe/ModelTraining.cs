@@ -25,6 +25,7 @@ public static class ModelTraining
         }
 
         ModelTokenizer tokenizer = ModelTokenizer.Load(tokenizerFolder);
+        var inference = OnnxRuntime.OnnxModelOptions.Default with { ExecutionProvider = options.ExecutionProvider, DeviceId = options.DeviceId };
         int endOfText = tokenizer.EndOfSequenceTokenId ?? throw new ArgumentException($"The tokenizer in '{options.Tokenizer}' names no end-of-sequence token to separate files with.", nameof(options));
         DecoderSpec spec = options.Shape with
         {
@@ -39,7 +40,7 @@ public static class ModelTraining
         int sequenceLength = options.SequenceLength ?? DraftRecipeOptions.DefaultSequenceLength(spec.ContextLength);
         int batchSize = options.BatchSize ?? DraftRecipeOptions.DefaultBatchSize(sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 16);
-        var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval), work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
+        var runner = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.Threads, 1f, options.EvaluationInterval) { ExecutionProvider = options.ExecutionProvider, DeviceId = options.DeviceId }, work, StageResult.NoFingerprint, evaluation, progress, cancellationToken);
         ParameterLayout layout = DecoderParameters.Layout(spec);
         float[]? start = null;
         double[] startByPosition = [];
@@ -48,7 +49,7 @@ public static class ModelTraining
             if (File.Exists(Path.Combine(previous, "model.onnx")))
             {
                 start = DecoderParameters.Import(layout, previous);
-                using var startModel = OnnxRuntime.OnnxCausalLM.Load(previous);
+                using var startModel = OnnxRuntime.OnnxCausalLM.Load(previous, inference);
                 startByPosition = PositionLoss.BitsByPosition(startModel, heldOut, 16, cancellationToken);
             }
             else
@@ -65,7 +66,7 @@ public static class ModelTraining
         DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
         TokenizerFiles.Copy(tokenizerFolder, options.Output);
         double[] byPosition;
-        using (var exported = OnnxRuntime.OnnxCausalLM.Load(options.Output))
+        using (var exported = OnnxRuntime.OnnxCausalLM.Load(options.Output, inference))
         {
             byPosition = PositionLoss.BitsByPosition(exported, heldOut, 16, cancellationToken);
         }

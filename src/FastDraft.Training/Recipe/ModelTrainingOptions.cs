@@ -1,4 +1,5 @@
 using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime;
 
 namespace FastDraft.Training;
 
@@ -52,6 +53,15 @@ public sealed record ModelTrainingOptions
 
     /// <summary>Gets ONNX Runtime's intra-op threads; null for every processor available to the process.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Gets the execution provider of every stage: the training graph, and the exported model's evaluation; default
+    /// <see cref="ExecutionProvider.Cpu"/>. CUDA and DirectML need ONNX Runtime's matching build.
+    /// </summary>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index for CUDA or DirectML; default 0.</summary>
+    public int DeviceId { get; init; }
 
     /// <summary>
     /// Gets a finished training run to continue from (its work folder's <c>model.params</c>, or a model folder this

@@ -104,6 +104,8 @@ public sealed class DraftTrainer : IDisposable
                 Graph = new TrainingGraphOptions { BatchSize = options.BatchSize, SequenceLength = options.SequenceLength, SoftTopK = options.SoftTopK },
                 KlWeight = options.KlWeight,
                 IntraOpThreads = options.IntraOpThreads,
+                ExecutionProvider = options.ExecutionProvider,
+                DeviceId = options.DeviceId,
             }),
             data,
             options,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FastDraft.OnnxRuntime;
 
 namespace FastDraft.Training;
 
@@ -92,6 +93,18 @@ public sealed record TrainingOptions
     /// <summary>Gets ONNX Runtime's intra-op threads for the training graph; <see langword="null"/> (default) for every processor available to the process.</summary>
     public int? IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Gets the ONNX Runtime execution provider the training graph runs on; default <see cref="FastDraft.OnnxRuntime.ExecutionProvider.Cpu"/>.
+    /// CUDA and DirectML need ONNX Runtime's matching build (see <see cref="FastDraft.OnnxRuntime.ExecutionProvider"/>); creating the trainer
+    /// without it throws <see cref="ModelNotSupportedException"/> naming the package. The optimizer runs on the host, so the
+    /// parameters and gradients cross to and from the device every step. Not part of the checkpoint's hash: a run may be
+    /// resumed on another provider (its figures then differ in the last bits).
+    /// </summary>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index for CUDA or DirectML; default 0.</summary>
+    public int DeviceId { get; init; }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     internal void Validate()
     {
@@ -176,6 +189,16 @@ public sealed record TrainingOptions
         if (EvaluationInterval < 0)
         {
             Fail(nameof(EvaluationInterval), EvaluationInterval, "must be 0 or more");
+        }
+
+        if (!Enum.IsDefined(ExecutionProvider))
+        {
+            Fail(nameof(ExecutionProvider), ExecutionProvider, "must be a defined provider");
+        }
+
+        if (DeviceId < 0)
+        {
+            Fail(nameof(DeviceId), DeviceId, "must be 0 or more");
         }
     }
 

@@ -1,12 +1,13 @@
 using System.Numerics.Tensors;
 using FastDraft.ModelWriter;
+using FastDraft.OnnxRuntime.Internals;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FastDraft.Training.Graph;
 
 /// <summary>
-/// Computes losses and gradients by running the training graph of a <see cref="DecoderSpec"/> on ONNX Runtime's CPU
-/// provider, reading parameters from and writing gradients into caller-owned flat buffers without copies.
+/// Computes losses and gradients by running the training graph of a <see cref="DecoderSpec"/> on ONNX Runtime (the CPU
+/// provider by default), reading parameters from and writing gradients into caller-owned flat buffers without copies.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,6 +18,12 @@ namespace FastDraft.Training.Graph;
 /// <para>
 /// Each step copies the batch into pinned input arrays bound once, runs the bound session and reads three scalars:
 /// no managed allocation per step beyond what ONNX Runtime's managed run call itself makes.
+/// </para>
+/// <para>
+/// On CUDA or DirectML the buffers are still host memory bound as they are on the CPU: ONNX Runtime copies the
+/// parameters and the batch to the device and the gradients back on every run, because the optimizer (AdamW, clipping,
+/// accumulation) runs on the host. Keeping parameters and optimizer state on the device needs the optimizer as a graph
+/// too; not done.
 /// </para>
 /// </remarks>
 internal sealed class OnnxGradientSource : IGradientSource
@@ -45,22 +52,18 @@ internal sealed class OnnxGradientSource : IGradientSource
         string path = Path.Combine(directory, "training.onnx");
         TrainingGraphWriter.Write(spec, _graph, path);
 
-        using var sessionOptions = new SessionOptions
+        try
         {
-            GraphOptimizationLevel = options.OptimizationLevel,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            _session = CreateSession(options, path);
+        }
+        catch
+        {
+            // A provider this build lacks fails here: nothing else to dispose, and the graph's temporary folder goes.
+            _runOptions.Dispose();
+            DeleteTemporaryDirectory();
+            throw;
+        }
 
-            // No memory pattern: after the first run it would allocate one block for the whole plan beside the arena the
-            // first run filled, which kept both (default draft, 4,096 tokens, V = 32,000: 2.1 GiB peak instead of 1.2 GiB),
-            // and measured no faster.
-            EnableMemoryPattern = false,
-        };
-        // Always set: ONNX Runtime's own default counted one core of two on a 2-core virtual machine.
-        sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads;
-
-        options.ConfigureSession?.Invoke(sessionOptions);
-        _session = new InferenceSession(path, sessionOptions);
         _binding = _session.CreateIoBinding();
         try
         {
@@ -155,17 +158,31 @@ internal sealed class OnnxGradientSource : IGradientSource
 
         _session.Dispose();
         _runOptions.Dispose();
-        if (_temporaryDirectory is not null)
+        DeleteTemporaryDirectory();
+    }
+
+    private static InferenceSession CreateSession(OnnxGradientSourceOptions options, string path)
+    {
+        using var sessionOptions = new SessionOptions
         {
-            try
-            {
-                System.IO.Directory.Delete(_temporaryDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temporary folder is harmless.
-            }
-        }
+            GraphOptimizationLevel = options.OptimizationLevel,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+
+            // No memory pattern: after the first run it would allocate one block for the whole plan beside the arena the
+            // first run filled, which kept both (default draft, 4,096 tokens, V = 32,000: 2.1 GiB peak instead of 1.2 GiB),
+            // and measured no faster.
+            EnableMemoryPattern = false,
+        };
+        // Always set: ONNX Runtime's own default counted one core of two on a 2-core virtual machine.
+        sessionOptions.IntraOpNumThreads = options.IntraOpThreads ?? FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads;
+
+        // The one mapping from provider to session options, shared with inference; a build without the provider fails
+        // here with a message that names the package carrying it.
+        SessionOptionsFactory.AppendExecutionProvider(sessionOptions, options.ExecutionProvider, options.DeviceId, path);
+
+        options.ConfigureSession?.Invoke(sessionOptions);
+        return new InferenceSession(path, sessionOptions);
     }
 
     /// <summary>Binds the batch inputs (arrays the source owns, refilled each step) and the three loss outputs.</summary>
@@ -194,6 +211,21 @@ internal sealed class OnnxGradientSource : IGradientSource
         BindOutput(TrainingGraphWriter.CrossEntropy, new Memory<float>(_losses, 1, 1));
         BindOutput(TrainingGraphWriter.KullbackLeibler, new Memory<float>(_losses, 2, 1));
         return (inputIds, targetIds, lossMask, softIds, softProbabilities);
+    }
+
+    private void DeleteTemporaryDirectory()
+    {
+        if (_temporaryDirectory is not null)
+        {
+            try
+            {
+                System.IO.Directory.Delete(_temporaryDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temporary folder is harmless.
+            }
+        }
     }
 
     private void BindInput<T>(string name, T[] buffer, long[] shape)

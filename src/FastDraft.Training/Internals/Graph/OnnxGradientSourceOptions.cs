@@ -1,3 +1,4 @@
+using FastDraft.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FastDraft.Training.Graph;
@@ -13,6 +14,15 @@ internal sealed record OnnxGradientSourceOptions
 
     /// <summary>Gets ONNX Runtime's intra-op threads; null for <see cref="FastDraft.OnnxRuntime.OnnxModelOptions.DefaultIntraOpThreads"/> (every available processor).</summary>
     public int? IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Gets the execution provider the graph runs on; default CPU. The parameter, gradient and batch buffers stay in host
+    /// memory (the optimizer runs there): on another provider ONNX Runtime copies them to and from the device every run.
+    /// </summary>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>Gets the device index for CUDA or DirectML; default 0.</summary>
+    public int DeviceId { get; init; }
 
     /// <summary>Gets the graph optimization level; default all.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;

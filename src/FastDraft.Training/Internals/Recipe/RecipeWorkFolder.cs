@@ -130,7 +130,7 @@ internal sealed class RecipeWorkFolder : IDisposable
 
     private static void CheckSize(DraftRecipeOptions options, int vocabulary)
     {
-        ModelWriter.DecoderSpec shape = options.Shape;
+        ModelWriter.DecoderSpec shape = options.ShapeInForce;
         ModelWriter.DecoderSpec spec = options.DraftSpec(Math.Max(vocabulary, 1));
         long count = shape.Heads > 0 ? spec.ParameterCount : 0;
         if (count > MaxParameters)

@@ -61,7 +61,7 @@ internal sealed record RunFingerprint
     public static RunFingerprint Compute(DraftRecipeOptions options)
     {
         (string model, string tokenizer) = HashTarget(options.Target);
-        DecoderSpec shape = options.Shape;
+        DecoderSpec shape = options.ShapeInForce;
         return new RunFingerprint
         {
             TargetModel = model,

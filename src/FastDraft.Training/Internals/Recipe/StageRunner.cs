@@ -37,6 +37,8 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
             EvaluationInterval = settings.EvaluationInterval,
             KlWeight = settings.KlWeight,
             IntraOpThreads = settings.Threads,
+            ExecutionProvider = settings.ExecutionProvider,
+            DeviceId = settings.DeviceId,
         };
         using DraftTrainer trainer = DraftTrainer.Create(spec, data, training, evaluation, start);
         Curve.Clear();
