@@ -155,7 +155,8 @@ internal static class EvalMarkdown
     {
         md.AppendLine("## Constrained outputs");
         md.AppendLine();
-        md.AppendLine(F($"Target-only's output of each prompt in the first repetition ({constraint.Outputs.Count(o => o.Complete)} of {constraint.Outputs.Count} complete values; the others were cut at the token limit)."));
+        int complete = constraint.Outputs.Count(o => o.Complete);
+        md.AppendLine(F($"Target-only's output of each prompt in the first repetition ({complete} of {constraint.Outputs.Count} complete values{(complete < constraint.Outputs.Count ? "; the others were cut at the token limit" : string.Empty)})."));
         md.AppendLine();
         for (int p = 0; p < constraint.Outputs.Count; p++)
         {

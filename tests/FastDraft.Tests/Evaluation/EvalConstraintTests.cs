@@ -108,12 +108,11 @@ public sealed class EvalConstraintTests
         Assert.True(root.GetProperty("quality_gate_passed").GetBoolean());
         Assert.Equal("json-object", root.GetProperty("constraint").GetProperty("kind").GetString());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("constraint").GetProperty("file").ValueKind);
+        Assert.Equal(2, root.GetProperty("constraint").GetProperty("complete_outputs").GetInt32());
         foreach (JsonElement generated in root.GetProperty("constraint").GetProperty("outputs").EnumerateArray())
         {
-            if (generated.GetProperty("complete").GetBoolean())
-            {
-                using JsonDocument value = JsonDocument.Parse(generated.GetProperty("text").GetString()!); // a complete value parses; a cut one is a prefix of one
-            }
+            Assert.True(generated.GetProperty("complete").GetBoolean());
+            using JsonDocument value = JsonDocument.Parse(generated.GetProperty("text").GetString()!); // throws unless one JSON value
         }
 
         Assert.DoesNotContain(root.GetProperty("modes").EnumerateObject(), m => m.Value.GetProperty("unconstrained").GetBoolean());
