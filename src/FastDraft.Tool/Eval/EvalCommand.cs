@@ -9,7 +9,8 @@ namespace FastDraft.Tool;
 /// <summary>
 /// <c>fastdraft eval</c>: measures a target with one or more proposers on a prompts file: the quality gate,
 /// α, speed-up across prompts, latency percentiles, CPU cost, the K sweep against the predicted curve and a
-/// recommendation; written as Markdown, JSON and PNG charts.
+/// recommendation; written as Markdown, JSON and PNG charts. With <c>--json-object</c>/<c>--json-schema</c> every mode runs
+/// under the JSON constraint (and with <c>--compare-unconstrained</c> also without it).
 /// </summary>
 internal static class EvalCommand
 {
@@ -32,7 +33,7 @@ internal static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "First seed of sampled generations.", DefaultValueFactory = _ => 1 };
         var price = new Option<double?>("--price-per-hour") { Description = "Price of one CPU core-hour (any currency), for the cost per million tokens." };
         var outFolder = new Option<string>("--out") { Description = "Where eval.md, eval.json and the PNG charts go.", DefaultValueFactory = _ => "fastdraft-eval" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more; with --json-object or --json-schema, constraint (kind, file, outputs) and per mode grammar_tokens and forced_share." };
         var constraint = new JsonConstraintOptions(
             "Every mode, target-only included, generates one JSON value (the quality gate then compares constrained speculative output with constrained target-only output); the prompts should ask for JSON. A generation ends with its value or at --max-new-tokens.",
             "Every mode, target-only included, generates JSON this schema file allows (as --json-object); the report gives each mode's forced (grammar) token share and target-only's outputs.");
