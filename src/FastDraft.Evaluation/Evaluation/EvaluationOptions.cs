@@ -25,6 +25,22 @@ public sealed record EvaluationOptions
     public double? PricePerCoreHour { get; init; }
 
     /// <summary>
+    /// Gets a constraint every mode generates under, target-only included (such as FastDraft.Text's <c>JsonConstraint</c>),
+    /// so that the quality gate compares constrained speculative output with constrained target-only output; <see langword="null"/>
+    /// (the default) for none. A constrained generation ends where the constraint lets end-of-sequence through (the value
+    /// complete) or at <see cref="MaxNewTokens"/>, so its length is the output's; tokens the constraint forces are counted
+    /// in <see cref="ModeReport.GrammarTokens"/>.
+    /// </summary>
+    public ITokenConstraint? Constraint { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether, with a <see cref="Constraint"/>, target-only and every proposer's modes are also
+    /// measured without it, in the same interleaved run (named <c>{mode}, unconstrained</c>, <see cref="ModeReport.Unconstrained"/>):
+    /// each constrained mode then reports <see cref="ModeReport.SpeedupOverUnconstrained"/>. Default <see langword="false"/>.
+    /// </summary>
+    public bool CompareUnconstrained { get; init; }
+
+    /// <summary>
     /// Gets the confidence of the sampling gate, shared among the modes compared (Bonferroni): each mode's
     /// interval is at 1 − (1 − confidence) / modes, so that a correct implementation fails the gate with at
     /// most this complement of probability. Default 0.99.
@@ -49,6 +65,7 @@ public sealed record EvaluationOptions
         Check(DraftTokenSweep is not null && DraftTokenSweep.Append(DraftTokens).All(k => k is >= 1 and <= SpeculativeOptions.MaxDraftTokens), $"Every K must be between 1 and {SpeculativeOptions.MaxDraftTokens}.");
         Check(Temperature == 0 || Temperature is >= 1e-6f and <= float.MaxValue, $"Temperature must be 0 (greedy) or a positive number; got {Temperature}.");
         Check(PricePerCoreHour is null || (PricePerCoreHour >= 0 && double.IsFinite(PricePerCoreHour.Value)), $"The price per core-hour must be a finite number of at least 0; got {PricePerCoreHour}.");
+        Check(!CompareUnconstrained || Constraint is not null, "CompareUnconstrained needs a Constraint to compare with.");
         Check(QualityConfidence is > 0 and < 1, $"QualityConfidence must be in (0, 1); got {QualityConfidence}.");
     }
 }

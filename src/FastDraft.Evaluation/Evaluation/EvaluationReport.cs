@@ -12,8 +12,17 @@ public sealed record EvaluationReport
     /// <summary>Gets the options the evaluation ran with.</summary>
     public required EvaluationOptions Options { get; init; }
 
-    /// <summary>Gets every mode: target-only first, then each proposer's fixed-K modes and its adaptive mode.</summary>
+    /// <summary>
+    /// Gets every mode: target-only first, then each proposer's fixed-K modes and its adaptive mode; with
+    /// <see cref="EvaluationOptions.CompareUnconstrained"/>, the same again without the constraint.
+    /// </summary>
     public required IReadOnlyList<ModeReport> Modes { get; init; }
+
+    /// <summary>
+    /// Gets target-only's generated ids for each prompt, in the first repetition (with a greedy gate that passed, every
+    /// mode's under the same constraint), to show or check what the evaluation generated.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>> TargetOnlyOutputs { get; init; } = [];
 
     /// <summary>Gets the quality gate's outcome.</summary>
     public required QualityGateReport Quality { get; init; }

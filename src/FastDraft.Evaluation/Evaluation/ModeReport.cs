@@ -15,6 +15,21 @@ public sealed record ModeReport
     /// <summary>Gets a value indicating whether the draft length adapts.</summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>Gets a value indicating whether the mode ran without the evaluation's constraint, beside the constrained modes (<see cref="EvaluationOptions.CompareUnconstrained"/>).</summary>
+    public bool Unconstrained { get; init; }
+
+    /// <summary>Gets the tokens the constraint forced, over every prompt and repetition (0 without a constraint).</summary>
+    public long GrammarTokens { get; init; }
+
+    /// <summary>Gets the forced share: <see cref="GrammarTokens"/> ÷ the tokens generated, over every prompt and repetition.</summary>
+    public double ForcedShare { get; init; }
+
+    /// <summary>
+    /// Gets, for a constrained mode with <see cref="EvaluationOptions.CompareUnconstrained"/>, the speed-up over the same mode
+    /// run without the constraint: the ratio of the decode rates repetition by repetition, then the median; NaN otherwise.
+    /// </summary>
+    public double SpeedupOverUnconstrained { get; init; } = double.NaN;
+
     /// <summary>Gets α: accepted ÷ judged proposals.</summary>
     public double Alpha { get; init; }
 
@@ -55,7 +70,7 @@ public sealed record ModeReport
     /// <summary>Gets the time per output token after the first, in milliseconds, over every generation.</summary>
     public Percentiles TimePerOutputTokenMilliseconds { get; init; }
 
-    /// <summary>Gets the speed-up over target-only decoding: the ratio of the decode rates repetition by repetition, then the median (1 for target-only).</summary>
+    /// <summary>Gets the speed-up over target-only decoding (an unconstrained mode's: over target-only unconstrained): the ratio of the decode rates repetition by repetition, then the median (1 for target-only).</summary>
     public double Speedup { get; init; }
 
     /// <summary>Gets the least repetition's speed-up (its rate ÷ target-only's in the same repetition): with <see cref="SpeedupMax"/>, the run's repetition-to-repetition noise.</summary>

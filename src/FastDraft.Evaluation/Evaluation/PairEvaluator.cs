@@ -6,7 +6,8 @@ namespace FastDraft.Evaluation;
 /// Evaluates a target with one or more proposers on a set of prompts: target-only decoding, each
 /// proposer at every K of the sweep and adaptively, run interleaved and counterbalanced; then the quality
 /// gate, per-mode and per-prompt figures, CPU cost, the K sweep against the speed-up model, and a
-/// recommendation. This is what <c>fastdraft eval</c> runs.
+/// recommendation. This is what <c>fastdraft eval</c> runs. With <see cref="EvaluationOptions.Constraint"/>, every mode
+/// generates under it (and with <see cref="EvaluationOptions.CompareUnconstrained"/>, every mode also without it).
 /// </summary>
 /// <remarks>
 /// The evaluation runs on the calling thread, one generation at a time (timings of concurrent generations
@@ -16,6 +17,9 @@ public static class PairEvaluator
 {
     /// <summary>The name of the target-only mode, the baseline of every speed-up.</summary>
     public const string BaselineMode = "target-only";
+
+    /// <summary>What the name of a mode run without the evaluation's constraint ends with (<see cref="EvaluationOptions.CompareUnconstrained"/>).</summary>
+    public const string UnconstrainedSuffix = ", unconstrained";
 
     /// <summary>Runs the evaluation.</summary>
     /// <param name="target">The target.</param>
@@ -41,6 +45,8 @@ public static class PairEvaluator
         LoadAverage? loadAtStart = LoadAverage.Read();
         List<ModePlan> plans = Plan(target, proposers, options);
         ModePlan baseline = plans[0];
+        ModePlan? unconstrainedBaseline = plans.FirstOrDefault(p => p.Unconstrained && p.Proposer is null);
+        ModePlan BaselineOf(ModePlan plan) => plan.Unconstrained ? unconstrainedBaseline! : baseline;
 
         // Step costs are measured after every repetition, under the conditions that repetition ran in;
         // proposers without a model share one measurement (their c is 0 and v is the target's alone).
@@ -65,12 +71,14 @@ public static class PairEvaluator
 
         var schedule = new ScheduleOptions { MaxNewTokens = options.MaxNewTokens, Repetitions = options.Repetitions, Seed = options.Seed };
         MeasurementSet set = InterleavedSchedule.Run([.. plans.Select(p => p.Mode)], prompts, schedule, Calibrate, progress, cancellationToken);
-        QualityGateReport quality = QualityGate.Check(target, set, baseline.Mode, [.. plans.Skip(1).Select(p => p.Mode)], prompts, options, progress, cancellationToken);
+        QualityGroup[] groups = [.. plans.Where(p => p.Proposer is null).Select(b => new QualityGroup(b.Mode, [.. plans.Where(p => p.Proposer is not null && BaselineOf(p) == b).Select(p => p.Mode)]))];
+        QualityGateReport quality = QualityGate.Check(target, set, groups, prompts, options, progress, cancellationToken);
 
-        IReadOnlyList<IReadOnlyList<GenerationSample>> baselineRuns = set.For(baseline.Mode);
-        ModeReport[] modes = [.. plans.Select(plan => ModeSummarizer.Summarize(plan, set.For(plan.Mode), baselineRuns, options.PricePerCoreHour))];
+        ModeReport[] modes = [.. plans.Select(plan => ModeSummarizer.Summarize(plan, set.For(plan.Mode), set.For(BaselineOf(plan).Mode), options.PricePerCoreHour))];
+        CompareWithUnconstrained(plans, modes, set);
         Dictionary<string, StepCosts> medians = costs.ToDictionary(c => c.Key, c => StepCosts.Median(c.Value));
-        Recommendation recommendation = Recommender.Choose(modes, quality);
+        ModeReport[] primary = [.. modes.Where(m => !m.Unconstrained)]; // the unconstrained twins are for comparison, not for choosing
+        Recommendation recommendation = Recommender.Choose(primary, quality);
         var machine = new MachineLoad(Environment.ProcessorCount, loadAtStart, LoadAverage.Read());
         return new EvaluationReport
         {
@@ -78,34 +86,60 @@ public static class PairEvaluator
             Prompts = prompts.Count,
             Options = options,
             Modes = modes,
+            TargetOnlyOutputs = [.. set.For(baseline.Mode)[0].Select(sample => sample.Tokens ?? [])],
             Quality = quality,
             Sweep = Sweep(plans, modes, set, costs),
             StepCosts = medians,
             Recommendation = recommendation,
             Elapsed = clock.Elapsed,
             Machine = machine,
-            Warnings = ReliabilityCheck.Warnings(modes, recommendation, machine, options.Repetitions),
+            Warnings = ReliabilityCheck.Warnings(primary, recommendation, machine, options.Repetitions),
         };
     }
 
     private static List<ModePlan> Plan(ITargetModel target, IReadOnlyList<Proposer> proposers, EvaluationOptions options)
     {
-        var request = new GenerationOptions { Temperature = options.Temperature };
-        var plans = new List<ModePlan> { new(new GeneratorMode(BaselineMode, new SpeculativeGenerator(target), request, keepTokens: true), null, 0, false) };
+        var plans = new List<ModePlan>();
+        AddPlans(plans, target, proposers, options, new GenerationOptions { Temperature = options.Temperature, Constraint = options.Constraint }, unconstrained: false);
+        if (options.CompareUnconstrained)
+        {
+            AddPlans(plans, target, proposers, options, new GenerationOptions { Temperature = options.Temperature }, unconstrained: true);
+        }
+
+        return plans;
+    }
+
+    /// <summary>Target-only, then each proposer at every K and adaptively, all with <paramref name="request"/>'s options.</summary>
+    private static void AddPlans(List<ModePlan> plans, ITargetModel target, IReadOnlyList<Proposer> proposers, EvaluationOptions options, GenerationOptions request, bool unconstrained)
+    {
+        string suffix = unconstrained ? UnconstrainedSuffix : string.Empty;
+        plans.Add(new(new GeneratorMode(BaselineMode + suffix, new SpeculativeGenerator(target), request, keepTokens: true), null, 0, false, unconstrained));
         int[] ks = options.AllDraftTokens;
         foreach (Proposer proposer in proposers)
         {
             foreach (int k in ks)
             {
                 var generator = new SpeculativeGenerator(target, proposer.Draft, new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false });
-                plans.Add(new ModePlan(new GeneratorMode($"{proposer.Name} K={k}", generator, request, keepTokens: true), proposer, k, false));
+                plans.Add(new ModePlan(new GeneratorMode($"{proposer.Name} K={k}{suffix}", generator, request, keepTokens: true), proposer, k, false, unconstrained));
             }
 
             var adaptive = new SpeculativeGenerator(target, proposer.Draft, new SpeculativeOptions { DraftTokens = ks[^1], AdaptiveDraftTokens = true });
-            plans.Add(new ModePlan(new GeneratorMode($"{proposer.Name} adaptive", adaptive, request, keepTokens: true), proposer, ks[^1], true));
+            plans.Add(new ModePlan(new GeneratorMode($"{proposer.Name} adaptive{suffix}", adaptive, request, keepTokens: true), proposer, ks[^1], true, unconstrained));
         }
+    }
 
-        return plans;
+    /// <summary>Each constrained mode's speed-up over its unconstrained twin, paired by repetition (where the run measured the twins).</summary>
+    private static void CompareWithUnconstrained(List<ModePlan> plans, ModeReport[] modes, MeasurementSet set)
+    {
+        for (int i = 0; i < plans.Count; i++)
+        {
+            int twin = plans.FindIndex(p => p.Unconstrained && p.Name == plans[i].Name + UnconstrainedSuffix);
+            if (!plans[i].Unconstrained && twin >= 0)
+            {
+                double[] rates = Throughput.RatesByRepetition(set.For(plans[i].Mode));
+                modes[i] = modes[i] with { SpeedupOverUnconstrained = Throughput.PairedSpeedup(rates, Throughput.RatesByRepetition(set.For(plans[twin].Mode))) };
+            }
+        }
     }
 
     /// <summary>
@@ -119,7 +153,7 @@ public static class PairEvaluator
         for (int i = 0; i < plans.Count; i++)
         {
             ModePlan plan = plans[i];
-            if (plan.Proposer is not { } proposer || plan.Adaptive)
+            if (plan.Proposer is not { } proposer || plan.Adaptive || plan.Unconstrained)
             {
                 continue;
             }

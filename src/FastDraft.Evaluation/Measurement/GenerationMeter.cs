@@ -71,6 +71,7 @@ public static class GenerationMeter
         return new GenerationSample
         {
             GeneratedTokens = stats.GeneratedTokens,
+            GrammarTokens = stats.GrammarTokens,
             Tokens = tokens is null ? null : tokens[..Math.Min(count, tokens.Length)],
             TimeToFirstToken = stats.TimeToFirstToken,
             DecodeTime = stats.TotalTime - stats.TimeToFirstToken,

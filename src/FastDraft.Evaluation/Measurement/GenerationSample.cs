@@ -35,6 +35,9 @@ public sealed record GenerationSample
     /// <summary>Gets the managed bytes the measuring thread allocated during the generation.</summary>
     public long AllocatedBytes { get; init; }
 
+    /// <summary>Gets the number of tokens a constraint forced (<see cref="GenerationStats.GrammarTokens"/>; 0 without one).</summary>
+    public int GrammarTokens { get; init; }
+
     /// <summary>Gets the number of target forward passes, the prompt pass included.</summary>
     public int TargetCalls { get; init; }
 

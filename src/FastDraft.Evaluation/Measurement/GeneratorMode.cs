@@ -12,8 +12,8 @@ public sealed class GeneratorMode : IMeasuredMode
     /// <param name="generator">The generator (target-only when it has no draft).</param>
     /// <param name="options">
     /// Request options (temperature, processors); <see langword="null"/> for greedy defaults. Every run replaces
-    /// <see cref="GenerationOptions.MaxNewTokens"/> with the request's, ignores end-of-sequence, and when sampling
-    /// takes the request's seed.
+    /// <see cref="GenerationOptions.MaxNewTokens"/> with the request's, ignores end-of-sequence (except under a
+    /// <see cref="GenerationOptions.Constraint"/>, whose value ends with it), and when sampling takes the request's seed.
     /// </param>
     /// <param name="keepTokens">Whether samples keep the generated ids (for the quality gate).</param>
     public GeneratorMode(string name, SpeculativeGenerator generator, GenerationOptions? options = null, bool keepTokens = false)
@@ -21,7 +21,7 @@ public sealed class GeneratorMode : IMeasuredMode
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
         Generator = generator ?? throw new ArgumentNullException(nameof(generator));
-        _options = (options ?? GenerationOptions.Default) with { IgnoreEndOfSequence = true };
+        _options = (options ?? GenerationOptions.Default) with { IgnoreEndOfSequence = options?.Constraint is null };
         _keepTokens = keepTokens;
     }
 

@@ -9,7 +9,8 @@ namespace FastDraft.Tool;
 /// <summary>
 /// <c>fastdraft eval</c>: measures a target with one or more proposers on a prompts file: the quality gate,
 /// α, speed-up across prompts, latency percentiles, CPU cost, the K sweep against the predicted curve and a
-/// recommendation; written as Markdown, JSON and PNG charts.
+/// recommendation; written as Markdown, JSON and PNG charts. With <c>--json-object</c>/<c>--json-schema</c> every mode runs
+/// under the JSON constraint (and with <c>--compare-unconstrained</c> also without it).
 /// </summary>
 internal static class EvalCommand
 {
@@ -32,7 +33,11 @@ internal static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "First seed of sampled generations.", DefaultValueFactory = _ => 1 };
         var price = new Option<double?>("--price-per-hour") { Description = "Price of one CPU core-hour (any currency), for the cost per million tokens." };
         var outFolder = new Option<string>("--out") { Description = "Where eval.md, eval.json and the PNG charts go.", DefaultValueFactory = _ => "fastdraft-eval" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout and nothing else (the summary goes to stderr), as eval.json: schema_version, quality_gate_passed, recommendation, and per mode (\"modes\": {\"draft_k4\": {\"mode\": \"draft_k4\", \"label\": \"draft K=4\", ...}}) alpha, speedup_median, speedup_p10, speedup_p90, tokens_per_second and more; with --json-object or --json-schema, constraint (kind, file, outputs) and per mode grammar_tokens and forced_share." };
+        var constraint = new JsonConstraintOptions(
+            "Every mode, target-only included, generates one JSON value (the quality gate then compares constrained speculative output with constrained target-only output); the prompts should ask for JSON. A generation ends with its value or at --max-new-tokens.",
+            "Every mode, target-only included, generates JSON this schema file allows (as --json-object); the report gives each mode's forced (grammar) token share and target-only's outputs.");
+        var compareUnconstrained = new Option<bool>("--compare-unconstrained") { Description = "With --json-object or --json-schema, also measures every mode without the constraint in the same interleaved run (named \"..., unconstrained\"), and reports each constrained mode's speed-up over its unconstrained twin." };
         var provider = new ExecutionProviderOptions();
         var command = new Command("eval", ExitCodes.Describe(
             "Evaluates a target with a draft (--draft), an n-gram proposer (--ngram) or several, and with both given each draft combined with each lookup (\"combined\"): target-only and every proposer at each K and adaptively, interleaved over --repetitions; the quality gate, α (also by draft position), speed-up across prompts, TTFT and time per output token, CPU cost, the K sweep against E(α,K)/(K·c + v(K)), and a recommendation. With --conversations instead of --prompts: the time to first token of every turn of multi-turn conversations with session reuse and without.",
@@ -42,6 +47,8 @@ internal static class EvalCommand
             command.Options.Add(option);
         }
 
+        constraint.AddTo(command);
+        command.Options.Add(compareUnconstrained);
         provider.AddTo(command);
         command.Options.Add(json);
 
@@ -54,6 +61,14 @@ internal static class EvalCommand
             else if (result.GetValue(prompts) is not null && (result.GetValue(drafts) ?? []).Length == 0 && (result.GetValue(ngrams) ?? []).Length == 0)
             {
                 result.AddError("Give at least one proposer: --draft DIR or --ngram N.");
+            }
+            else if (result.GetValue(conversations) is not null && (constraint.IsGiven(result) || result.GetValue(compareUnconstrained)))
+            {
+                result.AddError("--json-object, --json-schema and --compare-unconstrained go with --prompts, not --conversations.");
+            }
+            else if (result.GetValue(compareUnconstrained) && !constraint.IsGiven(result))
+            {
+                result.AddError("--compare-unconstrained needs --json-object or --json-schema FILE (the constraint to compare with).");
             }
         });
 
@@ -103,7 +118,12 @@ internal static class EvalCommand
             }
 
             string folder = parsed.GetValue(outFolder)!;
-            List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => ModelTokenizer.Load(targetFolder));
+            var tokenizer = new Lazy<ModelTokenizer>(() => ModelTokenizer.Load(targetFolder));
+            List<int[]> promptIds = PromptFile.Read(parsed.GetValue(prompts)!, () => tokenizer.Value);
+            if (constraint.IsGiven(parsed))
+            {
+                options = options with { Constraint = constraint.Create(parsed, tokenizer.Value), CompareUnconstrained = parsed.GetValue(compareUnconstrained) };
+            }
             if (!parsed.GetValue(allowMismatch))
             {
                 Array.ForEach(draftFolders, d => GenerationPair.CheckTokenizers(targetFolder, d)); // before any model is loaded
@@ -130,7 +150,8 @@ internal static class EvalCommand
                     display.Finish();
                 }
 
-                var context = new EvalContext(targetFolder, draftFolders, parsed.GetValue(prompts)!, DateTime.UtcNow);
+                EvalConstraint? constrained = options.Constraint is null ? null : EvalConstraint.Describe(constraint.SchemaFile(parsed), report, tokenizer.Value);
+                var context = new EvalContext(targetFolder, draftFolders, parsed.GetValue(prompts)!, DateTime.UtcNow, constrained);
                 Directory.CreateDirectory(folder);
                 File.WriteAllText(Path.Combine(folder, "eval.md"), EvalMarkdown.Write(report, context));
                 File.WriteAllText(Path.Combine(folder, "eval.json"), EvalJson.Write(report, context, indented: true));

@@ -12,6 +12,10 @@ namespace FastDraft.Tool;
 /// <c>draft_k4</c>, <c>draft_adaptive</c>, <c>ngram_3_k2</c>: <see cref="ModeIds"/>) whose entries hold <c>mode</c>, <c>label</c>
 /// (the display name, <c>draft K=4</c>) and at least <c>alpha</c>, <c>speedup_median</c>, <c>speedup_p10</c>,
 /// <c>speedup_p90</c> (across prompts) and <c>tokens_per_second</c>. Values that do not exist (α at a position never judged) are null.
+/// Under <c>--json-object</c>/<c>--json-schema</c>, <c>constraint</c> holds <c>kind</c>, <c>file</c> and target-only's <c>outputs</c>
+/// (null without one), and every mode <c>grammar_tokens</c> and <c>forced_share</c> (forced ÷ generated tokens); with
+/// <c>--compare-unconstrained</c>, the <c>..._unconstrained</c> modes (<c>unconstrained</c>: true) and each constrained mode's
+/// <c>speedup_over_unconstrained</c>.
 /// </summary>
 internal static class EvalJson
 {
@@ -31,6 +35,7 @@ internal static class EvalJson
             ["recommendation"] = new JsonObject { ["mode"] = ids.Mode(report.Recommendation.Mode), ["label"] = report.Recommendation.Mode, ["reason"] = report.Recommendation.Reason },
             ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode)w)]),
             ["modes"] = modes,
+            ["constraint"] = Constraint(context.Constraint),
             ["quality_gate"] = Quality(report.Quality, ids),
             ["k_sweep"] = new JsonArray([.. report.Sweep.Select(p => (JsonNode)new JsonObject
             {
@@ -80,6 +85,10 @@ internal static class EvalJson
         ["proposer"] = m.Proposer is null ? null : ids.ProposerId(m.Proposer),
         ["k"] = m.DraftTokens,
         ["adaptive"] = m.Adaptive,
+        ["unconstrained"] = m.Unconstrained,
+        ["grammar_tokens"] = m.GrammarTokens,
+        ["forced_share"] = Number(m.ForcedShare),
+        ["speedup_over_unconstrained"] = Number(m.SpeedupOverUnconstrained),
         ["alpha"] = Number(m.Alpha),
         ["alpha_by_position"] = new JsonArray([.. m.AlphaByPosition.Select(Number)]),
         ["alpha_by_context_position"] = new JsonArray([.. m.AlphaByContextPosition.Select((a, b) => (JsonNode)new JsonObject
@@ -115,6 +124,14 @@ internal static class EvalJson
             ["speedup"] = Number(p.Speedup),
             ["ttft_ms"] = Number(p.TimeToFirstTokenMilliseconds),
         })]),
+    };
+
+    private static JsonObject? Constraint(EvalConstraint? constraint) => constraint is null ? null : new JsonObject
+    {
+        ["kind"] = constraint.Kind,
+        ["file"] = constraint.File,
+        ["complete_outputs"] = constraint.Outputs.Count(o => o.Complete),
+        ["outputs"] = new JsonArray([.. constraint.Outputs.Select((o, p) => (JsonNode)new JsonObject { ["prompt"] = p, ["text"] = o.Text, ["complete"] = o.Complete })]),
     };
 
     private static JsonObject Quality(QualityGateReport q, ModeIds ids) => new()

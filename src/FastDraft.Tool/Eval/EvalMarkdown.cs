@@ -16,6 +16,11 @@ internal static class EvalMarkdown
         md.AppendLine();
         md.AppendLine(F($"Target `{context.Target}`; {(context.Drafts.Count == 0 ? "no draft model" : "drafts " + string.Join(", ", context.Drafts.Select(d => $"`{d}`")))}; prompts `{context.Prompts}` ({report.Prompts})."));
         md.AppendLine(F($"{(o.Temperature > 0 ? $"Sampling at T = {o.Temperature}" : "Greedy")}, {o.MaxNewTokens} new tokens per prompt, {o.Repetitions} interleaved repetitions (odd ones in reverse order), K = {o.DraftTokens} unless stated; {Machine(report.Machine)}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {context.DateUtc:yyyy-MM-dd HH:mm} UTC; the run took {report.Elapsed.TotalMinutes:F1} min."));
+        if (context.Constraint is { } constraint)
+        {
+            md.AppendLine(F($"Constrained: every mode{(o.CompareUnconstrained ? " (except the \"unconstrained\" ones, measured beside them in the same run)" : string.Empty)} generates {(constraint.File is null ? "one JSON value (`--json-object`)" : $"JSON that `{constraint.File}` allows (`--json-schema`)")}, target-only included, and ends with its value or at {o.MaxNewTokens} tokens; forced share: the tokens the constraint forced (no draft pass) ÷ the tokens generated."));
+        }
+
         md.AppendLine();
         Quality(md, report.Quality);
         md.AppendLine("## Recommendation");
@@ -34,7 +39,12 @@ internal static class EvalMarkdown
             md.AppendLine();
         }
 
-        Modes(md, report);
+        Modes(md, report, context.Constraint is not null);
+        if (context.Constraint is { } outputs)
+        {
+            Outputs(md, outputs);
+        }
+
         Positions(md, report);
         ContextPositions(md, report);
         Sweep(md, report);
@@ -51,11 +61,14 @@ internal static class EvalMarkdown
     public static void WriteSummary(EvaluationReport report, TextWriter output)
     {
         QualityGateReport q = report.Quality;
+        bool constrained = report.Options.Constraint is not null;
         output.WriteLine(F($"Quality gate: {(q.Passed ? "PASSED" : "FAILED")} ({(q.Sampled ? $"log-probability of {q.Compared} sampled outputs" : $"{q.Compared} greedy outputs compared token for token, {q.DifferenceCount} differ")})."));
-        output.WriteLine("mode                          alpha  acc/round  tok/s     speed-up  p10-p90        CPU s/1k tok");
+        output.WriteLine("mode                          alpha  acc/round  tok/s     speed-up  p10-p90        CPU s/1k tok" + (constrained ? "  forced  vs unconstrained" : string.Empty));
         foreach (ModeReport m in report.Modes)
         {
-            output.WriteLine(F($"{Shorten(m.Name),-29} {Alpha(m),5}  {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture)),6}  {m.DecodeTokensPerSecond,9:F1}  {m.Speedup,6:F2}x  {m.SpeedupAcrossPrompts.P10,5:F2}-{m.SpeedupAcrossPrompts.P90,5:F2}x  {m.CpuSecondsPerThousandTokens,8:F2}"));
+            string forced = !constrained ? string.Empty
+                : (m.Unconstrained ? "       –" : F($"  {m.ForcedShare * 100,5:F1}%")) + (double.IsNaN(m.SpeedupOverUnconstrained) ? string.Empty : F($"  {m.SpeedupOverUnconstrained,6:F2}x"));
+            output.WriteLine(F($"{Shorten(m.Name),-29} {Alpha(m),5}  {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture)),6}  {m.DecodeTokensPerSecond,9:F1}  {m.Speedup,6:F2}x  {m.SpeedupAcrossPrompts.P10,5:F2}-{m.SpeedupAcrossPrompts.P90,5:F2}x  {m.CpuSecondsPerThousandTokens,8:F2}{forced}"));
         }
 
         output.WriteLine(F($"Recommendation: {report.Recommendation.Reason}"));
@@ -108,23 +121,48 @@ internal static class EvalMarkdown
         md.AppendLine();
     }
 
-    private static void Modes(StringBuilder md, EvaluationReport report)
+    private static void Modes(StringBuilder md, EvaluationReport report, bool constrained)
     {
         bool money = report.Options.PricePerCoreHour is not null;
+        bool twins = report.Options.CompareUnconstrained;
         md.AppendLine("## Modes");
         md.AppendLine();
-        md.AppendLine(F($"| mode | α | accepted/round | target passes/token | decode tok/s | speed-up | across prompts p10 / median / p90 | TTFT ms p50 / p90 / p99 | TPOT ms p50 / p90 / p99 | CPU s / 1k tokens | {(money ? $"cost / M tokens at {report.Options.PricePerCoreHour} per core-hour | " : string.Empty)}CPU saving |"));
-        md.AppendLine(money ? "|---|---|---|---|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|---|---|---|---|");
+        string extra = (constrained ? "forced share | " : string.Empty) + (twins ? "speed-up over unconstrained | " : string.Empty);
+        md.AppendLine(F($"| mode | α | accepted/round | target passes/token | decode tok/s | speed-up | {extra}across prompts p10 / median / p90 | TTFT ms p50 / p90 / p99 | TPOT ms p50 / p90 / p99 | CPU s / 1k tokens | {(money ? $"cost / M tokens at {report.Options.PricePerCoreHour} per core-hour | " : string.Empty)}CPU saving |"));
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|" + (money ? "---|" : string.Empty) + (constrained ? "---|" : string.Empty) + (twins ? "---|" : string.Empty));
         foreach (ModeReport m in report.Modes)
         {
             Spread s = m.SpeedupAcrossPrompts;
             Percentiles ttft = m.TimeToFirstTokenMilliseconds, tpot = m.TimePerOutputTokenMilliseconds;
             string cost = money ? F($" {m.CostPerMillionTokens:F4} |") : string.Empty;
-            md.AppendLine(F($"| {m.Name} | {Alpha(m)} | {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture))} | {m.TargetPassesPerToken:F3} | **{m.DecodeTokensPerSecond:F1}** [{m.DecodeTokensPerSecondMin:F1}–{m.DecodeTokensPerSecondMax:F1}] | **{m.Speedup:F2}×** [{m.SpeedupMin:F2}–{m.SpeedupMax:F2}] | {s.P10:F2} / {s.Median:F2} / {s.P90:F2} | {ttft.P50:F2} / {ttft.P90:F2} / {ttft.P99:F2} | {tpot.P50:F3} / {tpot.P90:F3} / {tpot.P99:F3} | {m.CpuSecondsPerThousandTokens:F2} |{cost} {(m.Proposer is null ? "–" : m.CpuSaving.ToString("+0%;-0%", CultureInfo.InvariantCulture))} |"));
+            string cells = (constrained ? (m.Unconstrained ? "– | " : F($"{m.ForcedShare * 100:F1}% | ")) : string.Empty)
+                + (twins ? (double.IsNaN(m.SpeedupOverUnconstrained) ? "– | " : F($"**{m.SpeedupOverUnconstrained:F2}×** | ")) : string.Empty);
+            md.AppendLine(F($"| {m.Name} | {Alpha(m)} | {(m.Proposer is null ? "–" : m.MeanAcceptedLength.ToString("F2", CultureInfo.InvariantCulture))} | {m.TargetPassesPerToken:F3} | **{m.DecodeTokensPerSecond:F1}** [{m.DecodeTokensPerSecondMin:F1}–{m.DecodeTokensPerSecondMax:F1}] | **{m.Speedup:F2}×** [{m.SpeedupMin:F2}–{m.SpeedupMax:F2}] | {cells}{s.P10:F2} / {s.Median:F2} / {s.P90:F2} | {ttft.P50:F2} / {ttft.P90:F2} / {ttft.P99:F2} | {tpot.P50:F3} / {tpot.P90:F3} / {tpot.P99:F3} | {m.CpuSecondsPerThousandTokens:F2} |{cost} {(m.Proposer is null ? "–" : m.CpuSaving.ToString("+0%;-0%", CultureInfo.InvariantCulture))} |"));
         }
 
         md.AppendLine();
+        if (twins)
+        {
+            md.AppendLine("An unconstrained mode's speed-up is over target-only unconstrained; speed-up over unconstrained is a constrained mode's decode rate ÷ its unconstrained twin's, paired by repetition (a constrained generation ends with its value, an unconstrained one runs to the token limit).");
+            md.AppendLine();
+        }
+
         md.AppendLine("Modes are compared by speed-up (each repetition's rate ÷ target-only's in the same repetition, then the median), which the recommendation and the speed-up chart use; decode tok/s is each mode's own median over the repetitions and can order the modes differently when the machine's speed changes during the run.");
+        md.AppendLine();
+    }
+
+    private static void Outputs(StringBuilder md, EvalConstraint constraint)
+    {
+        md.AppendLine("## Constrained outputs");
+        md.AppendLine();
+        int complete = constraint.Outputs.Count(o => o.Complete);
+        md.AppendLine(F($"Target-only's output of each prompt in the first repetition ({complete} of {constraint.Outputs.Count} complete values{(complete < constraint.Outputs.Count ? "; the others were cut at the token limit" : string.Empty)})."));
+        md.AppendLine();
+        for (int p = 0; p < constraint.Outputs.Count; p++)
+        {
+            md.AppendLine(F($"{p + 1}. {(constraint.Outputs[p].Complete ? "complete" : "cut")}: `{constraint.Outputs[p].Text.ReplaceLineEndings(" ").Replace("`", "'", StringComparison.Ordinal)}`"));
+        }
+
         md.AppendLine();
     }
 

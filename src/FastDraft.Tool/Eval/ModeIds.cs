@@ -5,7 +5,7 @@ namespace FastDraft.Tool;
 
 /// <summary>
 /// Stable snake_case identifiers for an evaluation's modes and proposers (<c>target_only</c>, <c>draft_k4</c>,
-/// <c>draft_adaptive</c>, <c>ngram_3_k2</c>), for the JSON keys; the display names (<c>draft K=4</c>) stay as labels.
+/// <c>draft_adaptive</c>, <c>ngram_3_k2</c>; <c>draft_k4_unconstrained</c> beside a constraint), for the JSON keys; the display names (<c>draft K=4</c>) stay as labels.
 /// </summary>
 internal sealed class ModeIds
 {
@@ -18,7 +18,8 @@ internal sealed class ModeIds
         foreach (ModeReport mode in report.Modes)
         {
             string proposer = mode.Proposer is null ? string.Empty : Proposer(mode.Proposer, taken);
-            string id = mode.Proposer is null ? Snake(mode.Name) : mode.Adaptive ? $"{proposer}_adaptive" : $"{proposer}_k{mode.DraftTokens}";
+            string id = mode.Proposer is null ? Snake(mode.Name)
+                : (mode.Adaptive ? $"{proposer}_adaptive" : $"{proposer}_k{mode.DraftTokens}") + (mode.Unconstrained ? "_unconstrained" : string.Empty);
             _modes[mode.Name] = id;
         }
     }

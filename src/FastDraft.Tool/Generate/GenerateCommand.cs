@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
-using FastDraft.Text;
 
 namespace FastDraft.Tool;
 
@@ -28,10 +27,10 @@ internal static class GenerateCommand
         command.Options.Add(promptFile);
         shared.AddTo(command);
         command.Options.Add(json);
-        var jsonObject = new Option<bool>("--json-object") { Description = "Constrains the output to one JSON value (compact; ends at the model's end-of-sequence once the value is complete)." };
-        var jsonSchema = new Option<string?>("--json-schema") { Description = "Constrains the output to JSON this schema file allows (type, properties, required, additionalProperties, enum, const, items, minItems, maxItems, anyOf, minLength, maxLength).", HelpName = "FILE" };
-        command.Options.Add(jsonObject);
-        command.Options.Add(jsonSchema);
+        var constraint = new JsonConstraintOptions(
+            "Constrains the output to one JSON value (compact; ends at the model's end-of-sequence once the value is complete).",
+            "Constrains the output to JSON this schema file allows.");
+        constraint.AddTo(command);
         RequireOnePrompt(
             command,
             "generate needs exactly one of --prompt-ids (comma-separated token ids), --prompt TEXT or --prompt-file PATH",
@@ -49,16 +48,11 @@ internal static class GenerateCommand
             }
 
             GenerationOptions options = shared.Read(parsed);
-            string? schemaPath = parsed.GetValue(jsonSchema);
-            bool constrained = schemaPath is not null || parsed.GetValue(jsonObject);
+            bool constrained = constraint.IsGiven(parsed);
             using GenerationPair pair = shared.Load(parsed, withTokenizer: ids is null || constrained || options.StopSequences is { Count: > 0 });
             if (constrained)
             {
-                options = options with
-                {
-                    Constraint = schemaPath is null ? JsonConstraint.AnyJson(pair.Tokenizer!)
-                        : JsonConstraint.ForSchema(await File.ReadAllTextAsync(schemaPath, cancellationToken).ConfigureAwait(false), pair.Tokenizer!),
-                };
+                options = options with { Constraint = constraint.Create(parsed, pair.Tokenizer!) };
             }
 
             int[] promptTokens = ids ?? [.. pair.Tokenizer!.Encode(text!)];

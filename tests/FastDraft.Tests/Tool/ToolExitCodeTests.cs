@@ -15,6 +15,8 @@ public sealed class ToolExitCodeTests
         { ["generate", "--target", "t", "--prompt-ids", "1,x"], "--prompt-ids" },
         { ["generate", "--target", "t", "--prompt", "x", "--execution-provider", "tpu"], "tpu" },
         { ["generate", "--target", "t", "--prompt-file", "/nonexistent/prompt.txt"], "prompt.txt" },
+        { ["generate", "--target", Demo("target"), "--prompt", "x", "--json-schema", "/nonexistent/fastdraft-schema.json"], "--json-schema /nonexistent/fastdraft-schema.json: cannot read the file" },
+        { ["generate", "--target", "t", "--prompt", "x", "--json-object", "--json-schema", "s.json"], "cannot be combined" },
         { ["chat", "--target", "t", "--color", "sometimes"], "sometimes" },
         { ["pretrain", "--target", "t", "--corpus", "c", "--work", "w", "--top-k", "4", "--teacher-top-k", "4"], "--top-k" },
         { ["pretrain", "--target", "t", "--corpus", "c", "--work", "w", "--teacher-top-k", "-1"], "--teacher-top-k" },

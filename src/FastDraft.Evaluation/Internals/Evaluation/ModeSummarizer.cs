@@ -14,12 +14,17 @@ internal static class ModeSummarizer
         double cpuPerToken = CpuSecondsPerToken(all);
         double baselineCpuPerToken = CpuSecondsPerToken(baseline.SelectMany(r => r));
         (double[] Alpha, int[] Evaluated) byContext = ContextPositionCounts.Alpha(all);
+        long grammar = all.Sum(s => (long)s.GrammarTokens);
+        long generated = all.Sum(s => (long)s.GeneratedTokens);
         return new ModeReport
         {
             Name = plan.Name,
             Proposer = plan.Proposer?.Name,
             DraftTokens = plan.DraftTokens,
             Adaptive = plan.Adaptive,
+            Unconstrained = plan.Unconstrained,
+            GrammarTokens = grammar,
+            ForcedShare = generated == 0 ? 0 : grammar / (double)generated,
             Alpha = Alpha(all),
             AlphaByPosition = AlphaByPosition(all),
             AlphaByContextPosition = byContext.Alpha,

@@ -15,17 +15,21 @@ internal static class QualityGate
     /// <summary>Tokens scored per pass: a verification-sized block, which every target takes in one pass.</summary>
     private const int ScoringChunk = SpeculativeOptions.MaxDraftTokens;
 
+    /// <summary>Checks each group's speculative modes against the group's own baseline (a constrained group against constrained target-only).</summary>
     public static QualityGateReport Check(
-        ITargetModel target, MeasurementSet set, IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative,
+        ITargetModel target, MeasurementSet set, IReadOnlyList<QualityGroup> groups,
         IReadOnlyList<int[]> prompts, EvaluationOptions options, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken) =>
         options.Temperature > 0
-            ? Sampling(target, set, baseline, speculative, prompts, options, progress, cancellationToken)
-            : Greedy(target, set, baseline, speculative, prompts, cancellationToken);
+            ? Sampling(target, set, groups, prompts, options, progress, cancellationToken)
+            : Greedy(target, set, groups, prompts, cancellationToken);
 
     internal static QualityGateReport Greedy(
-        ITargetModel target, MeasurementSet set, IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative, IReadOnlyList<int[]> prompts, CancellationToken cancellationToken)
+        ITargetModel target, MeasurementSet set, IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative, IReadOnlyList<int[]> prompts, CancellationToken cancellationToken) =>
+        Greedy(target, set, [new QualityGroup(baseline, speculative)], prompts, cancellationToken);
+
+    private static QualityGateReport Greedy(
+        ITargetModel target, MeasurementSet set, IReadOnlyList<QualityGroup> groups, IReadOnlyList<int[]> prompts, CancellationToken cancellationToken)
     {
-        IReadOnlyList<IReadOnlyList<GenerationSample>> expected = set.For(baseline);
         var differences = new List<OutputDifference>();
         int count = 0, compared = 0;
         void Compare(string mode, int prompt, int repetition, IReadOnlyList<int> reference, IReadOnlyList<int> actual)
@@ -44,20 +48,24 @@ internal static class QualityGate
             }
         }
 
-        for (int r = 0; r < expected.Count; r++)
+        foreach ((IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative) in groups)
         {
-            for (int p = 0; p < prompts.Count; p++)
+            IReadOnlyList<IReadOnlyList<GenerationSample>> expected = set.For(baseline);
+            for (int r = 0; r < expected.Count; r++)
             {
-                IReadOnlyList<int> reference = Tokens(expected[r][p]);
-                if (r > 0)
+                for (int p = 0; p < prompts.Count; p++)
                 {
-                    Compare(baseline.Name, p, r, Tokens(expected[0][p]), reference); // greedy target-only must repeat itself
-                }
+                    IReadOnlyList<int> reference = Tokens(expected[r][p]);
+                    if (r > 0)
+                    {
+                        Compare(baseline.Name, p, r, Tokens(expected[0][p]), reference); // greedy target-only must repeat itself
+                    }
 
-                foreach (IMeasuredMode mode in speculative)
-                {
-                    compared++;
-                    Compare(mode.Name, p, r, reference, Tokens(set.For(mode)[r][p]));
+                    foreach (IMeasuredMode mode in speculative)
+                    {
+                        compared++;
+                        Compare(mode.Name, p, r, reference, Tokens(set.For(mode)[r][p]));
+                    }
                 }
             }
         }
@@ -66,11 +74,12 @@ internal static class QualityGate
     }
 
     private static QualityGateReport Sampling(
-        ITargetModel target, MeasurementSet set, IMeasuredMode baseline, IReadOnlyList<IMeasuredMode> speculative,
+        ITargetModel target, MeasurementSet set, IReadOnlyList<QualityGroup> groups,
         IReadOnlyList<int[]> prompts, EvaluationOptions options, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
-        IMeasuredMode[] all = [baseline, .. speculative];
-        int repetitions = set.For(baseline).Count;
+        IMeasuredMode[] all = [.. groups.SelectMany(g => g.Speculative.Prepend(g.Baseline))];
+        int speculativeCount = groups.Sum(g => g.Speculative.Count);
+        int repetitions = set.For(groups[0].Baseline).Count;
         int total = all.Length * repetitions * prompts.Count, done = 0;
         var scores = new Dictionary<IMeasuredMode, double[]>();
         foreach (IMeasuredMode mode in all)
@@ -90,15 +99,15 @@ internal static class QualityGate
 
         // Bonferroni: each interval at 1 − (1 − confidence) / modes keeps the chance that a correct
         // implementation fails any of them below 1 − confidence.
-        double level = 1 - ((1 - options.QualityConfidence) / Math.Max(1, speculative.Count));
-        double[] reference = scores[baseline];
-        var comparisons = speculative.Select(mode =>
+        double level = 1 - ((1 - options.QualityConfidence) / Math.Max(1, speculativeCount));
+        var comparisons = groups.SelectMany(g => g.Speculative.Select(mode =>
         {
+            double[] reference = scores[g.Baseline];
             double[] own = scores[mode];
             ConfidenceInterval difference = Summary.MeanInterval(own.Zip(reference, (a, b) => a - b), level);
             return new LogProbabilityComparison(mode.Name, reference.Average(), own.Average(), difference, difference.Contains(0));
-        }).ToList();
-        return new QualityGateReport { Passed = comparisons.All(c => c.Agrees), Sampled = true, Compared = speculative.Count * reference.Length, LogProbabilities = comparisons };
+        })).ToList();
+        return new QualityGateReport { Passed = comparisons.All(c => c.Agrees), Sampled = true, Compared = speculativeCount * repetitions * prompts.Count, LogProbabilities = comparisons };
     }
 
     private static IReadOnlyList<int> Tokens(GenerationSample sample) =>
