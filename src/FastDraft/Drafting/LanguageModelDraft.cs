@@ -68,7 +68,7 @@ public sealed class LanguageModelDraft : IDraftModel
 
             // The cache holds a prefix of the context (Truncate dropped the rejected proposals). One batched
             // catch-up pass over the rest, the last context token at least (for the logits after it), then
-            // one pass per proposal.
+            // one pass per chosen proposal: the tokens a constraint forces after it ride along in that pass.
             int keep = Math.Min(session.Length, context.Length - 1);
             session.Truncate(keep);
             Feed(context[keep..], cancellationToken);
@@ -77,13 +77,20 @@ public sealed class LanguageModelDraft : IDraftModel
                 return 0;
             }
 
-            for (int i = 1; i < count; i++)
+            int proposed = 1 + sampler.TakeForced(proposal[1..count]);
+            int fed = 0;
+            while (proposed < count)
             {
-                Feed(proposal.Slice(i - 1, 1), cancellationToken);
-                if (!sampler.TryNext(session.GetLogits(0), out proposal[i]))
+                Feed(proposal[fed..proposed], cancellationToken);
+                int last = proposed - fed - 1;
+                fed = proposed;
+                if (!sampler.TryNext(session.GetLogits(last), out proposal[proposed]))
                 {
-                    return i; // not confident enough to go on
+                    return proposed; // not confident enough to go on
                 }
+
+                proposed++;
+                proposed += sampler.TakeForced(proposal[proposed..count]);
             }
 
             return count;

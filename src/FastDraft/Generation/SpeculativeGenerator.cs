@@ -291,7 +291,11 @@ public sealed class SpeculativeGenerator
                 {
                     int token = context[length++];
                     draftReads &= token < draftVocabulary;
-                    TokenSource from = i < forced ? TokenSource.Grammar : i == produced - 1 ? source : draftSampler.IsCopied(i - forced) ? TokenSource.Lookup : TokenSource.Draft;
+                    TokenSource from = i < forced ? TokenSource.Grammar
+                        : i == produced - 1 ? source
+                        : draftSampler.IsCopied(i - forced) ? TokenSource.Lookup
+                        : draftSampler.IsForced(i - forced) ? TokenSource.Grammar
+                        : TokenSource.Draft;
                     reason = stops.Check(token, ++generated, maxNewTokens);
                     if (text is null)
                     {

@@ -35,6 +35,7 @@ public sealed class DraftSampler : IDisposable
     private readonly float[]? _distributions;
     private readonly int[] _chosen;
     private readonly bool[] _copied; // per proposal: copied from the context (q is 1 on it) rather than chosen from logits
+    private readonly bool[] _grammar; // per proposal: forced by the constraint (q is 1 on it; the target's p is too)
     private int[] _context = [];
     private int _length;
     private int _room;
@@ -65,6 +66,7 @@ public sealed class DraftSampler : IDisposable
         _maxProposals = maxProposals;
         _chosen = new int[maxProposals];
         _copied = new bool[maxProposals];
+        _grammar = new bool[maxProposals];
         if (!sampler.IsGreedy)
         {
             _distributions = ArrayPool<float>.Shared.Rent(vocabulary * maxProposals);
@@ -179,7 +181,7 @@ public sealed class DraftSampler : IDisposable
         }
 
         _context[_length + Count] = token;
-        _copied[Count] = false;
+        _copied[Count] = _grammar[Count] = false;
         _chosen[Count++] = token;
         return true;
     }
@@ -198,8 +200,45 @@ public sealed class DraftSampler : IDisposable
 
         _context[_length + Count] = token;
         _copied[Count] = true;
+        _grammar[Count] = false;
         _chosen[Count++] = token;
     }
+
+    /// <summary>
+    /// Proposes the tokens the generation's constraint forces after the proposal so far (a key name, <c>": "</c>, a closing
+    /// bracket), as many as fit in <paramref name="destination"/> and the proposal's room: no draft model pass chooses
+    /// them (q is 1 on each, as the constrained target's p is), and they are reported as <see cref="TokenSource.Grammar"/>.
+    /// A draft then feeds them to its model in one pass with the token before them. Nothing without a constraint.
+    /// </summary>
+    /// <param name="destination">Where the draft's proposal continues; receives the forced tokens.</param>
+    /// <returns>How many tokens were forced and proposed.</returns>
+    internal int TakeForced(Span<int> destination)
+    {
+        int room = Math.Min(destination.Length, _room - Count);
+        if (room <= 0)
+        {
+            return 0;
+        }
+
+        int start = _length + Count;
+        int forced = _sampler.Forced(_context.AsSpan(0, start), _context.AsSpan(start, room));
+        for (int i = 0; i < forced; i++)
+        {
+            int token = _context[start + i];
+            destination[i] = token;
+            _copied[Count] = false;
+            _grammar[Count] = true;
+            _chosen[Count++] = token;
+        }
+
+        return forced;
+    }
+
+    /// <summary>Gets whether proposal <paramref name="index"/> of the current proposal was forced by the constraint (<see cref="TakeForced"/>).</summary>
+    internal bool IsForced(int index) => index < Count && _grammar[index];
+
+    /// <summary>Gets whether proposal <paramref name="index"/> is a point mass: copied from the context or forced by the constraint.</summary>
+    internal bool IsCertain(int index) => index < Count && (_copied[index] || _grammar[index]);
 
     /// <summary>Gets how many more tokens the current proposal may hold.</summary>
     internal int Room => _room - Count;

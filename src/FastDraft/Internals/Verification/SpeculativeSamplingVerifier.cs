@@ -24,7 +24,7 @@ internal static class SpeculativeSamplingVerifier
         {
             ReadOnlySpan<float> p = sampler.TargetDistribution(target.GetLogits(i), context[..(length + i)]);
             int token = context[length + i];
-            bool certain = pointMasses || i < draft.Forced || draft.IsCopied(i - draft.Forced); // forced and lookup tokens are point masses, a draft model's have q
+            bool certain = pointMasses || i < draft.Forced || draft.IsCertain(i - draft.Forced); // forced and lookup tokens are point masses, a draft model's have q
             float q = certain ? 1f : draft.Distribution(i - draft.Forced)[token];
 
             // Accept when u < p/q, written without the division (q > 0: the token was drawn from q).

@@ -37,6 +37,33 @@ public sealed class JsonConstraintGenerationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Greedy_TokensForcedInsideADraftChain_RideAlongWithoutADraftPass_AndStayExact()
+    {
+        // Before: only a round's leading forced tokens were free; the draft model chose forced tokens after its own
+        // proposals one pass each. Now they are proposed as grammar tokens and fed with the token before them, so a
+        // grammar token can follow a draft token within a round, and output stays target-only's.
+        OnnxCausalLM target = LoadedModels.Get(Folder("target"));
+        OnnxCausalLM draft = LoadedModels.Get(Folder("draft"));
+        int afterDraft = 0, grammar = 0;
+        foreach (string name in JsonSchemaSuite.Names.Take(8))
+        {
+            var options = new GenerationOptions { MaxNewTokens = 200, Constraint = Constraint(name) };
+            GenerationResult plain = await new SpeculativeGenerator(target, tokenizer: DemoTokenizer).GenerateToListAsync(Prompt, options);
+            GenerationResult fast = await new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 8, AdaptiveDraftTokens = false }, DemoTokenizer).GenerateToListAsync(Prompt, options);
+            Assert.Equal(plain.Ids, fast.Ids);
+            for (int i = 1; i < fast.Tokens.Count; i++)
+            {
+                afterDraft += fast.Tokens[i].Source == TokenSource.Grammar && fast.Tokens[i - 1].Source == TokenSource.Draft ? 1 : 0;
+            }
+
+            grammar += fast.Stats.GrammarTokens;
+        }
+
+        output.WriteLine($"{afterDraft} of {grammar} grammar tokens followed a draft token in its round");
+        Assert.True(afterDraft > 0, "no forced token was proposed inside a draft chain");
+    }
+
+    [Fact]
     public async Task Greedy_UnderAnyJson_EqualsTargetOnly_AndParses()
     {
         OnnxCausalLM target = LoadedModels.Get(Folder("target"));
