@@ -32,6 +32,7 @@ public static class Report
             ["machine"] = machine,
             ["settings"] = new { settings.Tokens, settings.Repetitions, settings.DraftTokens, settings.DraftTokenSweep, settings.Quick },
             ["elapsed_seconds"] = Math.Round(elapsed.TotalSeconds),
+            ["best_against_best"] = results.GroupBy(r => r.Target).Select(Best).OfType<BestAgainstBest>().ToList(),
             ["results"] = results,
             ["calibrations"] = calibrations,
         };
@@ -41,22 +42,28 @@ public static class Report
         log.WriteLine($"wrote {Path.Combine(settings.Output, "benchmark.md")}, benchmark.json, throughput.png, speedup-vs-k.png");
     }
 
-    /// <summary>The pair's fastest mode of ours against GenAI's fastest (best against best), beside the per-mode rows.</summary>
-    private static string BestAgainstBest(IEnumerable<ModeResult> target)
+    /// <summary>The pair's fastest mode of ours against GenAI's fastest, over every mode and thread setting of each; <see langword="null"/> without both.</summary>
+    public static BestAgainstBest? Best(IEnumerable<ModeResult> target)
     {
         ModeResult? ours = target.Where(r => r.System.StartsWith(OursMode.OursSystem, StringComparison.Ordinal)).MaxBy(r => r.DecodeTokensPerSecond);
         ModeResult? peer = target.Where(r => r.System.StartsWith(GenAIMode.PeerSystem, StringComparison.Ordinal)).MaxBy(r => r.DecodeTokensPerSecond);
-        if (ours is null || peer is null)
+        return ours is null || peer is null ? null : new BestAgainstBest(ours.Target, ModeName(ours), ours.DecodeTokensPerSecond, ModeName(peer), peer.DecodeTokensPerSecond, Throughput.PairedSpeedup(ours.DecodeByRepetition, peer.DecodeByRepetition));
+    }
+
+    private static string ModeName(ModeResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Mode}{(r.Draft is null ? string.Empty : $" ({r.Draft})")}{(r.DraftTokens == 0 ? string.Empty : r.Mode.StartsWith("adaptive", StringComparison.Ordinal) ? $", K ≤ {r.DraftTokens}" : $", K = {r.DraftTokens}")}; {r.System}, threads {r.Threads}");
+
+    /// <summary>The best-against-best table of a pair, beside its per-mode rows.</summary>
+    private static string BestAgainstBestTable(IEnumerable<ModeResult> target)
+    {
+        if (Best(target) is not BestAgainstBest best)
         {
             return string.Empty;
         }
 
-        static string Name(ModeResult r) => string.Create(CultureInfo.InvariantCulture, $"{r.Mode}{(r.Draft is null ? string.Empty : $" ({r.Draft})")}{(r.DraftTokens == 0 ? string.Empty : r.Mode.StartsWith("adaptive", StringComparison.Ordinal) ? $", K ≤ {r.DraftTokens}" : $", K = {r.DraftTokens}")}; {r.System}, threads {r.Threads}");
-        double ratio = Throughput.PairedSpeedup(ours.DecodeByRepetition, peer.DecodeByRepetition);
         var md = new StringBuilder();
         md.AppendLine("| best against best | FastDraft's best mode | tok/s | ORT GenAI's best mode | tok/s | ratio |");
         md.AppendLine("|---|---|---|---|---|---|");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| {ours.Target} | {Name(ours)} | **{ours.DecodeTokensPerSecond:F1}** | {Name(peer)} | **{peer.DecodeTokensPerSecond:F1}** | {ratio:F2}× |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {best.Target} | {best.Ours} | **{best.OursTokensPerSecond:F1}** | {best.Peer} | **{best.PeerTokensPerSecond:F1}** | {best.Ratio:F2}× |");
         return md.ToString();
     }
 
@@ -74,7 +81,7 @@ public static class Report
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Target step {calibration.TargetStepMilliseconds:F2} ms back to back ({calibration.PassCostRatio[0]:F2}× after draft steps); v(K) = {string.Join(", ", calibration.PassCostRatio.Where(p => p.Key > 0).OrderBy(p => p.Key).Select(p => $"v({p.Key}) {p.Value:F2}"))}; c = {string.Join(", ", calibration.DraftCostRatio.Select(p => $"{p.Key} {p.Value:F3} (alone {calibration.IsolatedDraftCostRatio[p.Key]:F3})"))} at K = {settings.DraftTokens}; {calibration.SweepDraft} by K: {string.Join(", ", calibration.SweepDraftCostRatioByK.Select(p => $"c({p.Key}) {p.Value:F3}"))}.");
             md.AppendLine();
-            md.Append(BestAgainstBest(target));
+            md.Append(BestAgainstBestTable(target));
             md.AppendLine();
             md.AppendLine("| system | mode | draft | K | threads | decode tok/s | prefill ms | target calls/token | α | accepted/pass | vs GenAI | speedup | predicted | realization | overhead | B/token | KB/generation | CPU/wall |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
