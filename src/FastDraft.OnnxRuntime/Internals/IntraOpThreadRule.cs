@@ -4,15 +4,16 @@ namespace FastDraft.OnnxRuntime.Internals;
 /// How many intra-op threads a model gets when nothing sets a count: one per <see cref="BytesPerThread"/> of weights, at
 /// least one, at most the processors available. A one-token step streams every weight once, so its work grows with the
 /// weights' bytes, while a thread pool's cost (waking its threads and waiting for the last at every operator) is the same
-/// for any size: below about 12 MB, where a small draft's step takes a tenth of a millisecond, a second thread gains
-/// nothing and a draft and its target on pools of every core fight over them. The draft and the target are decided
+/// for any size: a small draft's step takes a tenth of a millisecond, a second thread gains it nothing, and a draft and
+/// its target on pools of every core fight over them. The draft and the target are decided
 /// separately, each by its own weights.
 /// </summary>
 /// <remarks>
 /// Measured on a 2-core virtual machine (README, "Threads"): ONNX Runtime GenAI's target-only decoding at one thread
-/// against two ran 855 against 1,036 tokens/s on a 7.5M-parameter (30 MB) target and 50 against 77 on a 124M one
-/// (500 MB), while the one-token step of a 0.39M or 0.66M draft (1.6 MB, 2.6 MB) took no less on two threads than on one
-/// (0.066 against 0.067 ms, 0.110 against 0.112 ms at best); the 4.3M demo target (17 MB) gets two.
+/// against two ran 855 against 1,036 tokens/s on the codepair-dev target (17.5 MB of weights) and 50 against 77 on the
+/// runner's 124M one (499 MB), while the one-token step of the demo's and codepair-dev's drafts (1.6 MB, 1.7 MB) took no
+/// less on two threads than on one (0.066 against 0.067 ms, 0.110 against 0.112 ms at best); the demo target (17.3 MB)
+/// gets two. Where between 1.7 and 17 MB the share lies is a choice; the runner's rows at one and two threads check it.
 /// </remarks>
 internal static class IntraOpThreadRule
 {
