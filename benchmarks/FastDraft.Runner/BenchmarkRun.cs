@@ -12,7 +12,8 @@ public sealed record ModeResult(
     double TargetCallsPerToken, double AcceptanceRate, double MeanAcceptedLength,
     double? OverheadFraction, double? BytesPerToken, double? BytesPerGeneration, double? RatioToGenAI, double? Speedup, double? PredictedSpeedup, double? Realization,
     double[] DecodeByRepetition,
-    double? CpuPerWall);
+    double? CpuPerWall,
+    string Threads);
 
 /// <summary>
 /// Step times measured in the run itself, for the predicted speedup E(α, K) / (K·c + v(K)), as ratios to
@@ -48,6 +49,12 @@ public sealed record Allocation(double BytesPerToken, double BytesPerGeneration)
 /// </summary>
 public static class BenchmarkRun
 {
+    /// <summary>The largest K of adaptive modes, ours and GenAI's.</summary>
+    public const int MaxAdaptiveK = 8;
+
+    /// <summary>GenAI's <c>ngram_size</c> (the suffix length it looks up), as measured since GenAI 0.18.</summary>
+    private const int GenAINGramSize = 4;
+
     public static (List<ModeResult> Results, List<Calibration> Calibrations) Run(RunnerSettings settings, TextWriter log, CancellationToken cancellationToken = default)
     {
         var results = new List<ModeResult>();
@@ -57,21 +64,25 @@ public static class BenchmarkRun
             log.WriteLine($"== {pair.Name}: {pair.Description}");
             using OnnxCausalLM target = OnnxCausalLM.Load(pair.Folder);
             var drafts = pair.Drafts.ToDictionary(d => d.Name, d => OnnxCausalLM.Load(d.Folder));
+            log.WriteLine($"   FastDraft's threads (automatic): {Describe(target)}; {string.Join(", ", drafts.Values.Select(Describe))}");
             var modes = new List<Mode>();
+            using var genAI = new GenAIModels();
+            var fixedThreads = new List<OnnxCausalLM>();
             try
             {
-                modes.AddRange(CreateModes(settings, pair, target, drafts));
+                modes.AddRange(CreateModes(settings, pair, target, drafts, genAI));
+                modes.AddRange(CreateFixedThreadModes(settings, pair, fixedThreads));
                 (MeasurementSet samples, List<Calibration> perRepetition) = Measure(settings, pair, modes, () => Calibrate(settings, pair, target, drafts, cancellationToken), log, cancellationToken);
                 calibrations.Add(Calibration.Median(perRepetition));
-                var allocations = modes.OfType<OursMode>().ToDictionary(m => (Mode)m, m => Allocated(m, pair, settings.Tokens));
-                results.AddRange(Summarize(pair, settings, samples, perRepetition, allocations));
+                var allocations = modes.OfType<OursMode>().Where(m => m.System == OursMode.OursSystem).ToDictionary(m => (Mode)m, m => Allocated(m, pair, settings.Tokens));
+                results.AddRange(Summarize(pair, samples, perRepetition, allocations));
             }
             finally
             {
                 modes.ForEach(m => m.Dispose());
-                foreach (OnnxCausalLM draft in drafts.Values)
+                foreach (OnnxCausalLM model in drafts.Values.Concat(fixedThreads))
                 {
-                    draft.Dispose();
+                    model.Dispose();
                 }
             }
         }
@@ -79,46 +90,101 @@ public static class BenchmarkRun
         return (results, calibrations);
     }
 
-    private static IEnumerable<Mode> CreateModes(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts)
+    private static string Describe(OnnxCausalLM model) =>
+        $"{model.Info.Name} {model.IntraOpThreads} ({model.IntraOpThreadsSource}, {model.WeightBytes / 1e6:F1} MB of weights)";
+
+    /// <summary>
+    /// Our modes and GenAI's, each of GenAI's at FastDraft's thread count and at GenAI's default (one intra-op thread
+    /// here). GenAI's modes are all that its generator parameters offer: draft-model speculation at fixed K (swept for the
+    /// first draft) and adaptive K (<c>min_adaptive_k</c>, K growing from 1 to 8 like ours), n-gram lookup at fixed K,
+    /// with chained lookup (<c>ngram_chained_lookup</c>: a hit's continuation is looked up again to fill K) and adaptive,
+    /// and cooldown (<c>cooldown</c>: drafting paused for some steps after rejections) with the first draft and n-gram.
+    /// </summary>
+    private static IEnumerable<Mode> CreateModes(RunnerSettings settings, BenchTarget pair, OnnxCausalLM target, Dictionary<string, OnnxCausalLM> drafts, GenAIModels genAI)
     {
         int k = settings.DraftTokens;
-        int threads = settings.GenAIThreads;
         var fixedK = new SpeculativeOptions { DraftTokens = k, AdaptiveDraftTokens = false };
-        var adaptive = new SpeculativeOptions { DraftTokens = 8 };
-        void NGram(GenAI.GeneratorParams p)
+        var adaptive = new SpeculativeOptions { DraftTokens = MaxAdaptiveK };
+        IEnumerable<Mode> GenAIModes(string name, string folder, int kk, string? draft, Action<GenAI.GeneratorParams> configure) =>
+            [.. new int?[] { settings.GenAIThreads, null }.Select(threads => new GenAIMode(name, genAI.Get(folder, threads), kk, draft, configure, speculative: draft is not null, threads))];
+
+        yield return new OursMode("target-only", target, null, fixedK, null);
+        foreach (Mode mode in GenAIModes("target-only", pair.Folder, 0, null, _ => { }))
         {
-            p.SetSpeculativeNumber("ngram_size", 4);
-            p.SetSpeculativeNumber("max_draft_tokens", k);
+            yield return mode;
         }
 
-        // Each of ours next to GenAI's same mode, with FastDraft's thread count and with GenAI's own default
-        // (one intra-op thread here).
-        yield return new OursMode("target-only", target, null, fixedK, null);
-        yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, threads);
-        yield return new GenAIMode("target-only", pair.Folder, 0, null, _ => { }, speculative: false, null);
         yield return new OursMode("n-gram", target, new NGramDraftModel(3), fixedK, "n-gram");
-        yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, threads);
-        yield return new GenAIMode("n-gram", pair.Folder, k, "n-gram", NGram, speculative: true, null);
         yield return new OursMode("adaptive", target, new NGramDraftModel(3), adaptive, "n-gram");
+        foreach ((string name, int kk, GenAIOptions options) in new (string, int, GenAIOptions)[]
+        {
+            ("n-gram", k, new GenAIOptions(k)),
+            ("n-gram, chained", k, new GenAIOptions(k, Chained: true)),
+            ("n-gram, cooldown", k, new GenAIOptions(k, Cooldown: true)),
+            ("adaptive", MaxAdaptiveK, new GenAIOptions(MaxAdaptiveK, Adaptive: true)),
+            ("adaptive, chained", MaxAdaptiveK, new GenAIOptions(MaxAdaptiveK, Adaptive: true, Chained: true)),
+        })
+        {
+            foreach (Mode mode in GenAIModes(name, pair.Folder, kk, "n-gram", (options with { NGramSize = GenAINGramSize }).Apply))
+            {
+                yield return mode;
+            }
+        }
+
         foreach (BenchDraft draft in pair.Drafts)
         {
+            bool first = draft == pair.Drafts[0];
             string composite = GenAIMode.Composite(Path.Combine(settings.Cache, "genai"), pair.Folder, draft.Folder, k);
-            int[] ks = pair.SweepDraftTokens && draft == pair.Drafts[0] ? [.. settings.DraftTokenSweep.Append(k).Distinct().Order()] : [k];
+            int[] ks = pair.SweepDraftTokens && first ? [.. settings.DraftTokenSweep.Append(k).Distinct().Order()] : [k];
+            var genAIModes = ks.Select(kk => ("speculative", kk, new GenAIOptions(kk))).Append(("adaptive", MaxAdaptiveK, new GenAIOptions(MaxAdaptiveK, Adaptive: true)));
+            if (first)
+            {
+                genAIModes = genAIModes.Append(("speculative, cooldown", k, new GenAIOptions(k, Cooldown: true))).Append(("adaptive, cooldown", MaxAdaptiveK, new GenAIOptions(MaxAdaptiveK, Adaptive: true, Cooldown: true)));
+            }
+
             foreach (int kk in ks)
             {
                 yield return new OursMode("speculative", target, drafts[draft.Name], fixedK with { DraftTokens = kk }, draft.Name);
-                yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, threads);
-                yield return new GenAIMode("speculative", composite, kk, draft.Name, p => p.SetSpeculativeNumber("max_draft_tokens", kk), speculative: true, null);
             }
 
             yield return new OursMode("adaptive", target, drafts[draft.Name], adaptive, draft.Name);
-            if (draft == pair.Drafts[0])
+            if (first)
             {
                 foreach (float threshold in settings.ConfidenceThresholds)
                 {
                     yield return new OursMode($"adaptive, confidence ≥ {threshold:0.##}", target, drafts[draft.Name], adaptive with { DraftConfidenceThreshold = threshold }, draft.Name);
                 }
             }
+
+            foreach ((string name, int kk, GenAIOptions options) in genAIModes)
+            {
+                foreach (Mode mode in GenAIModes(name, composite, kk, draft.Name, options.Apply))
+                {
+                    yield return mode;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ours again with every session on a fixed thread count (<see cref="RunnerSettings.FixedThreads"/>: one, and two), as
+    /// GenAI is measured at two settings: target-only, n-gram, the first draft at the default K and adaptive. Each
+    /// count loads its own target and first draft (one ONNX Runtime pool per session, not the shared one).
+    /// </summary>
+    private static IEnumerable<Mode> CreateFixedThreadModes(RunnerSettings settings, BenchTarget pair, List<OnnxCausalLM> loaded)
+    {
+        foreach (int threads in settings.FixedThreads)
+        {
+            var options = new OnnxModelOptions { Threading = OnnxThreading.PerSession, IntraOpThreads = threads };
+            OnnxCausalLM target = OnnxCausalLM.Load(pair.Folder, options);
+            loaded.Add(target);
+            OnnxCausalLM draft = OnnxCausalLM.Load(pair.Drafts[0].Folder, options);
+            loaded.Add(draft);
+            var fixedK = new SpeculativeOptions { DraftTokens = settings.DraftTokens, AdaptiveDraftTokens = false };
+            yield return new OursMode("target-only", target, null, fixedK, null, threads);
+            yield return new OursMode("n-gram", target, new NGramDraftModel(3), fixedK, "n-gram", threads);
+            yield return new OursMode("speculative", target, draft, fixedK, pair.Drafts[0].Name, threads);
+            yield return new OursMode("adaptive", target, draft, new SpeculativeOptions { DraftTokens = MaxAdaptiveK }, pair.Drafts[0].Name, threads);
         }
     }
 
@@ -195,11 +261,11 @@ public static class BenchmarkRun
         return new Calibration(pair.Name, step, passes, draftRatios, isolatedRatios, drafts.First().Key, referenceRatios);
     }
 
-    private static List<ModeResult> Summarize(BenchTarget pair, RunnerSettings settings, MeasurementSet samples, List<Calibration> calibrations, Dictionary<Mode, Allocation> allocations)
+    private static List<ModeResult> Summarize(BenchTarget pair, MeasurementSet samples, List<Calibration> calibrations, Dictionary<Mode, Allocation> allocations)
     {
         Mode[] modes = [.. samples.Modes.Cast<Mode>()];
         var rates = modes.ToDictionary(m => m, m => Throughput.RatesByRepetition(samples.For(m)));
-        double[] oursBaseline = rates.First(p => p.Key is OursMode && p.Key.Name == "target-only").Value;
+        double[] Baseline(Mode mode) => rates.First(p => p.Key is OursMode && p.Key.System == mode.System && p.Key.Name == "target-only").Value;
 
         // Ratios are taken repetition by repetition (the two runs were minutes apart at most), then the median.
         var results = new List<ModeResult>();
@@ -212,19 +278,18 @@ public static class BenchmarkRun
             double alpha = evaluated == 0 ? 0 : (double)accepted / evaluated;
             int generated = all.Sum(s => s.GeneratedTokens);
             long rounds = all.Sum(s => s.TargetCalls) - all.Length; // decode passes: one per round after the prompt pass
-            bool adaptive = mode.Name.StartsWith("adaptive", StringComparison.Ordinal);
-            string peerMode = adaptive ? (mode.Draft == "n-gram" ? "n-gram" : "speculative") : mode.Name;
-            int peerK = adaptive ? settings.DraftTokens : mode.DraftTokens;
-            Mode? peer = modes.Where(m => m is GenAIMode && m.Name == peerMode && m.Draft == mode.Draft && m.DraftTokens == peerK)
-                .MaxBy(m => Summary.Median(rates[m])); // GenAI's faster thread setting
+            // GenAI's same mode (adaptive against its adaptive, confidence thresholds included), at its faster thread setting.
+            string peerMode = mode.Name.StartsWith("adaptive", StringComparison.Ordinal) ? "adaptive" : mode.Name;
+            Mode? peer = modes.Where(m => m is GenAIMode && m.Name == peerMode && m.Draft == mode.Draft && m.DraftTokens == mode.DraftTokens)
+                .MaxBy(m => Summary.Median(rates[m]));
             bool ours = mode is OursMode;
 
             // Predicted per repetition from that repetition's c and v; realization = the median of the
             // repetitions' measured ÷ predicted.
-            double[]? predictions = ours && mode.Name == "speculative" && calibrations[0].DraftCost(mode.Draft, mode.DraftTokens) is not null
+            double[]? predictions = mode.System == OursMode.OursSystem && mode.Name == "speculative" && calibrations[0].DraftCost(mode.Draft, mode.DraftTokens) is not null
                 ? [.. calibrations.Select(cal => SpeedupModel.Predicted(alpha, mode.DraftTokens, cal.DraftCost(mode.Draft, mode.DraftTokens)!.Value, cal.PassCostRatio[mode.DraftTokens]))]
                 : null;
-            double[]? speedups = ours ? [.. rates[mode].Zip(oursBaseline, (x, y) => x / y)] : null;
+            double[]? speedups = ours ? [.. rates[mode].Zip(Baseline(mode), (x, y) => x / y)] : null;
             double? predicted = predictions is null ? null : Summary.Median(predictions);
             double? speedup = speedups is null ? null : Summary.Median(speedups);
             double? realization = predictions is null ? null : Summary.Median(speedups!.Zip(predictions, (s, p) => s / p));
@@ -236,7 +301,8 @@ public static class BenchmarkRun
                 allocations.GetValueOrDefault(mode)?.BytesPerToken, allocations.GetValueOrDefault(mode)?.BytesPerGeneration,
                 !ours || peer is null ? null : Throughput.PairedSpeedup(rates[mode], rates[peer]),
                 speedup, predicted, realization, rates[mode],
-                all.Sum(s => s.CpuTime.TotalSeconds) is > 0 and double cpu ? cpu / all.Sum(s => s.WallTime.TotalSeconds) : null));
+                all.Sum(s => s.CpuTime.TotalSeconds) is > 0 and double cpu ? cpu / all.Sum(s => s.WallTime.TotalSeconds) : null,
+                mode.Threads));
         }
 
         return results;

@@ -26,6 +26,12 @@ public sealed record RunnerSettings
     /// <summary>Intra-op threads for ORT GenAI's sessions: as many as FastDraft's shared pool uses (the processors available).</summary>
     public int GenAIThreads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Fixed intra-op thread counts per session at which ours is measured too (target-only, n-gram, the first draft at
+    /// the default K and adaptive), beside each model's automatic choice; default one and two.
+    /// </summary>
+    public int[] FixedThreads { get; init; } = [1, 2];
+
     /// <summary>A target folder of the user's: when set, the runner measures this pair instead of its fixed ones.</summary>
     public string? Target { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using FastDraft.Evaluation;
 using FastDraft.OnnxRuntime;
@@ -25,6 +26,9 @@ public abstract class Mode : IMeasuredMode, IDisposable
 
     public string? Draft { get; }
 
+    /// <summary>The intra-op threads the mode's models run on, as the report shows them.</summary>
+    public abstract string Threads { get; }
+
     /// <summary>A unique name among the modes of a pair, for the shared schedule.</summary>
     string IMeasuredMode.Name => $"{System} {Name} {Draft} K={DraftTokens}";
 
@@ -35,16 +39,32 @@ public abstract class Mode : IMeasuredMode, IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>FastDraft: target-only, speculative with a draft model (fixed or adaptive K), or n-gram; measured by the shared <see cref="GeneratorMode"/>.</summary>
-public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, SpeculativeOptions options, string? draftName)
-    : Mode("FastDraft", name, draft is null ? 0 : options.DraftTokens, draftName)
+/// <summary>
+/// FastDraft: target-only, speculative with a draft model (fixed or adaptive K), or n-gram; measured by the shared
+/// <see cref="GeneratorMode"/>. <paramref name="threadsPerSession"/> names the system for models loaded with a fixed
+/// count of threads per session; <see langword="null"/> for models loaded as a user would (each model's automatic choice).
+/// </summary>
+public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, SpeculativeOptions options, string? draftName, int? threadsPerSession = null)
+    : Mode(SystemFor(threadsPerSession), name, draft is null ? 0 : options.DraftTokens, draftName)
 {
+    public const string OursSystem = "FastDraft";
     private readonly GeneratorMode _mode = new(name, new SpeculativeGenerator(target, draft, options));
+
+    /// <summary>Target threads, and the draft model's after a plus.</summary>
+    public override string Threads { get; } = draft is OnnxCausalLM d
+        ? string.Create(CultureInfo.InvariantCulture, $"{target.IntraOpThreads}+{d.IntraOpThreads}")
+        : target.IntraOpThreads.ToString(CultureInfo.InvariantCulture);
+
+    public static string SystemFor(int? threadsPerSession) =>
+        threadsPerSession is int t ? string.Create(CultureInfo.InvariantCulture, $"{OursSystem}, {t} thread{(t == 1 ? string.Empty : "s")} per session") : OursSystem;
 
     public override GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken) => _mode.Run(request, cancellationToken);
 }
 
-/// <summary>ONNX Runtime GenAI 0.18 on the same folders: autoregressive, speculative (composite configuration), n-gram.</summary>
+/// <summary>
+/// ONNX Runtime GenAI on the same folders: autoregressive, speculative with a draft model (composite configuration) or
+/// n-gram lookup, each with the options its generator parameters take (fixed or adaptive K, chained n-gram lookup, cooldown).
+/// </summary>
 public sealed class GenAIMode : Mode
 {
     public const string PeerSystem = "ORT GenAI";
@@ -53,25 +73,23 @@ public sealed class GenAIMode : Mode
     private readonly Action<GenAI.GeneratorParams> _configure;
     private readonly bool _speculative;
 
-    /// <param name="intraOpThreads">
-    /// Threads for each ONNX Runtime session, or <see langword="null"/> for GenAI's own defaults. GenAI 0.18
-    /// runs its CPU sessions on one intra-op thread unless told otherwise, so the runner measures both.
-    /// </param>
-    public GenAIMode(string name, string folder, int draftTokens, string? draft, Action<GenAI.GeneratorParams> configure, bool speculative, int? intraOpThreads)
+    /// <param name="name">The mode's name (same names as ours where the modes match).</param>
+    /// <param name="model">The loaded model, shared with the pair's other modes on the same folder and threads (<see cref="GenAIModels"/>; not owned).</param>
+    /// <param name="draftTokens">K, or the largest K for adaptive modes.</param>
+    /// <param name="draft">The draft's name, "n-gram", or <see langword="null"/>.</param>
+    /// <param name="configure">Sets the speculative options on each generation's parameters.</param>
+    /// <param name="speculative">Whether the generator reports speculative statistics.</param>
+    /// <param name="intraOpThreads">The threads <paramref name="model"/> was loaded with, or <see langword="null"/> for GenAI's default.</param>
+    public GenAIMode(string name, GenAI.Model model, int draftTokens, string? draft, Action<GenAI.GeneratorParams> configure, bool speculative, int? intraOpThreads)
         : base(intraOpThreads is null ? DefaultThreadsSystem : PeerSystem, name, draftTokens, draft)
     {
-        using var config = new GenAI.Config(folder);
-        if (intraOpThreads is not null)
-        {
-            string sessionOptions = $"{{\"session_options\":{{\"intra_op_num_threads\":{intraOpThreads}}}}}";
-            bool composite = File.ReadAllText(Path.Combine(folder, "genai_config.json")).Contains("\"draft\"", StringComparison.Ordinal);
-            config.Overlay($"{{\"model\":{{\"decoder\":{sessionOptions}{(composite ? $",\"draft\":{sessionOptions}" : string.Empty)}}}}}");
-        }
-
-        _model = new GenAI.Model(config);
+        _model = model;
         _configure = configure;
         _speculative = speculative;
+        Threads = intraOpThreads?.ToString(CultureInfo.InvariantCulture) ?? "default (1)";
     }
+
+    public override string Threads { get; }
 
     public override GenerationSample Run(GenerationRequest request, CancellationToken cancellationToken)
     {
@@ -117,12 +135,6 @@ public sealed class GenAIMode : Mode
         long accepted = (long)stats.GetCount("draft_tokens_accepted");
         long evaluated = (long)stats.GetCount("draft_tokens_evaluated");
         return sample with { TargetCalls = (int)(generated - accepted), EvaluatedTokens = (int)evaluated, AcceptedTokens = (int)accepted };
-    }
-
-    public override void Dispose()
-    {
-        _model.Dispose();
-        base.Dispose();
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal static class Showcase
 
         output.WriteLine("A small Python code model (target) and its FastDraft draft, both trained on CPU by this repository's");
         output.WriteLine("own pipeline (fastdraft train-model / train-draft, see samples/FastDraft.Demo/models/README.md). Greedy decoding.");
-        output.WriteLine($"ONNX Runtime: {target.IntraOpThreads} intra-op threads ({Environment.ProcessorCount} processors available).");
+        output.WriteLine($"ONNX Runtime: target {Threads(target)}, draft {Threads(draft)} ({Environment.ProcessorCount} processors available).");
         bool color = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
             && Environment.GetEnvironmentVariable("NO_COLOR") is null && Environment.GetEnvironmentVariable("TERM") != "dumb";
         output.WriteLine(color
@@ -94,6 +94,15 @@ internal static class Showcase
         (TokenSource.Bonus, false) => $"{{{token.Text}}}",
         _ => token.Text ?? string.Empty,
     };
+
+    /// <summary>A model's intra-op threads and what chose them, for the load line ("1 thread (automatic, 1.6 MB of weights)").</summary>
+    private static string Threads(OnnxCausalLM model) =>
+        $"{model.IntraOpThreads} intra-op thread{(model.IntraOpThreads == 1 ? string.Empty : "s")} ({model.IntraOpThreadsSource switch
+        {
+            IntraOpThreadsSource.Automatic => $"chosen for {model.WeightBytes / 1e6:F1} MB of weights",
+            IntraOpThreadsSource.Configuration => "genai_config.json",
+            _ => "set",
+        }})";
 
     private static double Median(List<double> values)
     {

@@ -46,14 +46,14 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     private readonly SessionOwner _owner;
 
     /// <summary>Wraps a graph that has been inspected and probed; from here on the model owns <paramref name="owner"/>'s session.</summary>
-    private OnnxCausalLM(OnnxModelOptions options, SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, ModelInfo info, int intraOpThreads)
+    private OnnxCausalLM(OnnxModelOptions options, SessionOwner owner, DecoderLayout layout, ModelCapabilities capabilities, ModelInfo info, (int Count, IntraOpThreadsSource Source, long WeightBytes) threads)
     {
         Options = options;
         _owner = owner;
         _layout = layout;
         _capabilities = capabilities;
         Info = info;
-        IntraOpThreads = intraOpThreads;
+        (IntraOpThreads, IntraOpThreadsSource, WeightBytes) = threads;
         _draft = new LanguageModelDraft(this);
     }
 
@@ -72,6 +72,19 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
     /// <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>). <see cref="OnnxModelOptions.ConfigureSessionOptions"/> may have changed it unseen.
     /// </summary>
     public int IntraOpThreads { get; }
+
+    /// <summary>
+    /// Gets what set <see cref="IntraOpThreads"/>: the options, the configuration, or the automatic choice from the
+    /// model's size (one thread per 6 MiB of <see cref="WeightBytes"/>, at least one, at most the processors available).
+    /// </summary>
+    /// <remarks>
+    /// A model chosen one thread automatically runs in a session of its own on the caller's thread, even with
+    /// <see cref="OnnxThreading.SharedPool"/>; one chosen more joins the shared pool, whose size is the first joining model's.
+    /// </remarks>
+    public IntraOpThreadsSource IntraOpThreadsSource { get; }
+
+    /// <summary>Gets the bytes of the model's weights (its graph's initializers, inside the ONNX file or outside it), read from the file's structure at load.</summary>
+    public long WeightBytes { get; }
 
     /// <summary>Gets a value indicating whether the cache is one buffer per layer shared by past and present (no copies, free roll-back).</summary>
     public bool UsesSharedKvBuffer => _capabilities.SharedBuffer;
@@ -111,10 +124,22 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         (string folder, string modelFile, ModelFolderConfig config) = ModelFolder.Locate(path);
         InferenceSession session;
         int threads;
+        IntraOpThreadsSource source;
+        long weightBytes;
         try
         {
-            // The file's intra_op_num_threads is honoured (bounded when read) unless the options set one.
-            (session, threads) = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile);
+            weightBytes = WeightCounter.Count(modelFile);
+        }
+        catch (InvalidModelException)
+        {
+            weightBytes = -1; // unknown: ONNX Runtime's refusal below says what is wrong with the file
+        }
+
+        try
+        {
+            // The file's intra_op_num_threads is honoured (bounded when read) unless the options set one; without
+            // either, the count is chosen from the weights' size.
+            (session, threads, source) = SessionOptionsFactory.CreateSession(options, config.IntraOpThreads, modelFile, weightBytes);
         }
         catch (OnnxRuntimeException ex) when (ex.Message.Contains("Protobuf parsing failed", StringComparison.Ordinal))
         {
@@ -146,7 +171,7 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
             CacheRoundTrip.Verify(layout, info.ContextLength, capacity => Open(capabilities, capacity), config.ConfigPath);
             // A shared cache is one buffer per tensor; a growing one, two that take turns (past and present).
             long cacheBytesPerToken = (capabilities.SharedBuffer ? 1L : 2L) * layout.Kv.Length * layout.KvBlocks * layout.HeadSize * ElementTypes.SizeOf(layout.KvType);
-            return new OnnxCausalLM(options, owner, layout, capabilities, info with { VerificationUnsupportedReason = limitation, CacheBytesPerToken = cacheBytesPerToken }, threads);
+            return new OnnxCausalLM(options, owner, layout, capabilities, info with { VerificationUnsupportedReason = limitation, CacheBytesPerToken = cacheBytesPerToken }, (threads, source, weightBytes));
         }
         catch
         {

@@ -17,9 +17,10 @@ public sealed record OnnxModelOptions
     public static OnnxModelOptions Default { get; } = new();
 
     /// <summary>
-    /// Gets the intra-op threads used when neither the options nor the configuration set a count: the processors
-    /// available to this process (<see cref="Environment.ProcessorCount"/>, which follows the affinity mask and a
+    /// Gets the most intra-op threads a model gets when neither the options nor the configuration set a count: the
+    /// processors available to this process (<see cref="Environment.ProcessorCount"/>, which follows the affinity mask and a
     /// container's CPU limit). Set explicitly because ONNX Runtime's own default counted one core on some virtual machines.
+    /// Each model's count is chosen from its size up to this (<see cref="FastDraft.OnnxRuntime.IntraOpThreadsSource.Automatic"/>).
     /// </summary>
     public static int DefaultIntraOpThreads => Math.Max(1, Environment.ProcessorCount);
 
@@ -41,9 +42,11 @@ public sealed record OnnxModelOptions
     public OnnxThreading Threading { get; init; } = OnnxThreading.SharedPool;
 
     /// <summary>
-    /// Gets the number of intra-op threads; <see langword="null"/> for the configuration's value
-    /// (<c>decoder.session_options.intra_op_num_threads</c>) or else <see cref="DefaultIntraOpThreads"/>; the model's
-    /// <see cref="OnnxCausalLM.IntraOpThreads"/> says what it got.
+    /// Gets the number of intra-op threads, which always wins; <see langword="null"/> for the configuration's value
+    /// (<c>decoder.session_options.intra_op_num_threads</c>) or else a count chosen for the model at load from its size: one
+    /// thread per 6 MiB of weights, at least one, at most <see cref="DefaultIntraOpThreads"/>, for a draft and its target
+    /// separately (a small draft's step is slower on a pool than on one thread). The model's
+    /// <see cref="OnnxCausalLM.IntraOpThreads"/> and <see cref="OnnxCausalLM.IntraOpThreadsSource"/> say what it got and why.
     /// With <see cref="OnnxThreading.SharedPool"/> it sizes the pool only if this model is the one that creates it.
     /// At most four per logical core (at least 16, at most 256), here and in the configuration: ONNX Runtime creates
     /// every thread at load, so a value such as 100000 would make loading appear to hang.

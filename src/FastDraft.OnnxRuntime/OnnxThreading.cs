@@ -9,10 +9,11 @@ public enum OnnxThreading
     /// loads the first model; if something else created the environment first (managed code, or native
     /// code such as ONNX Runtime GenAI, noticed when the first session is created), models fall back to
     /// <see cref="PerSession"/>. Its size is the first such model's <see cref="OnnxModelOptions.IntraOpThreads"/>
-    /// (default: <see cref="OnnxModelOptions.DefaultIntraOpThreads"/>).
+    /// (default: the count chosen for that model from its size, see <see cref="IntraOpThreadsSource.Automatic"/>). A model
+    /// chosen one thread automatically does not join: it runs on the caller's thread in a session of its own.
     /// </summary>
     SharedPool,
 
-    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (<see cref="OnnxModelOptions.DefaultIntraOpThreads"/> when unset).</summary>
+    /// <summary>A pool per model, of <see cref="OnnxModelOptions.IntraOpThreads"/> threads (when unset, the count chosen for the model from its size).</summary>
     PerSession,
 }

@@ -6,19 +6,30 @@ namespace FastDraft.OnnxRuntime.Internals;
 internal static class SessionOptionsFactory
 {
     /// <summary>Creates the inference session, on the shared thread pool when the options ask for it and the process allows it.</summary>
-    /// <returns>The session and the intra-op threads its operators run on.</returns>
-    public static (InferenceSession Session, int Threads) CreateSession(OnnxModelOptions options, int? configuredThreads, string modelFile)
+    /// <param name="options">The load options.</param>
+    /// <param name="configuredThreads">The configuration's <c>intra_op_num_threads</c>, if it has one.</param>
+    /// <param name="modelFile">The ONNX file.</param>
+    /// <param name="weightBytes">The model's weights in bytes, for the automatic choice (<see cref="IntraOpThreadRule"/>).</param>
+    /// <returns>The session, the intra-op threads its operators run on, and what set their count.</returns>
+    public static (InferenceSession Session, int Threads, IntraOpThreadsSource Source) CreateSession(OnnxModelOptions options, int? configuredThreads, string modelFile, long weightBytes)
     {
         // Set explicitly: ONNX Runtime's own default ("one per physical core") came to one thread on a 2-core
-        // virtual machine, so both the library and the tool ran on half the machine.
-        int threads = options.IntraOpThreads ?? configuredThreads ?? OnnxModelOptions.DefaultIntraOpThreads;
+        // virtual machine, so both the library and the tool ran on half the machine; and chosen per model, since a
+        // small draft on every core ran slower than on one.
+        (int threads, IntraOpThreadsSource source) = options.IntraOpThreads is int set ? (set, IntraOpThreadsSource.Options)
+            : configuredThreads is int configured ? (configured, IntraOpThreadsSource.Configuration)
+            : (IntraOpThreadRule.Choose(weightBytes, OnnxModelOptions.DefaultIntraOpThreads), IntraOpThreadsSource.Automatic);
+
+        // A model chosen one thread runs on the caller's thread in a session of its own: a pool of one has nothing to
+        // share, and the shared pool stays free to be sized by a model that needs more.
+        bool joinPool = options.Threading == OnnxThreading.SharedPool && !(source == IntraOpThreadsSource.Automatic && threads == 1);
 
         // Before anything else: creating session options creates the ONNX Runtime environment. This is also the first
         // call into the native library, so an application that left it out learns here which package to add.
         int? poolThreads;
         try
         {
-            poolThreads = options.Threading == OnnxThreading.SharedPool ? SharedThreadPool.TryUse(threads) : null;
+            poolThreads = joinPool ? SharedThreadPool.TryUse(threads) : null;
         }
         catch (Exception ex) when (IsNativeLibraryMissing(ex))
         {
@@ -28,7 +39,7 @@ internal static class SessionOptionsFactory
         try
         {
             using SessionOptions sessionOptions = Create(options, threads, poolThreads is not null, modelFile);
-            return (new InferenceSession(modelFile, sessionOptions), poolThreads ?? threads);
+            return (new InferenceSession(modelFile, sessionOptions), poolThreads ?? threads, source);
         }
         catch (Exception ex) when (IsNativeLibraryMissing(ex))
         {
@@ -40,7 +51,7 @@ internal static class SessionOptionsFactory
             // without global pools, where the managed API cannot see it: fall back to pools per model.
             SharedThreadPool.Disable();
             using SessionOptions sessionOptions = Create(options, threads, sharedPool: false, modelFile);
-            return (new InferenceSession(modelFile, sessionOptions), threads);
+            return (new InferenceSession(modelFile, sessionOptions), threads, source);
         }
     }
 

@@ -21,8 +21,23 @@ public sealed class RunnerSmokeTests : IDisposable
         Report.Write(settings, results, calibrations, TimeSpan.FromSeconds(1), TextWriter.Null);
 
         Assert.Equal(
-            ["FastDraft adaptive", "FastDraft adaptive, confidence ≥ 0.3", "FastDraft n-gram", "FastDraft speculative", "FastDraft target-only", "ORT GenAI n-gram", "ORT GenAI speculative", "ORT GenAI target-only"],
-            results.Where(r => r.System != GenAIMode.DefaultThreadsSystem).Select(r => $"{r.System} {r.Mode}").Distinct().Order());
+            [
+                "FastDraft adaptive", "FastDraft adaptive, confidence ≥ 0.3", "FastDraft n-gram", "FastDraft speculative", "FastDraft target-only",
+                "ORT GenAI adaptive", "ORT GenAI adaptive, chained", "ORT GenAI adaptive, cooldown", "ORT GenAI n-gram", "ORT GenAI n-gram, chained",
+                "ORT GenAI n-gram, cooldown", "ORT GenAI speculative", "ORT GenAI speculative, cooldown", "ORT GenAI target-only",
+            ],
+            results.Where(r => r.System is "FastDraft" or GenAIMode.PeerSystem).Select(r => $"{r.System} {r.Mode}").Distinct().Order(StringComparer.Ordinal));
+
+        // Every GenAI mode at its default threads too, and ours at one and two threads per session.
+        Assert.Equal(
+            results.Where(r => r.System == GenAIMode.PeerSystem).Select(r => (r.Target, r.Mode, r.Draft, r.DraftTokens)).Order(),
+            results.Where(r => r.System == GenAIMode.DefaultThreadsSystem).Select(r => (r.Target, r.Mode, r.Draft, r.DraftTokens)).Order());
+        foreach (string system in new[] { "FastDraft, 1 thread per session", "FastDraft, 2 threads per session" })
+        {
+            Assert.Equal(["adaptive", "n-gram", "speculative", "target-only"], results.Where(r => r.System == system).Select(r => r.Mode).Distinct().Order(StringComparer.Ordinal));
+        }
+
+        Assert.All(results.Where(r => r.System == "FastDraft, 1 thread per session"), r => Assert.Matches(@"^1(\+1)?$", r.Threads));
         Assert.All(results, r => Assert.True(r.DecodeTokensPerSecond > 0, $"{r.System} {r.Mode} {r.Draft}"));
         Assert.All(results.Where(r => r.System == "FastDraft"), r =>
         {
@@ -48,6 +63,7 @@ public sealed class RunnerSmokeTests : IDisposable
         string output = settings.Output;
         string markdown = File.ReadAllText(Path.Combine(output, "benchmark.md"));
         Assert.Contains("| FastDraft | speculative | aligned-2-layer |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| best against best | FastDraft's best mode |", markdown, StringComparison.Ordinal);
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "benchmark.json")));
         Assert.Equal(results.Count, json.RootElement.GetProperty("results").GetArrayLength());
         foreach (string chart in new[] { "throughput.png", "speedup-vs-k.png" })

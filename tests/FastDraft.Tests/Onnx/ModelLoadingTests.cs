@@ -191,13 +191,27 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
-    public void Load_WithoutAThreadCount_RunsOnEveryAvailableProcessor()
+    public void Load_WithoutAThreadCount_ChoosesThreadsFromTheWeights()
     {
         using OnnxCausalLM unset = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = OnnxThreading.PerSession });
-        using OnnxCausalLM one = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = OnnxThreading.PerSession, IntraOpThreads = 1 });
 
         Assert.Equal(Environment.ProcessorCount, OnnxModelOptions.DefaultIntraOpThreads);
-        Assert.Equal(Environment.ProcessorCount, unset.IntraOpThreads);
-        Assert.Equal(1, one.IntraOpThreads);
+        Assert.Equal(IntraOpThreadsSource.Automatic, unset.IntraOpThreadsSource);
+        Assert.InRange(unset.WeightBytes, 1, 4 << 20); // the tiny test target: well under one thread's share
+        Assert.Equal(1, unset.IntraOpThreads);
+    }
+
+    [Theory]
+    [InlineData(OnnxThreading.PerSession)]
+    [InlineData(OnnxThreading.SharedPool)]
+    public void Load_ExplicitThreadCount_OverridesTheAutomaticChoice(OnnxThreading threading)
+    {
+        using OnnxCausalLM two = OnnxCausalLM.Load(TestModels.GqaTarget, new OnnxModelOptions { Threading = threading, IntraOpThreads = 2 });
+
+        Assert.Equal(IntraOpThreadsSource.Options, two.IntraOpThreadsSource);
+        if (threading == OnnxThreading.PerSession)
+        {
+            Assert.Equal(2, two.IntraOpThreads); // the automatic choice for this model is 1
+        }
     }
 }
