@@ -77,7 +77,8 @@ public static class LlamaModelWriter
                 _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
             }
 
-            string embedding = Tensor("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], Values("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0));
+            float[] embeddingValues = Values("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0);
+            string embedding = Tensor("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], embeddingValues);
             string x = g.Node("Gather", [embedding, "input_ids"]);
             Attention attention = _gqa ? GqaPieces() : StandardPieces();
             for (int layer = 0; layer < spec.Layers; layer++)
@@ -93,6 +94,12 @@ public static class LlamaModelWriter
 
             // A tied head reads the embedding transposed (float, at every precision); ONNX Runtime folds the
             // Transpose of the constant at load.
+            if (spec.HeadTokenIds is { } kept)
+            {
+                TrimmedHead(h, kept, embeddingValues);
+                return;
+            }
+
             bool biased = spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0;
             string? output = biased ? null : "logits";
             string logits = spec.TiedEmbeddings
@@ -104,6 +111,41 @@ public static class LlamaModelWriter
                 Array.Fill(bias, spec.PreferenceBias, spec.PreferredTokensFrom, spec.VocabularySize - spec.PreferredTokensFrom);
                 g.Node("Add", [logits, Tensor("lm_head.bias", [spec.VocabularySize], bias)], ["logits"], string.Empty);
             }
+        }
+
+        /// <summary>
+        /// A trimmed head: M logits from an [hidden, M] projection (untied: <c>lm_head.weight</c>; tied: the embedding's
+        /// kept rows, transposed), padded with one column of <see cref="DecoderSpec.TrimmedLogit"/> and gathered back to
+        /// the full vocabulary by a constant map (id → its column, or the padding column): no scatter, one copy of V values.
+        /// </summary>
+        private void TrimmedHead(string h, IReadOnlyList<int> kept, float[] embedding)
+        {
+            int m = kept.Count;
+            int width = spec.HiddenSize;
+            float[]? tiedRows = null;
+            if (spec.TiedEmbeddings)
+            {
+                tiedRows = new float[width * m];
+                for (int column = 0; column < m; column++)
+                {
+                    for (int j = 0; j < width; j++)
+                    {
+                        tiedRows[(j * m) + column] = embedding[((long)kept[column] * width) + j];
+                    }
+                }
+            }
+
+            string scores = Project(h, "lm_head.weight", width, m, spec.LogitScale / Math.Sqrt(width), given: tiedRows);
+            string floor = _half ? g.Halves("trimmed_logit", [], [Half.MinValue]) : g.Scalar("trimmed_logit", DecoderSpec.TrimmedLogit);
+            string padded = g.Node("Pad", [scores, g.Vector("trimmed_pads", 0, 0, 0, 0, 0, 1), floor], OnnxAttribute.Of("mode", "constant"));
+            var map = new long[spec.VocabularySize];
+            Array.Fill(map, m);
+            for (int column = 0; column < m; column++)
+            {
+                map[kept[column]] = column;
+            }
+
+            g.Node("Gather", [padded, g.Int64s("trimmed_columns", [spec.VocabularySize], map)], ["logits"], string.Empty, OnnxAttribute.Of("axis", 2L));
         }
 
         private void DeclareInputsAndOutputs()
@@ -286,9 +328,9 @@ public static class LlamaModelWriter
         }
 
         /// <summary><c>x · W</c> for an [inputs, outputs] projection: MatMul, or MatMulNBits of the int4-quantized weights.</summary>
-        private string Project(string x, string name, int inputs, int outputs, double std, string? output = null)
+        private string Project(string x, string name, int inputs, int outputs, double std, string? output = null, float[]? given = null)
         {
-            float[] values = Values(name, [inputs, outputs], std);
+            float[] values = given ?? Values(name, [inputs, outputs], std);
             if (spec.Precision != ModelPrecision.Int4)
             {
                 string[] matMulInputs = [x, Tensor(name, [inputs, outputs], values)];

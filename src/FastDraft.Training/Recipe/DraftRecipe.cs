@@ -88,6 +88,20 @@ public static class DraftRecipe
             Lap("data", watch, ref cpu, seconds, utilization); // sealed by an earlier run: nothing to generate
         }
 
+        // The draft's head: trimmed to the ids the target writes most often in the alignment data, or full.
+        int headSize = options.HeadSizeFor(target.Info.VocabularySize);
+        if (headSize > 0 && (stages & ~RecipeStages.Data) != 0)
+        {
+            if (!File.Exists(dataPath))
+            {
+                throw new InvalidOperationException($"A trimmed draft head (--draft-vocabulary {headSize}) keeps the ids the target writes most often in the alignment data, which this work folder does not hold: run `fastdraft generate-data` (or train-draft) with the same --work first, or pass --draft-vocabulary 0 for the full head.");
+            }
+
+            (_, List<AlignmentSequence> ranked, _) = workFolder.ReadSealedData(dataPath);
+            spec = spec with { HeadTokenIds = DraftVocabularySelection.Select(spec.VocabularySize, headSize, ranked, train, DraftVocabularySelection.SpecialIds(target.Info, tokenizer)) };
+            progress?.Report(new RecipeProgress("corpus", $"draft head: {spec.HeadWidth:N0} of {spec.VocabularySize:N0} ids", 1, TimeSpan.Zero));
+        }
+
         var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
         // 2. Pretraining on corpus windows.
@@ -202,6 +216,15 @@ public static class DraftRecipe
     {
         DecoderParameters.Export(spec, layout, parameters, folder);
         TokenizerFiles.Copy(tokenizerFolder, folder);
+        string vocabularyFile = Path.Combine(folder, DraftVocabularySelection.FileName);
+        if (spec.HeadTokenIds is { } kept)
+        {
+            DraftVocabularySelection.Write(folder, spec.VocabularySize, kept);
+        }
+        else if (File.Exists(vocabularyFile))
+        {
+            File.Delete(vocabularyFile); // an earlier trimmed export's list, which this full-head draft does not have
+        }
     }
 
     private static InvalidOperationException Missing(string stage, string needed) =>
