@@ -37,7 +37,9 @@ public static class LlamaModelWriter
     /// <c>self_attn.{q,k,v}_proj.weight</c> [hidden, heads × head size] (k and v with the key/value heads),
     /// <c>self_attn.o_proj.weight</c> [heads × head size, hidden], <c>mlp.{gate,up}_proj.weight</c> [hidden, intermediate],
     /// <c>mlp.down_proj.weight</c> [intermediate, hidden]; <c>model.norm.weight</c> [hidden]; and, unless
-    /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary]. Projections are stored
+    /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary] ([hidden, M] for a head trimmed to
+    /// <see cref="DecoderSpec.HeadTokenIds"/>; a tied trimmed head is written as an <c>lm_head.weight</c> of the embedding's kept
+    /// rows). Projections are stored
     /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights. At <see cref="ModelPrecision.Int4"/> the projections
     /// and head are quantized from these values; at <see cref="ModelPrecision.Fp16"/> every tensor is rounded to float16.
     /// </param>
@@ -92,14 +94,14 @@ public static class LlamaModelWriter
                 h = g.Node("Slice", [h, g.Vector("last_start", -1), g.Vector("last_end", long.MaxValue), g.Vector("last_axis", 1)]);
             }
 
-            // A tied head reads the embedding transposed (float, at every precision); ONNX Runtime folds the
-            // Transpose of the constant at load.
             if (spec.HeadTokenIds is { } kept)
             {
                 TrimmedHead(h, kept, embeddingValues);
                 return;
             }
 
+            // A tied head reads the embedding transposed (float, at every precision); ONNX Runtime folds the
+            // Transpose of the constant at load.
             bool biased = spec.PreferredTokensFrom < spec.VocabularySize && spec.PreferenceBias != 0;
             string? output = biased ? null : "logits";
             string logits = spec.TiedEmbeddings
