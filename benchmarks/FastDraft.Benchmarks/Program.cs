@@ -8,5 +8,11 @@ if (args is ["training", .. var rest])
     return TrainingThroughput.Run(rest);
 }
 
+// dotnet run -c Release --project benchmarks/FastDraft.Benchmarks -- trimmed-head [--rounds N] [--training-steps N] [--out DIR]
+if (args is ["trimmed-head", .. var trimmedArgs])
+{
+    return TrimmedHeadCost.Run(trimmedArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -42,6 +42,22 @@ public sealed record DecoderSpec
     /// </summary>
     public bool TiedEmbeddings { get; init; }
 
+    /// <summary>
+    /// Gets the ids the LM head scores (a trimmed head, as in FR-Spec), strictly increasing within the vocabulary;
+    /// <see langword="null"/> (default) for every id. The head then computes M = <c>HeadTokenIds.Count</c> logits
+    /// (untied: <c>lm_head.weight</c> is [hidden, M]; tied: the embedding's rows at these ids), and the model still
+    /// outputs <see cref="VocabularySize"/> logits: every other id gets <see cref="TrimmedLogit"/>, which no softmax
+    /// or argmax ever picks, so any consumer (ONNX Runtime GenAI included) can run it and a speculative decoder that
+    /// drafts with it stays exact. The input embedding stays full-width.
+    /// </summary>
+    public IReadOnlyList<int>? HeadTokenIds { get; init; }
+
+    /// <summary>The logit of an id outside <see cref="HeadTokenIds"/> in a float32 model: −1e30, whose exp is 0 after any max subtraction and which stays finite under temperature or penalties (float16 models use −65504, their lowest finite value).</summary>
+    public const float TrimmedLogit = -1e30f;
+
+    /// <summary>Gets the number of logits the head computes: <see cref="HeadTokenIds"/>' count, or <see cref="VocabularySize"/>.</summary>
+    public int HeadWidth => HeadTokenIds?.Count ?? VocabularySize;
+
     /// <summary>Gets the RMSNorm epsilon; default 1e-5.</summary>
     public float RmsNormEpsilon { get; init; } = 1e-5f;
 
@@ -107,7 +123,7 @@ public sealed record DecoderSpec
             long d = EffectiveHeadSize;
             long attention = ((long)HiddenSize * Heads * d) + (2L * HiddenSize * KeyValueHeads * d) + (Heads * d * HiddenSize);
             long mlp = 3L * HiddenSize * IntermediateSize;
-            return ((TiedEmbeddings ? 1L : 2L) * VocabularySize * HiddenSize) + (Layers * (attention + mlp + (2L * HiddenSize))) + HiddenSize;
+            return ((VocabularySize + (TiedEmbeddings ? 0L : HeadWidth)) * HiddenSize) + (Layers * (attention + mlp + (2L * HiddenSize))) + HiddenSize;
         }
     }
 
@@ -152,6 +168,27 @@ public sealed record DecoderSpec
         if (Math.Max(Math.Max(BeginningOfSequenceTokenId, EndOfSequenceTokenId), PaddingTokenId) >= VocabularySize)
         {
             throw new ArgumentException($"Special token ids must be below the vocabulary size ({VocabularySize}).");
+        }
+
+        if (HeadTokenIds is { } kept)
+        {
+            if (kept.Count == 0)
+            {
+                throw new ArgumentException("A trimmed head needs at least one id (HeadTokenIds).");
+            }
+
+            for (int i = 0; i < kept.Count; i++)
+            {
+                if (kept[i] < 0 || kept[i] >= VocabularySize || (i > 0 && kept[i] <= kept[i - 1]))
+                {
+                    throw new ArgumentException($"HeadTokenIds must be strictly increasing ids below the vocabulary size ({VocabularySize}); entry {i} is {kept[i]}.");
+                }
+            }
+
+            if (PreferredTokensFrom < VocabularySize && PreferenceBias != 0)
+            {
+                throw new ArgumentException("A trimmed head has no preference bias; leave PreferenceBias at 0.");
+            }
         }
     }
 }

@@ -37,7 +37,9 @@ public static class LlamaModelWriter
     /// <c>self_attn.{q,k,v}_proj.weight</c> [hidden, heads × head size] (k and v with the key/value heads),
     /// <c>self_attn.o_proj.weight</c> [heads × head size, hidden], <c>mlp.{gate,up}_proj.weight</c> [hidden, intermediate],
     /// <c>mlp.down_proj.weight</c> [intermediate, hidden]; <c>model.norm.weight</c> [hidden]; and, unless
-    /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary]. Projections are stored
+    /// <see cref="DecoderSpec.TiedEmbeddings"/>, <c>lm_head.weight</c> [hidden, vocabulary] ([hidden, M] for a head trimmed to
+    /// <see cref="DecoderSpec.HeadTokenIds"/>; a tied trimmed head is written as an <c>lm_head.weight</c> of the embedding's kept
+    /// rows). Projections are stored
     /// [in, out] (the graph computes <c>x · W</c>). Null: seeded weights. At <see cref="ModelPrecision.Int4"/> the projections
     /// and head are quantized from these values; at <see cref="ModelPrecision.Fp16"/> every tensor is rounded to float16.
     /// </param>
@@ -77,7 +79,8 @@ public static class LlamaModelWriter
                 _eps = g.Scalar("rms_norm_eps", spec.RmsNormEpsilon);
             }
 
-            string embedding = Tensor("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], Values("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0));
+            float[] embeddingValues = Values("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], 1.0);
+            string embedding = Tensor("model.embed_tokens.weight", [spec.VocabularySize, spec.HiddenSize], embeddingValues);
             string x = g.Node("Gather", [embedding, "input_ids"]);
             Attention attention = _gqa ? GqaPieces() : StandardPieces();
             for (int layer = 0; layer < spec.Layers; layer++)
@@ -89,6 +92,12 @@ public static class LlamaModelWriter
             if (spec.LastPositionLogitsOnly)
             {
                 h = g.Node("Slice", [h, g.Vector("last_start", -1), g.Vector("last_end", long.MaxValue), g.Vector("last_axis", 1)]);
+            }
+
+            if (spec.HeadTokenIds is { } kept)
+            {
+                TrimmedHead(h, kept, embeddingValues);
+                return;
             }
 
             // A tied head reads the embedding transposed (float, at every precision); ONNX Runtime folds the
@@ -104,6 +113,41 @@ public static class LlamaModelWriter
                 Array.Fill(bias, spec.PreferenceBias, spec.PreferredTokensFrom, spec.VocabularySize - spec.PreferredTokensFrom);
                 g.Node("Add", [logits, Tensor("lm_head.bias", [spec.VocabularySize], bias)], ["logits"], string.Empty);
             }
+        }
+
+        /// <summary>
+        /// A trimmed head: M logits from an [hidden, M] projection (untied: <c>lm_head.weight</c>; tied: the embedding's
+        /// kept rows, transposed), padded with one column of <see cref="DecoderSpec.TrimmedLogit"/> and gathered back to
+        /// the full vocabulary by a constant map (id → its column, or the padding column): no scatter, one copy of V values.
+        /// </summary>
+        private void TrimmedHead(string h, IReadOnlyList<int> kept, float[] embedding)
+        {
+            int m = kept.Count;
+            int width = spec.HiddenSize;
+            float[]? tiedRows = null;
+            if (spec.TiedEmbeddings)
+            {
+                tiedRows = new float[width * m];
+                for (int column = 0; column < m; column++)
+                {
+                    for (int j = 0; j < width; j++)
+                    {
+                        tiedRows[(j * m) + column] = embedding[((long)kept[column] * width) + j];
+                    }
+                }
+            }
+
+            string scores = Project(h, "lm_head.weight", width, m, spec.LogitScale / Math.Sqrt(width), given: tiedRows);
+            string floor = _half ? g.Halves("trimmed_logit", [], [Half.MinValue]) : g.Scalar("trimmed_logit", DecoderSpec.TrimmedLogit);
+            string padded = g.Node("Pad", [scores, g.Vector("trimmed_pads", 0, 0, 0, 0, 0, 1), floor], OnnxAttribute.Of("mode", "constant"));
+            var map = new long[spec.VocabularySize];
+            Array.Fill(map, m);
+            for (int column = 0; column < m; column++)
+            {
+                map[kept[column]] = column;
+            }
+
+            g.Node("Gather", [padded, g.Int64s("trimmed_columns", [spec.VocabularySize], map)], ["logits"], string.Empty, OnnxAttribute.Of("axis", 2L));
         }
 
         private void DeclareInputsAndOutputs()
@@ -286,9 +330,9 @@ public static class LlamaModelWriter
         }
 
         /// <summary><c>x · W</c> for an [inputs, outputs] projection: MatMul, or MatMulNBits of the int4-quantized weights.</summary>
-        private string Project(string x, string name, int inputs, int outputs, double std, string? output = null)
+        private string Project(string x, string name, int inputs, int outputs, double std, string? output = null, float[]? given = null)
         {
-            float[] values = Values(name, [inputs, outputs], std);
+            float[] values = given ?? Values(name, [inputs, outputs], std);
             if (spec.Precision != ModelPrecision.Int4)
             {
                 string[] matMulInputs = [x, Tensor(name, [inputs, outputs], values)];

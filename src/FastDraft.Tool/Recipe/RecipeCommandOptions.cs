@@ -33,6 +33,7 @@ internal sealed class RecipeCommandOptions
     private readonly Option<int?> _steps = new("--steps") { Description = "Train a fixed number of optimizer steps in pretraining and in alignment (the control takes as many) and generate every alignment sequence, instead of sharing --minutes: a run that reproduces its figures exactly when repeated or resumed on the same machine." };
     private readonly Option<bool> _control = new("--control") { Description = "Also train the equal-compute control (real data only) and report its α." };
     private readonly RenamedOption<int> _teacherTopK = new(new Option<int>("--teacher-top-k") { Description = "Target distribution entries kept per generated position for the KL term of alignment (0: cross-entropy only).", DefaultValueFactory = _ => 8 }, "--top-k");
+    private readonly Option<string?> _draftVocabulary = new("--draft-vocabulary") { Description = "Ids the draft's LM head scores: the M the target writes most often in the alignment data, plus the special tokens (the exported draft keeps the target's full width, so decoding stays exact). 0 or 'full': the whole vocabulary. Default: a quarter of the vocabulary, at least 8,192, from 16,384 ids up; the full head below." };
     private readonly Option<int> _prompts = new("--measure-prompts") { Description = "Held-out prompts α is measured on.", DefaultValueFactory = _ => 64 };
     private readonly Option<bool> _force = new("--force") { Description = "Overwrite an --out folder that already holds files (without it such a folder is refused, unless it holds this work folder's own earlier export)." };
     private readonly Option<bool> _restart = new("--restart") { Description = "Delete the work folder's stage files (data, checkpoints, finished stages, run.json) and start over; without it a work folder made by another run (target, corpus, seed, shape, ...) is refused." };
@@ -60,6 +61,7 @@ internal sealed class RecipeCommandOptions
             [_corpus.Seed] = true,
             [_minutes] = Uses(RecipeStages.Data | RecipeStages.Pretrain | RecipeStages.Align),
             [_steps] = true,
+            [_draftVocabulary] = true,
             [_control] = _wholeRecipe || Uses(RecipeStages.Align),
             [_corpus.BatchSize] = Uses(Training),
             [_corpus.SequenceLength] = true,
@@ -104,6 +106,7 @@ internal sealed class RecipeCommandOptions
         int? batch = _used.Contains(_corpus.BatchSize) ? CorpusOptions.Optional(parsed, _corpus.BatchSize, 1, 4096) : null;
         int? sequence = CorpusOptions.Optional(parsed, _corpus.SequenceLength, 8, 65536);
         int? steps = CorpusOptions.Optional(parsed, _steps, 20, 10_000_000);
+        int? draftVocabulary = ReadDraftVocabulary(parsed.GetValue(_draftVocabulary));
         int? threads = ToolArguments.Threads(Get(parsed, _corpus.Threads, null));
         TimeSpan budget = ToolArguments.Budget(Get(parsed, _minutes, 20));
         string? output = parsed.GetValue(_out);
@@ -125,6 +128,7 @@ internal sealed class RecipeCommandOptions
             BatchSize = batch,
             SequenceLength = sequence,
             StageSteps = steps,
+            DraftVocabulary = draftVocabulary,
             MeasurementPrompts = prompts,
             TrainingThreads = threads,
             InferenceModelOptions = Uses(ProviderStages) ? _executionProvider.Read(parsed) : null,
@@ -133,6 +137,27 @@ internal sealed class RecipeCommandOptions
             OverwriteOutput = Get(parsed, _force, false),
             Restart = Get(parsed, _restart, false),
         };
+    }
+
+    /// <summary>Reads <c>--draft-vocabulary</c>: a count, 0 or <c>full</c> for the whole vocabulary, absent for the default.</summary>
+    private int? ReadDraftVocabulary(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (string.Equals(text, "full", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size))
+        {
+            throw new ArgumentException($"{_draftVocabulary.Name} takes a number of ids or 'full'; got '{text}'.");
+        }
+
+        return ToolArguments.InRange(size, 0, 10_000_000, _draftVocabulary.Name);
     }
 
     /// <summary>An option's value, or <paramref name="unused"/> when this command does not use it (a hidden option's value is ignored).</summary>

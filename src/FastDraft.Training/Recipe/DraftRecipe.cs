@@ -56,7 +56,7 @@ public static class DraftRecipe
 
         // Before the budget goes to training: is a step of this draft cheap enough beside the target's to pay for itself?
         (double? costRatio, List<string> warnings) = stages.HasFlag(RecipeStages.Pretrain)
-            ? DraftCostCheck.Run(options, target, spec, progress, cancellationToken)
+            ? DraftCostCheck.Run(options, target, CostShape(spec, options.HeadSizeFor(target.Info.VocabularySize)), progress, cancellationToken)
             : (null, []);
         var watch = Stopwatch.StartNew();
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -92,6 +92,20 @@ public static class DraftRecipe
         else if (stages.HasFlag(RecipeStages.Data))
         {
             Lap("data", watch, ref cpu, seconds, utilization); // sealed by an earlier run: nothing to generate
+        }
+
+        // The draft's head: trimmed to the ids the target writes most often in the alignment data, or full.
+        int headSize = options.HeadSizeFor(target.Info.VocabularySize);
+        if (headSize > 0 && (stages & ~RecipeStages.Data) != 0)
+        {
+            if (!File.Exists(dataPath))
+            {
+                throw new InvalidOperationException($"A trimmed draft head (--draft-vocabulary {headSize}) keeps the ids the target writes most often in the alignment data, which this work folder does not hold: run `fastdraft generate-data` (or train-draft) with the same --work first, or pass --draft-vocabulary 0 for the full head.");
+            }
+
+            (_, List<AlignmentSequence> ranked, _) = workFolder.ReadSealedData(dataPath);
+            spec = spec with { HeadTokenIds = DraftVocabularySelection.Select(spec.VocabularySize, headSize, ranked, train, DraftVocabularySelection.SpecialIds(target.Info, tokenizer)) };
+            progress?.Report(new RecipeProgress("corpus", $"draft head: {spec.HeadWidth:N0} of {spec.VocabularySize:N0} ids", 1, TimeSpan.Zero));
         }
 
         var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight) { ExecutionProvider = options.TrainingExecutionProvider, DeviceId = options.TrainingDeviceId }, work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
@@ -204,10 +218,23 @@ public static class DraftRecipe
         return AlphaEvaluator.SpreadPrompts(tokens, count, contextLength, continuationLength, seed);
     }
 
+    /// <summary>The draft as the cost check should time it: a trimmed head's step costs its width M, whichever ids it keeps (chosen later, from the alignment data).</summary>
+    private static DecoderSpec CostShape(DecoderSpec spec, int headSize) =>
+        headSize > 0 ? spec with { HeadTokenIds = [.. Enumerable.Range(0, headSize)] } : spec;
+
     private static void Export(DecoderSpec spec, ParameterLayout layout, float[] parameters, string folder, string tokenizerFolder)
     {
         DecoderParameters.Export(spec, layout, parameters, folder);
         TokenizerFiles.Copy(tokenizerFolder, folder);
+        string vocabularyFile = Path.Combine(folder, DraftVocabularySelection.FileName);
+        if (spec.HeadTokenIds is { } kept)
+        {
+            DraftVocabularySelection.Write(folder, spec.VocabularySize, kept);
+        }
+        else if (File.Exists(vocabularyFile))
+        {
+            File.Delete(vocabularyFile); // an earlier trimmed export's list, which this full-head draft does not have
+        }
     }
 
     private static InvalidOperationException Missing(string stage, string needed) =>

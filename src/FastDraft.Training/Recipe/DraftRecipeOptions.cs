@@ -94,6 +94,30 @@ public sealed record DraftRecipeOptions
     /// </summary>
     public bool CheckDraftCost { get; init; } = true;
 
+    /// <summary>
+    /// Gets how many ids the draft's LM head scores (a frequency-ranked trimmed head, as in FR-Spec): the M ids the target
+    /// emits most often in the alignment data, plus the special tokens; the input embedding stays full-width, and the
+    /// exported draft still outputs the target's full width (ids outside the kept set get a logit no sampler picks), so
+    /// speculative decoding with it stays exact. <see langword="null"/> (default): <see cref="DefaultDraftVocabulary"/>;
+    /// 0, or at least the target's vocabulary: the full head. A trimmed head needs the alignment data before pretraining
+    /// (the recipe generates it first), and its held-out bits per token count the positions whose next id it keeps.
+    /// </summary>
+    public int? DraftVocabulary { get; init; }
+
+    /// <summary>The smallest target vocabulary whose draft head is trimmed by default: 16,384.</summary>
+    public const int TrimmedVocabularyFrom = 16_384;
+
+    /// <summary>
+    /// Returns the default <see cref="DraftVocabulary"/> for a target vocabulary: the full head below
+    /// <see cref="TrimmedVocabularyFrom"/> (0), otherwise a quarter of it, at least 8,192 (32,000 → 8,192; 50,257 → 12,565;
+    /// 128,256 → 32,064). FR-Spec kept 16k–32k of Llama-3's 128k ids (12–25%) with little loss of acceptance; a
+    /// quarter, and no fewer than 8,192 ids for mid-sized vocabularies, stays at the cautious end of that.
+    /// </summary>
+    /// <param name="targetVocabulary">The target's vocabulary size.</param>
+    /// <returns>The head's size M, or 0 for the full head.</returns>
+    public static int DefaultDraftVocabulary(int targetVocabulary) =>
+        targetVocabulary < TrimmedVocabularyFrom ? 0 : Math.Max(8192, (targetVocabulary + 3) / 4);
+
     /// <summary>Gets the stages to run; default <see cref="RecipeStages.All"/>. Stages not listed reuse results the work folder holds.</summary>
     public RecipeStages Stages { get; init; } = RecipeStages.All;
 
@@ -231,6 +255,13 @@ public sealed record DraftRecipeOptions
         };
     }
 
+    /// <summary>The head size M this run trims the draft to for a target vocabulary, or 0 for the full head.</summary>
+    internal int HeadSizeFor(int targetVocabulary)
+    {
+        int size = DraftVocabulary ?? DefaultDraftVocabulary(targetVocabulary);
+        return size <= 0 || size >= targetVocabulary ? 0 : size;
+    }
+
     /// <summary>Gets the training window for a target: <see cref="SequenceLength"/> or its context, capped.</summary>
     internal int SequenceLengthFor(ModelInfo target) => SequenceLength ?? DefaultSequenceLength(target.ContextLength);
 
@@ -266,6 +297,11 @@ public sealed record DraftRecipeOptions
         if (StageSteps is < 20)
         {
             throw new ArgumentOutOfRangeException(nameof(StageSteps), StageSteps, $"The steps per stage (--steps) must be at least 20, pretraining's warm-up; got {StageSteps}.");
+        }
+
+        if (DraftVocabulary is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DraftVocabulary), DraftVocabulary, $"The draft vocabulary (--draft-vocabulary) must be 0 (full) or positive; got {DraftVocabulary}.");
         }
 
         if (BatchSize is < 1)

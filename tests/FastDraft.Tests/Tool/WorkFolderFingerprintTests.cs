@@ -13,6 +13,7 @@ public sealed class WorkFolderFingerprintTests
         { "sequence length", ["--sequence-length", "64"], "--sequence-length (32 then, 64 now)" },
         { "top-k", ["--top-k", "2"], "TopK = 8 then, TopK = 2 now" },
         { "steps", ["--steps", "20"], "--steps (0: --minutes) (0 then, 20 now)" },
+        { "draft vocabulary", ["--draft-vocabulary", "40"], "--draft-vocabulary (0: the full head) (0 then, 40 now)" },
     };
 
     private static string[] Pretrain(string target, string corpus, string work, params string[] more)

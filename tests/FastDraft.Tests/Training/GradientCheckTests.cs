@@ -167,6 +167,47 @@ public sealed class GradientCheckTests
         Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
     }
 
+    /// <summary>12 of <see cref="Tiny"/>'s 23 ids: about half the batch's targets and teacher ids fall outside them.</summary>
+    internal static readonly int[] KeptIds = [0, 1, 2, 4, 5, 8, 10, 13, 14, 17, 19, 22];
+
+    [Theory]
+    [InlineData(false, 0, null)]
+    [InlineData(true, 0, null)]
+    [InlineData(false, 3, 4)]
+    [InlineData(true, 3, 3)]
+    [InlineData(true, 3, null)]
+    public void EveryParameterGradient_TrimmedHead_MatchesFiniteDifferences(bool tied, int softTopK, int? chunkTokens)
+    {
+        // Hard and soft targets outside the kept set: positions left out of the loss, teacher entries dropped and the rest rescaled.
+        TrainingBatch batch = MakeBatch(Tiny.VocabularySize, softTopK, seed: 11);
+        Assert.Contains(batch.TargetIds, id => !KeptIds.Contains((int)id));
+        (double worst, string where) = WorstRelativeError(Tiny with { TiedEmbeddings = tied, HeadTokenIds = KeptIds }, softTopK, hook: null, batch, chunkTokens: chunkTokens);
+        Assert.True(worst <= Tolerance, $"worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithATrimmedTiedHeadGradientScatteredToTheColumnsIdsInsteadOfTheKeptIds()
+    {
+        // The kept rows' gradient written to embedding rows 0..M−1 (the head's column numbers) instead of the kept ids' rows.
+        static string ColumnRows(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "trimmed-head"
+                ? graph.Node("ScatterND", [operands[0], graph.Int64s("fault_rows", [KeptIds.Length, 1], [.. Enumerable.Range(0, KeptIds.Length).Select(i => (long)i)]), operands[2]])
+                : gradient;
+
+        (double worst, string where) = WorstRelativeError(Tiny with { TiedEmbeddings = true, HeadTokenIds = KeptIds }, softTopK: 3, hook: ColumnRows, chunkTokens: 4);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
+    [Fact]
+    public void GradientCheck_Fails_WithATrimmedHeadLossGradientMissingItsOneHotTerms()
+    {
+        static string NoPulls(string rule, OnnxGraphBuilder graph, string gradient, IReadOnlyList<string> operands) =>
+            rule == "loss" ? operands[0] : gradient;
+
+        (double worst, string where) = WorstRelativeError(Tiny with { HeadTokenIds = KeptIds }, softTopK: 3, hook: NoPulls, chunkTokens: 3);
+        Assert.True(worst > 1e-2, $"the wrong rule went unnoticed: worst relative error {worst:E2} at {where}");
+    }
+
     /// <summary>Inputs and targets drawn from ids 3 and 5 only, every position counted.</summary>
     private static TrainingBatch RepeatedIdsBatch()
     {

@@ -77,6 +77,53 @@ public sealed class RecipeSmokeTests
     }
 
     [Fact]
+    public async Task TrainDraft_WithADraftVocabulary_ExportsAFullWidthDraftThatOnlyScoresTheKeptIds()
+    {
+        string corpus = WriteCorpus();
+        string output = Path.Combine(TestModels.Scratch("recipe-trimmed"), "draft");
+        var stderr = new StringWriter();
+        string[] args =
+        [
+            "train-draft", "--target", TestModels.TextModel, "--corpus", corpus, "--out", output, "--minutes", "0.3",
+            "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1", "--intermediate", "32",
+            "--batch-size", "2", "--sequence-length", "32", "--measure-prompts", "3", "--top-k", "4", "--draft-vocabulary", "40", "--json",
+        ];
+
+        int exit = await ToolApp.RunAsync(args, new StringWriter(), stderr);
+
+        Assert.True(exit == 0, stderr.ToString());
+        using var target = OnnxCausalLM.Load(TestModels.TextModel);
+        using var draft = OnnxCausalLM.Load(output);
+        Assert.Equal(target.Info.VocabularySize, draft.Info.VocabularySize);
+        using JsonDocument list = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "draft_vocabulary.json")));
+        int[] kept = [.. list.RootElement.GetProperty("kept_token_ids").EnumerateArray().Select(e => e.GetInt32())];
+        Assert.InRange(kept.Length, 40, target.Info.VocabularySize - 1); // the 40 most frequent, plus the special tokens
+        Assert.Contains(target.Info.EndOfSequenceTokenIds[0], kept);
+
+        // Greedy speculative output equals target-only's; the draft alone writes kept ids only; GenAI decodes it as we do.
+        var options = new GenerationOptions { MaxNewTokens = 40, IgnoreEndOfSequence = true };
+        int[] prompt = [5, 70, 80, 90, 33];
+        GenerationResult plain = await new SpeculativeGenerator(target).GenerateToListAsync(prompt, options);
+        GenerationResult fast = await new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4, AdaptiveDraftTokens = false }).GenerateToListAsync(prompt, options);
+        Assert.Equal(plain.Ids, fast.Ids);
+        GenerationResult ours = await new SpeculativeGenerator(draft).GenerateToListAsync(prompt, options);
+        Assert.All(ours.Ids, id => Assert.Contains(id, kept));
+        Assert.Equal(ours.Ids, GenAIOracle.Greedy(output, prompt, 40));
+    }
+
+    [Fact]
+    public async Task Pretrain_TrimmedHeadWithoutAlignmentData_SaysToGenerateDataFirst()
+    {
+        string corpus = WriteCorpus();
+        var stderr = new StringWriter();
+
+        int exit = await ToolApp.RunAsync(["pretrain", "--target", TestModels.TextModel, "--corpus", corpus, "--work", TestModels.Scratch("trimmed-no-data"), "--minutes", "0.1", "--draft-vocabulary", "40"], new StringWriter(), stderr);
+
+        Assert.Equal(ToolApp.UsageError, exit);
+        Assert.Contains("generate-data", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TrainDraft_MissingTarget_ExitsTwoWithOneLine()
     {
         var stderr = new StringWriter();

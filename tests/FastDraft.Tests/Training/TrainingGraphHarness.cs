@@ -104,8 +104,17 @@ internal static class TrainingGraphHarness
         public ParameterLayout Layout { get; }
 
         /// <summary>Loss, CE, KL, the flat gradient, and the logits (empty unless the graph outputs them).</summary>
+        /// <remarks>A trimmed head's batch is mapped to head columns first, as the gradient source maps it (<see cref="HeadVocabulary"/>).</remarks>
         public (double Loss, double CrossEntropy, double KullbackLeibler, double[] Gradient, double[] Logits) Run(double[] parameters, TrainingBatch batch)
         {
+            if (HeadVocabulary.For(Spec) is { } head)
+            {
+                var mapped = new TrainingBatch(batch.BatchSize, batch.SequenceLength, batch.SoftTopK);
+                batch.InputIds.CopyTo(mapped.InputIds, 0);
+                head.Map(batch, mapped.TargetIds, mapped.LossMask, mapped.SoftIds, mapped.SoftProbabilities);
+                batch = mapped;
+            }
+
             var values = new List<OrtValue>();
             var names = new List<string>();
             try

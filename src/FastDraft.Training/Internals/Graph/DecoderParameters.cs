@@ -14,7 +14,7 @@ internal static class DecoderParameters
 
     /// <summary>
     /// The layout in graph-input order: embedding; per layer input norm, q, k, v, o, post-attention norm, gate, up,
-    /// down; final norm; head (untied only). Names and shapes are those of <see cref="LlamaModelWriter"/>'s initializers.
+    /// down; final norm; head (untied only; [hidden, M] when trimmed). Names and shapes are those of <see cref="LlamaModelWriter"/>'s initializers.
     /// </summary>
     public static ParameterLayout Layout(DecoderSpec spec)
     {
@@ -50,7 +50,7 @@ internal static class DecoderParameters
         Add(FinalNorm, false, h);
         if (!spec.TiedEmbeddings)
         {
-            Add(Head, true, h, spec.VocabularySize);
+            Add(Head, true, h, spec.HeadWidth);
         }
 
         return new ParameterLayout(tensors);

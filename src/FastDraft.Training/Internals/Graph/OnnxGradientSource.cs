@@ -17,7 +17,8 @@ namespace FastDraft.Training.Graph;
 /// </para>
 /// <para>
 /// Each step copies the batch into pinned input arrays bound once, runs the bound session and reads three scalars:
-/// no managed allocation per step beyond what ONNX Runtime's managed run call itself makes.
+/// no managed allocation per step beyond what ONNX Runtime's managed run call itself makes. A trimmed head's batch is
+/// mapped to head columns on that copy (<see cref="HeadVocabulary"/>).
 /// </para>
 /// <para>
 /// On CUDA or DirectML the buffers are still host memory bound as they are on the CPU: ONNX Runtime copies the
@@ -41,6 +42,7 @@ internal sealed class OnnxGradientSource : IGradientSource
     private readonly float[] _softProbabilities;
     private readonly float[] _klWeight = new float[1];
     private readonly float[] _losses = new float[3];
+    private readonly HeadVocabulary? _head;
     private bool _bound;
     private bool _disposed;
 
@@ -48,6 +50,7 @@ internal sealed class OnnxGradientSource : IGradientSource
     {
         _graph = options.Graph;
         Layout = DecoderParameters.Layout(spec);
+        _head = HeadVocabulary.For(spec);
         string directory = options.Directory ?? (_temporaryDirectory = System.IO.Directory.CreateTempSubdirectory("fastdraft-training-").FullName);
         string path = Path.Combine(directory, "training.onnx");
         TrainingGraphWriter.Write(spec, _graph, path);
@@ -133,10 +136,18 @@ internal sealed class OnnxGradientSource : IGradientSource
         }
 
         batch.InputIds.CopyTo(_inputIds, 0);
-        batch.TargetIds.CopyTo(_targetIds, 0);
-        batch.LossMask.CopyTo(_lossMask, 0);
-        batch.SoftIds.CopyTo(_softIds, 0);
-        batch.SoftProbabilities.CopyTo(_softProbabilities, 0);
+        if (_head is null)
+        {
+            batch.TargetIds.CopyTo(_targetIds, 0);
+            batch.LossMask.CopyTo(_lossMask, 0);
+            batch.SoftIds.CopyTo(_softIds, 0);
+            batch.SoftProbabilities.CopyTo(_softProbabilities, 0);
+        }
+        else
+        {
+            _head.Map(batch, _targetIds, _lossMask, _softIds, _softProbabilities);
+        }
+
         _session.RunWithBinding(_runOptions, _binding);
         return new LossParts(_losses[0], _losses[1], _losses[2], TensorPrimitives.Sum<float>(_lossMask));
     }

@@ -14,14 +14,14 @@ internal sealed partial class TrainingGraphWriter
     /// taken back through the head chunk by chunk.
     /// </summary>
     /// <param name="hidden">The final norm's output [N, H].</param>
-    /// <param name="head">The tied embedding [V, H] or the untied head [H, V].</param>
+    /// <param name="head">The tied embedding [V, H] or the untied head [H, V] (trimmed: its M kept rows [M, H], or [H, M]).</param>
     /// <param name="headGradientOutput">The name the head's gradient is produced under (a graph output when untied), or null.</param>
     /// <returns>d(loss)/d(hidden) [N, H] and the head's gradient (the tied embedding's head part, or the named head gradient).</returns>
     private (string DHidden, string HeadGradient) HeadAndLoss(string hidden, string head, string? headGradientOutput)
     {
         OnnxGraphBuilder g = _o.Builder;
         bool tied = _spec.TiedEmbeddings;
-        int chunk = _options.ChunkTokens(_n, _spec.VocabularySize);
+        int chunk = _options.ChunkTokens(_n, _spec.HeadWidth);
         string targets = _o.Reshape(TargetIds, _n, 1);
         string mask = _o.Reshape(LossMask, _n, 1);
         string count = _o.Node("Max", _o.ReduceSum(mask, false, 0, 1), _o.Scalar(1));
@@ -133,7 +133,7 @@ internal sealed partial class TrainingGraphWriter
         if (_options.OutputLogits)
         {
             string all = logits.Count == 1 ? logits[0] : _o.Concat(0, [.. logits]);
-            g.Node("Reshape", [all, _o.Shape([_b, _t, _spec.VocabularySize])], [Logits], string.Empty);
+            g.Node("Reshape", [all, _o.Shape([_b, _t, _spec.HeadWidth])], [Logits], string.Empty);
         }
 
         return (dHidden.Count == 1 ? dHidden[0] : _o.Concat(0, [.. dHidden]), headGradient!);

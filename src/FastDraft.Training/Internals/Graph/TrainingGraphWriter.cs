@@ -13,7 +13,9 @@ namespace FastDraft.Training.Graph;
 /// Inputs: <c>input_ids</c>, <c>target_ids</c> int64 [B, T]; <c>loss_mask</c> [B, T]; with soft targets <c>soft_ids</c> int64
 /// [B, T, K], <c>soft_probs</c> [B, T, K] and the scalar <c>kl_weight</c>; then one input per parameter (names and order of
 /// <see cref="DecoderParameters.Layout"/>). Outputs: the scalars <c>loss</c>, <c>ce_loss</c>, <c>kl_loss</c> (means over the
-/// masked positions), <c>grad.{name}</c> per parameter, and optionally <c>logits</c> [B, T, V]. Activations are kept 2-D
+/// masked positions), <c>grad.{name}</c> per parameter, and optionally <c>logits</c> [B, T, V]. With a trimmed head
+/// (<see cref="DecoderSpec.HeadTokenIds"/>, M ids) the head and loss work over M columns: target and teacher ids are
+/// column indices in [0, M) (<see cref="HeadVocabulary"/> maps a batch's token ids to them) and <c>logits</c> is [B, T, M]. Activations are kept 2-D
 /// ([B·T, features]) so every weight gradient is one Gemm over all tokens, except the head's: the head and the loss run
 /// in chunks of <see cref="TrainingGraphOptions.ChunkTokens"/> tokens, so no [B·T, V] tensor exists (see GRADIENTS.md).
 /// </remarks>
@@ -103,7 +105,16 @@ internal sealed partial class TrainingGraphWriter
         // Head, loss and their backward, in chunks of tokens.
         string? headEmbeddingGradient = null;
         string dHidden;
-        if (_spec.TiedEmbeddings)
+        if (_spec.TiedEmbeddings && _spec.HeadTokenIds is { } kept)
+        {
+            // A trimmed tied head reads the embedding's kept rows; their gradient goes back to those rows (ids are distinct).
+            string keptIds = _o.Shape([.. kept.Select(id => (long)id)]);
+            (dHidden, string rowsGradient) = HeadAndLoss(final.Y, _o.Node("Gather", embedding, keptIds), null);
+            string zeros = _o.Node("Expand", _o.Scalar(0), _o.Shape([_spec.VocabularySize, _spec.HiddenSize]));
+            string rowIds = _o.Reshape(keptIds, kept.Count, 1);
+            headEmbeddingGradient = Hook("trimmed-head", _o.Node("ScatterND", zeros, rowIds, rowsGradient), zeros, rowIds, rowsGradient);
+        }
+        else if (_spec.TiedEmbeddings)
         {
             (dHidden, headEmbeddingGradient) = HeadAndLoss(final.Y, embedding, null);
         }
@@ -166,7 +177,7 @@ internal sealed partial class TrainingGraphWriter
 
         if (_options.OutputLogits)
         {
-            g.Value(false, Logits, element, _b, _t, _spec.VocabularySize);
+            g.Value(false, Logits, element, _b, _t, _spec.HeadWidth);
         }
     }
 

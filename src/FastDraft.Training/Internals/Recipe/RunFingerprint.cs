@@ -51,6 +51,9 @@ internal sealed record RunFingerprint
     /// <summary>Gets the fixed steps per stage (<c>--steps</c>), or 0 for a time-budgeted run.</summary>
     public int StageSteps { get; init; }
 
+    /// <summary>Gets the draft head's size M (<see cref="DraftRecipeOptions.DraftVocabulary"/> resolved for the target's vocabulary), or 0 for the full head.</summary>
+    public int DraftVocabulary { get; init; }
+
     /// <summary>Gets the alignment data's options as text (budget and sequence count left out: they only say when generation stops).</summary>
     public required string AlignmentData { get; init; }
 
@@ -73,6 +76,7 @@ internal sealed record RunFingerprint
             Shape = string.Create(CultureInfo.InvariantCulture, $"layers {shape.Layers}, hidden {shape.HiddenSize}, heads {shape.Heads}, kv-heads {shape.KeyValueHeads}, intermediate {shape.IntermediateSize}"),
             SequenceLength = options.SequenceLength ?? 0, // 0: the target's context, which the target's hash fixes
             StageSteps = options.StageSteps ?? 0,
+            DraftVocabulary = options.HeadSizeFor(ReadVocabulary(options.Target)),
             AlignmentData = AlignmentDataText(options.AlignmentData),
         };
     }
@@ -98,6 +102,7 @@ internal sealed record RunFingerprint
         Compare(recorded.Shape, Shape, "the draft shape (--layers, --hidden, --heads, --kv-heads, --intermediate)");
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
         Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
+        Compare(recorded.DraftVocabulary, DraftVocabulary, "--draft-vocabulary (0: the full head)");
         Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k)");
         return differences;
     }
@@ -115,6 +120,7 @@ internal sealed record RunFingerprint
         json.WriteString("shape", Shape);
         json.WriteNumber("sequence_length", SequenceLength);
         json.WriteNumber("stage_steps", StageSteps);
+        json.WriteNumber("draft_vocabulary", DraftVocabulary);
         json.WriteString("alignment_data", AlignmentData);
     }
 
@@ -133,12 +139,13 @@ internal sealed record RunFingerprint
         Shape = json.GetProperty("shape").GetString()!,
         SequenceLength = json.GetProperty("sequence_length").GetInt32(),
         StageSteps = json.TryGetProperty("stage_steps", out JsonElement steps) ? steps.GetInt32() : 0,
+        DraftVocabulary = json.TryGetProperty("draft_vocabulary", out JsonElement head) ? head.GetInt32() : 0, // recorded before trimming: the full head
         AlignmentData = json.GetProperty("alignment_data").GetString()!,
     };
 
     private string Canonical() => string.Create(
         CultureInfo.InvariantCulture,
-        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}alignment_data={AlignmentData}\n");
+        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}{(DraftVocabulary == 0 ? string.Empty : $"draft_vocabulary={DraftVocabulary}\n")}alignment_data={AlignmentData}\n");
 
     /// <summary>"a then, b now" for two values; for lists of "name value" parts, only the parts that differ.</summary>
     private static string Changed(string was, string now)
