@@ -44,10 +44,13 @@ public abstract class Mode : IMeasuredMode, IDisposable
 /// <see cref="GeneratorMode"/>. <paramref name="threadsPerSession"/> names the system for models loaded with a fixed
 /// count of threads per session; <see langword="null"/> for models loaded as a user would (each model's automatic choice).
 /// </summary>
-public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, SpeculativeOptions options, string? draftName, int? threadsPerSession = null)
-    : Mode(SystemFor(threadsPerSession), name, draft is null ? 0 : options.DraftTokens, draftName)
+public sealed class OursMode(string name, OnnxCausalLM target, IDraftModel? draft, SpeculativeOptions options, string? draftName, int? threadsPerSession = null, string? system = null)
+    : Mode(system ?? SystemFor(threadsPerSession), name, draft is null ? 0 : options.DraftTokens, draftName)
 {
     public const string OursSystem = "FastDraft";
+
+    /// <summary>Ours with int4 computed as ONNX Runtime does by default (<c>OnnxModelOptions.ExactInt4 = false</c>), as GenAI runs it.</summary>
+    public const string FastInt4System = "FastDraft, --fast-int4";
     private readonly GeneratorMode _mode = new(name, new SpeculativeGenerator(target, draft, options));
 
     /// <summary>Target threads, and the draft model's after a plus.</summary>
