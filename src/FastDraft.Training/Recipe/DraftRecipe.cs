@@ -78,7 +78,7 @@ public static class DraftRecipe
                 dataPath,
                 // A step-count run generates every sequence asked for: its data must not depend on the machine's speed.
                 options.AlignmentData with { Seed = options.Seed, TimeBudget = options.StageSteps is null ? budget : null },
-                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", options.StageSteps is null ? Math.Min(1, p.Elapsed / budget) : (double)p.Sequences / p.TotalSequences, options.StageSteps is null ? budget - p.Elapsed : p.Remaining))),
+                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.SequencesPerSecond:F2} seq/s, {p.TokensPerSecond:F0} target tok/s", options.StageSteps is null ? Math.Min(1, p.Elapsed / budget) : (double)p.Sequences / p.TotalSequences, options.StageSteps is null ? budget - p.Elapsed : p.Remaining))),
                 cancellationToken).ConfigureAwait(false);
             sequences = workFolder.SealData(dataPath, sequences);
             Lap("data", watch, ref cpu, seconds, utilization);

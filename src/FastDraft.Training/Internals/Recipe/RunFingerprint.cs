@@ -98,7 +98,7 @@ internal sealed record RunFingerprint
         Compare(recorded.Shape, Shape, "the draft shape (--layers, --hidden, --heads, --kv-heads, --intermediate)");
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
         Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
-        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k)");
+        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k, --data-batch-size)");
         return differences;
     }
 
@@ -174,8 +174,9 @@ internal sealed record RunFingerprint
         int open = text.IndexOf("{ ", StringComparison.Ordinal);
         int close = text.LastIndexOf(" }", StringComparison.Ordinal);
         string inner = open >= 0 && close > open ? text[(open + 2)..close] : text;
+        // A batch size of 1 is left out: it makes the data as runs made before batching did, so their folders still match.
         string[] ignored = ["Sequences =", "Seed =", "TimeBudget ="];
-        return string.Join(", ", inner.Split(", ").Where(part => !ignored.Any(name => part.StartsWith(name, StringComparison.Ordinal))));
+        return string.Join(", ", inner.Split(", ").Where(part => !ignored.Any(name => part.StartsWith(name, StringComparison.Ordinal)) && part != "BatchSize = 1"));
     }
 
     private static (string Model, string Tokenizer) HashTarget(string folder)
