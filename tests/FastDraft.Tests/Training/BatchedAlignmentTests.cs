@@ -19,7 +19,10 @@ public sealed class BatchedAlignmentTests
         string folder = TestModels.Scratch("batched-" + name);
 
         // Prompts of 3 to 40 tokens, so that the rows of a batch differ in length; 7 records make a full batch of 4 and one of 3.
-        var options = new AlignmentDataOptions { Sequences = 7, PromptLength = 40, MinimumPromptLength = 3, ContinuationLength = 12, GreedyShare = 0.5, Temperature = 0.8f, TopK = 4, Seed = 5 };
+        // One at a time keeps the top-k distribution from a teacher-forced pass, which an export that cannot score several
+        // tokens after a cache (llama-mha-fp16) cannot run: there only the tokens are compared.
+        int topK = target.Info.SupportsVerification ? 4 : 0;
+        var options = new AlignmentDataOptions { Sequences = 7, PromptLength = 40, MinimumPromptLength = 3, ContinuationLength = 12, GreedyShare = 0.5, Temperature = 0.8f, TopK = topK, Seed = 5 };
         string single = Path.Combine(folder, "single.fdad");
         string batched = Path.Combine(folder, "batched.fdad");
         await AlignmentDataGenerator.GenerateAsync(target, corpus, single, options with { BatchSize = 1 }, cancellationToken: TestContext.Current.CancellationToken);
