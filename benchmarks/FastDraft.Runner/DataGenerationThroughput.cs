@@ -48,7 +48,12 @@ internal static class DataGenerationThroughput
         {
             AlignmentDataOptions Options(int size, int count, int length) => DraftRecipeOptions.DefaultAlignmentData with
             {
-                Sequences = count, ContinuationLength = length, PromptLength = promptLength, BatchSize = size, BatchWorkers = workers, Seed = 1,
+                Sequences = count,
+                ContinuationLength = length,
+                PromptLength = promptLength,
+                BatchSize = size,
+                BatchWorkers = workers,
+                Seed = 1,
             };
 
             foreach (int size in sizes)
