@@ -150,4 +150,21 @@ public sealed class AlignmentDataSealTests
         Assert.Equal(AlignmentDataFile.ReadAll(data).Sequences.Count, result.AlignmentSequences);
         Assert.True(File.Exists(Path.Combine(work, "align.params")));
     }
+
+    [Fact]
+    public void Fingerprint_DataBatchSize_IsRecordedUnlessOne()
+    {
+        var options = new DraftRecipeOptions { Target = TestModels.TextModel, Corpus = ToolRuns.Corpus, Output = Path.Combine(TestModels.Scratch("fingerprint"), "out") };
+        RunFingerprint Of(int size) => RunFingerprint.Compute(options with { AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { BatchSize = size } });
+
+        RunFingerprint single = Of(1);
+        RunFingerprint eight = Of(8);
+
+        // One at a time writes the data as runs before batching did: their folders' fingerprints still match.
+        Assert.DoesNotContain("BatchSize", single.AlignmentData, StringComparison.Ordinal);
+        Assert.Contains("BatchSize = 8", eight.AlignmentData, StringComparison.Ordinal);
+        Assert.Equal(eight.Hash, Of(8).Hash);
+        Assert.NotEqual(single.Hash, eight.Hash);
+        Assert.Contains(eight.Differences(single), d => d.Contains("--data-batch-size", StringComparison.Ordinal) && d.Contains("BatchSize = 8 now", StringComparison.Ordinal));
+    }
 }
