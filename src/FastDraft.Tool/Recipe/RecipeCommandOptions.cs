@@ -33,6 +33,7 @@ internal sealed class RecipeCommandOptions
     private readonly Option<bool> _control = new("--control") { Description = "Also train the equal-compute control (real data only) and report its α." };
     private readonly RenamedOption<int> _teacherTopK = new(new Option<int>("--teacher-top-k") { Description = "Target distribution entries kept per generated position for the KL term of alignment (0: cross-entropy only).", DefaultValueFactory = _ => 8 }, "--top-k");
     private readonly Option<int> _dataBatchSize = new("--data-batch-size") { Description = "Alignment sequences the target continues together, one forward pass per step for all of them (1: one at a time, the top-k distribution from a second pass). Part of what the data is: a work folder records it.", DefaultValueFactory = _ => 8 };
+    private readonly Option<bool> _embeddingFromTarget = new("--init-embedding-from-target") { Description = "Start the draft's token embedding from the target's, projected to the draft's width by PCA (tied head follows); part of what the work folder records." };
     private readonly Option<int> _prompts = new("--measure-prompts") { Description = "Held-out prompts α is measured on.", DefaultValueFactory = _ => 64 };
     private readonly Option<bool> _force = new("--force") { Description = "Overwrite an --out folder that already holds files (without it such a folder is refused, unless it holds this work folder's own earlier export)." };
     private readonly Option<bool> _restart = new("--restart") { Description = "Delete the work folder's stage files (data, checkpoints, finished stages, run.json) and start over; without it a work folder made by another run (target, corpus, seed, shape, ...) is refused." };
@@ -63,6 +64,7 @@ internal sealed class RecipeCommandOptions
             [_control] = _wholeRecipe || Uses(RecipeStages.Align),
             [_corpus.BatchSize] = Uses(Training),
             [_corpus.SequenceLength] = true,
+            [_embeddingFromTarget] = true, // recorded by the fingerprint too
             [_dataBatchSize] = true, // recorded by the work folder's fingerprint, so every step takes it
             [_prompts] = Uses(RecipeStages.Measure),
             [_corpus.Threads] = Uses(Training),
@@ -121,6 +123,7 @@ internal sealed class RecipeCommandOptions
             Seed = parsed.GetValue(_corpus.Seed),
             AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { TopK = topK, BatchSize = dataBatch },
             BatchSize = batch,
+            InitializeEmbeddingFromTarget = parsed.GetValue(_embeddingFromTarget),
             SequenceLength = sequence,
             StageSteps = steps,
             MeasurementPrompts = prompts,

@@ -90,9 +90,12 @@ public static class DraftRecipe
 
         var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight), work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
-        // 2. Pretraining on corpus windows.
+        // 2. Pretraining on corpus windows (from seeded noise, or with the embedding started from the target's).
+        float[]? fresh = stages.HasFlag(RecipeStages.Pretrain) && options.InitializeEmbeddingFromTarget && stage.Finished("pretrain") is null
+            ? TargetEmbeddingInit.Parameters(spec, options.Target, options.Seed, new TrainingOptions().InitialStandardDeviation)
+            : null;
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
-            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, StageBudget(RecipeStages.Pretrain), options.StageSteps, null).ConfigureAwait(false)
+            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, StageBudget(RecipeStages.Pretrain), options.StageSteps, fresh, fromScratch: true).ConfigureAwait(false)
             : stage.Finished("pretrain");
         Lap("pretrain", watch, ref cpu, seconds, utilization);
 

@@ -51,6 +51,9 @@ internal sealed record RunFingerprint
     /// <summary>Gets the fixed steps per stage (<c>--steps</c>), or 0 for a time-budgeted run.</summary>
     public int StageSteps { get; init; }
 
+    /// <summary>Gets a value indicating whether the draft's embedding starts from the target's (<c>--init-embedding-from-target</c>).</summary>
+    public bool EmbeddingFromTarget { get; init; }
+
     /// <summary>Gets the alignment data's options as text (budget and sequence count left out: they only say when generation stops).</summary>
     public required string AlignmentData { get; init; }
 
@@ -74,6 +77,7 @@ internal sealed record RunFingerprint
             SequenceLength = options.SequenceLength ?? 0, // 0: the target's context, which the target's hash fixes
             StageSteps = options.StageSteps ?? 0,
             AlignmentData = AlignmentDataText(options.AlignmentData),
+            EmbeddingFromTarget = options.InitializeEmbeddingFromTarget,
         };
     }
 
@@ -98,6 +102,7 @@ internal sealed record RunFingerprint
         Compare(recorded.Shape, Shape, "the draft shape (--layers, --hidden, --heads, --kv-heads, --intermediate)");
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
         Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
+        Compare(recorded.EmbeddingFromTarget, EmbeddingFromTarget, "--init-embedding-from-target");
         Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k, --data-batch-size)");
         return differences;
     }
@@ -116,6 +121,7 @@ internal sealed record RunFingerprint
         json.WriteNumber("sequence_length", SequenceLength);
         json.WriteNumber("stage_steps", StageSteps);
         json.WriteString("alignment_data", AlignmentData);
+        json.WriteBoolean("embedding_from_target", EmbeddingFromTarget);
     }
 
     /// <summary>Reads the fields <see cref="WriteTo"/> wrote.</summary>
@@ -134,11 +140,12 @@ internal sealed record RunFingerprint
         SequenceLength = json.GetProperty("sequence_length").GetInt32(),
         StageSteps = json.TryGetProperty("stage_steps", out JsonElement steps) ? steps.GetInt32() : 0,
         AlignmentData = json.GetProperty("alignment_data").GetString()!,
+        EmbeddingFromTarget = json.TryGetProperty("embedding_from_target", out JsonElement embedding) && embedding.GetBoolean(),
     };
 
     private string Canonical() => string.Create(
         CultureInfo.InvariantCulture,
-        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}alignment_data={AlignmentData}\n");
+        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}alignment_data={AlignmentData}\n{(EmbeddingFromTarget ? "embedding_from_target=true\n" : string.Empty)}");
 
     /// <summary>"a then, b now" for two values; for lists of "name value" parts, only the parts that differ.</summary>
     private static string Changed(string was, string now)
