@@ -145,7 +145,7 @@ public static class AlignmentDataGenerator
         return done;
     }
 
-    /// <summary>Gets the batches generated at once: half the processors, 1 to 4 (a worker's steps alternate between ONNX Runtime and sampling, so two keep the cores busier than one).</summary>
+    /// <summary>Gets the batches generated at once: half the processors, 1 to 4 (one on the 2-core machine the figures were measured on; more is unmeasured).</summary>
     private static int DefaultBatchWorkers => Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
 
     /// <summary>The target as a model that decodes rows together, when batches are asked for and it can.</summary>
