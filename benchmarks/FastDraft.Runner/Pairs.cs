@@ -39,6 +39,10 @@ public static class Pairs
         return targets;
     }
 
+    /// <summary>The synthetic target's folder (124M parameters, or the tiny one with <see cref="RunnerSettings.Quick"/>), written to the cache if absent.</summary>
+    public static string SyntheticTargetFolder(RunnerSettings settings, TextWriter log) =>
+        Write(Path.Combine(settings.Cache, settings.Quick ? "quick" : "full"), "target", SyntheticSpec(settings), log);
+
     /// <summary>The synthetic target's shape (before the attenuation that makes its first 2 layers an aligned draft).</summary>
     private static DecoderSpec SyntheticSpec(RunnerSettings settings)
     {

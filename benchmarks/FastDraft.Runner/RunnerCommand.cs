@@ -71,6 +71,7 @@ public static class RunnerCommand
         }
 
         root.Subcommands.Add(AdaptiveLoadCommand());
+        root.Subcommands.Add(DataGenerationThroughput.Create());
         var burn = new Command("burn", "Spins the given number of threads until killed (the competing load of adaptive-load).") { Hidden = true };
         var threads = new Argument<int>("threads");
         burn.Arguments.Add(threads);

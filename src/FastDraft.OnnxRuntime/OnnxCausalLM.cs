@@ -193,6 +193,19 @@ public sealed class OnnxCausalLM : ITargetModel, IDraftModel, IDisposable
         return OnnxModelSession.Open(_owner, _layout, _capabilities, capacity, Options.MaxTokensPerPass);
     }
 
+    /// <summary>Gets why this model cannot decode several sequences in one pass (<see cref="CreateBatchSession"/>), or <see langword="null"/> when it can.</summary>
+    internal string? BatchUnsupportedReason => OnnxBatchSession.UnsupportedReason(_layout, _capabilities);
+
+    /// <summary>Opens a batch of <paramref name="rows"/> sequences decoded together: prompts of at most <paramref name="longestPrompt"/> tokens, each growing to at most <paramref name="capacity"/>.</summary>
+    /// <returns>The batch, owned and disposed by the caller.</returns>
+    /// <exception cref="NotSupportedException">The graph cannot decode rows together (<see cref="BatchUnsupportedReason"/>).</exception>
+    internal OnnxBatchSession CreateBatchSession(int rows, int longestPrompt, int capacity)
+    {
+        _owner.ThrowIfModelReleased();
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, Info.ContextLength);
+        return OnnxBatchSession.Open(_owner, _layout, _capabilities, rows, longestPrompt, capacity, Options.MaxTokensPerPass);
+    }
+
     /// <inheritdoc/>
     IDraftSession IDraftModel.CreateDraftSession(int capacity) => _draft.CreateDraftSession(capacity);
 

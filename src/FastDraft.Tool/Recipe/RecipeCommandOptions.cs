@@ -34,6 +34,8 @@ internal sealed class RecipeCommandOptions
     private readonly Option<bool> _control = new("--control") { Description = "Also train the equal-compute control (real data only) and report its α." };
     private readonly RenamedOption<int> _teacherTopK = new(new Option<int>("--teacher-top-k") { Description = "Target distribution entries kept per generated position for the KL term of alignment (0: cross-entropy only).", DefaultValueFactory = _ => 8 }, "--top-k");
     private readonly Option<string?> _draftVocabulary = new("--draft-vocabulary") { Description = "Ids the draft's LM head scores: the M the target writes most often in the alignment data, plus the special tokens (the exported draft keeps the target's full width, so decoding stays exact). 0 or 'full': the whole vocabulary. Default: a quarter of the vocabulary, at least 8,192, from 16,384 ids up; the full head below." };
+    private readonly Option<int> _dataBatchSize = new("--data-batch-size") { Description = "Alignment sequences the target continues together, one forward pass per step for all of them (1: one at a time, the top-k distribution from a second pass). Part of what the data is: a work folder records it.", DefaultValueFactory = _ => 8 };
+    private readonly Option<bool> _embeddingFromTarget = new("--init-embedding-from-target") { Description = "Start the draft's token embedding from the target's, projected to the draft's width by PCA (tied head follows); part of what the work folder records." };
     private readonly Option<int> _prompts = new("--measure-prompts") { Description = "Held-out prompts α is measured on.", DefaultValueFactory = _ => 64 };
     private readonly Option<bool> _force = new("--force") { Description = "Overwrite an --out folder that already holds files (without it such a folder is refused, unless it holds this work folder's own earlier export)." };
     private readonly Option<bool> _restart = new("--restart") { Description = "Delete the work folder's stage files (data, checkpoints, finished stages, run.json) and start over; without it a work folder made by another run (target, corpus, seed, shape, ...) is refused." };
@@ -65,6 +67,8 @@ internal sealed class RecipeCommandOptions
             [_control] = _wholeRecipe || Uses(RecipeStages.Align),
             [_corpus.BatchSize] = Uses(Training),
             [_corpus.SequenceLength] = true,
+            [_embeddingFromTarget] = true, // recorded by the fingerprint too
+            [_dataBatchSize] = true, // recorded by the work folder's fingerprint, so every step takes it
             [_prompts] = Uses(RecipeStages.Measure),
             [_corpus.Threads] = Uses(Training),
             [_force] = Uses(Writing),
@@ -102,6 +106,7 @@ internal sealed class RecipeCommandOptions
         DecoderSpec? shape = _shape.AnyGiven(parsed) ? _shape.Read(parsed, DraftRecipeOptions.DefaultShapeFor(targetFolder)) : null;
         (int topK, string topKName) = _teacherTopK.Read(parsed);
         ToolArguments.InRange(topK, 0, 256, topKName);
+        int dataBatch = ToolArguments.InRange(parsed.GetValue(_dataBatchSize), 1, AlignmentDataOptions.MaxBatchSize, _dataBatchSize.Name);
         int prompts = ToolArguments.InRange(Get(parsed, _prompts, 64), 1, 100_000, _prompts.Name);
         int? batch = _used.Contains(_corpus.BatchSize) ? CorpusOptions.Optional(parsed, _corpus.BatchSize, 1, 4096) : null;
         int? sequence = CorpusOptions.Optional(parsed, _corpus.SequenceLength, 8, 65536);
@@ -124,8 +129,9 @@ internal sealed class RecipeCommandOptions
             Shape = shape,
             IncludePattern = parsed.GetValue(_corpus.Include)!,
             Seed = parsed.GetValue(_corpus.Seed),
-            AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { TopK = topK },
+            AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { TopK = topK, BatchSize = dataBatch },
             BatchSize = batch,
+            InitializeEmbeddingFromTarget = parsed.GetValue(_embeddingFromTarget),
             SequenceLength = sequence,
             StageSteps = steps,
             DraftVocabulary = draftVocabulary,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using FastDraft.OnnxRuntime;
 
 namespace FastDraft.Training;
 
@@ -19,9 +20,19 @@ public static class AlignmentDataGenerator
     /// <returns>The number of sequences in the file.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; the file stays resumable.</exception>
     /// <remarks>
-    /// One generation per available processor runs at a time (a small target's decode step is too small to keep
-    /// several cores busy on its own); records are still appended in index order, so record i is the same whatever
-    /// the number of workers.
+    /// <para>
+    /// With <see cref="AlignmentDataOptions.BatchSize"/> above 1 and an ONNX target that can decode rows together
+    /// (GroupQueryAttention with a shared cache, or a graph taking an attention mask and position ids), records are
+    /// generated in batches of consecutive indices: each step of a batch is one forward pass over all its rows. Each
+    /// row keeps the target's top-k distribution from the logits it chose its token from. Otherwise (or with a batch
+    /// size of 1) records are generated one at a time, one generation per available processor at once, and the top-k
+    /// distribution comes from a second, teacher-forced pass along the finished sequence.
+    /// </para>
+    /// <para>
+    /// Records are appended in index order whatever the number of workers. A batch always holds the same records (batch
+    /// b holds records b × size to b × size + size − 1), and a resumed file regenerates the batch its next record belongs
+    /// to, keeping only the records it lacks: record i is the same however often the run was interrupted.
+    /// </para>
     /// </remarks>
     public static async Task<int> GenerateAsync(
         ITargetModel target,
@@ -38,11 +49,13 @@ public static class AlignmentDataGenerator
         options.Validate(target, trainingTokens.TokenCount);
 
         using FileStream file = AlignmentDataFile.OpenForAppend(path, target.Info.VocabularySize, options.TopK, out int done);
+        OnnxCausalLM? batched = BatchTarget(target, options);
+        int unit = batched is null ? 1 : options.BatchSize;
         var generator = new SpeculativeGenerator(target);
         var clock = Stopwatch.StartNew();
         long generated = 0;
         int startedWith = done;
-        int next = done;
+        int nextUnit = done / unit;
         var finished = new Dictionary<int, GeneratedSequence>();
         var gate = new Lock();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -65,23 +78,33 @@ public static class AlignmentDataGenerator
         {
             while (true)
             {
-                int index;
+                int first;
                 lock (gate)
                 {
                     // The budget never leaves the file empty: a budget spent before the first record (a slow corpus
                     // load on a busy machine) would otherwise leave nothing to align on.
-                    if (next >= options.Sequences || (clock.Elapsed > options.TimeBudget && done > 0))
+                    first = nextUnit * unit;
+                    if (first >= options.Sequences || (clock.Elapsed > options.TimeBudget && done > 0))
                     {
                         return;
                     }
 
-                    index = next++;
+                    nextUnit++;
                 }
 
-                GeneratedSequence sequence = await GenerateOneAsync(generator, target, trainingTokens, options, index, stop.Token).ConfigureAwait(false);
+                int count = Math.Min(unit, options.Sequences - first);
+                GeneratedSequence[] sequences = batched is null
+                    ? [await GenerateOneAsync(generator, target, trainingTokens, options, first, stop.Token).ConfigureAwait(false)]
+                    : BatchedAlignment.Generate(batched, [.. Enumerable.Range(first, count).Select(i => AlignmentRecordPlan.Of(target.Info, trainingTokens, options, i))], options.ContinuationLength, options.TopK, stop.Token);
                 lock (gate)
                 {
-                    finished[index] = sequence;
+                    for (int i = 0; i < sequences.Length; i++)
+                    {
+                        if (first + i >= done)
+                        {
+                            finished[first + i] = sequences[i]; // a resumed batch's records already in the file are dropped
+                        }
+                    }
 
                     // Appended in record order: a record's content depends on its index only.
                     while (finished.Remove(done, out GeneratedSequence? ready))
@@ -89,15 +112,18 @@ public static class AlignmentDataGenerator
                         AlignmentDataFile.Append(file, ready.Tokens, ready.PromptLength, ready.Kind, ready.TopIds, ready.TopProbabilities, options.TopK);
                         done++;
                         generated += ready.Tokens.Length - ready.PromptLength;
-                        double rate = generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                         double perSequence = clock.Elapsed.TotalSeconds / (done - startedWith);
-                        progress?.Report(new AlignmentDataProgress(done, options.Sequences, generated, rate, clock.Elapsed, TimeSpan.FromSeconds(perSequence * (options.Sequences - done))));
+                        progress?.Report(new AlignmentDataProgress(done, options.Sequences, generated, generated / seconds, clock.Elapsed, TimeSpan.FromSeconds(perSequence * (options.Sequences - done)))
+                        {
+                            SequencesPerSecond = (done - startedWith) / seconds,
+                        });
                     }
                 }
             }
         }
 
-        int workers = Math.Clamp(Environment.ProcessorCount, 1, 16);
+        int workers = batched is null ? Math.Clamp(Environment.ProcessorCount, 1, 16) : options.BatchWorkers ?? DefaultBatchWorkers;
         Task[] running = [.. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync, CancellationToken.None))];
         try
         {
@@ -119,23 +145,21 @@ public static class AlignmentDataGenerator
         return done;
     }
 
+    /// <summary>Gets the batches generated at once: half the processors, 1 to 4 (one on the 2-core machine the figures were measured on; more is unmeasured).</summary>
+    private static int DefaultBatchWorkers => Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
+
+    /// <summary>The target as a model that decodes rows together, when batches are asked for and it can.</summary>
+    private static OnnxCausalLM? BatchTarget(ITargetModel target, AlignmentDataOptions options) =>
+        options.BatchSize > 1 && target.GetService(typeof(OnnxCausalLM)) is OnnxCausalLM onnx && onnx.BatchUnsupportedReason is null ? onnx : null;
+
     /// <summary>Generates record <paramref name="index"/>: its prompt, continuation kind and sampling seed come from the index.</summary>
     private static async Task<GeneratedSequence> GenerateOneAsync(SpeculativeGenerator generator, ITargetModel target, TokenCorpus trainingTokens, AlignmentDataOptions options, int index, CancellationToken cancellationToken)
     {
-        int promptLength = options.PromptLengthOf(target.Info, index);
+        AlignmentRecordPlan plan = AlignmentRecordPlan.Of(target.Info, trainingTokens, options, index);
+        int promptLength = plan.Prompt.Length;
         int[] tokens = new int[promptLength + options.ContinuationLength];
-        int start = (int)(SplitMix64.Mix(options.Seed, (ulong)index) % (ulong)(trainingTokens.TokenCount - promptLength));
-        trainingTokens.CopyTo(start, tokens.AsSpan(0, promptLength));
-        bool greedy = Math.Floor((index + 1) * options.GreedyShare) > Math.Floor(index * options.GreedyShare);
-        var request = new GenerationOptions
-        {
-            MaxNewTokens = options.ContinuationLength,
-            IgnoreEndOfSequence = true,
-            Temperature = greedy ? 0 : options.Temperature,
-            Seed = (long)(SplitMix64.Mix(options.Seed ^ 0x5EED, (ulong)index) >> 1),
-        };
-
-        GenerationResult continuation = await generator.GenerateToListAsync(tokens.AsMemory(0, promptLength), request, cancellationToken).ConfigureAwait(false);
+        plan.Prompt.CopyTo(tokens, 0);
+        GenerationResult continuation = await generator.GenerateToListAsync(plan.Prompt, plan.Request, cancellationToken).ConfigureAwait(false);
         int produced = promptLength;
         foreach (GeneratedToken token in continuation.Tokens)
         {
@@ -149,7 +173,7 @@ public static class AlignmentDataGenerator
             KeepTopDistribution(target, tokens, produced, promptLength, options.TopK, topIds, topProbabilities, cancellationToken);
         }
 
-        return new GeneratedSequence(tokens[..produced], promptLength, greedy ? ContinuationKind.Greedy : ContinuationKind.Sampled, topIds, topProbabilities);
+        return new GeneratedSequence(tokens[..produced], promptLength, plan.Kind, topIds, topProbabilities);
     }
 
     /// <summary>Runs the target along the sequence and keeps its top-k distribution at every continuation position.</summary>

@@ -3,6 +3,9 @@ namespace FastDraft.Training;
 /// <summary>Options for generating alignment data with a target.</summary>
 public sealed record AlignmentDataOptions
 {
+    /// <summary>The largest <see cref="BatchSize"/>.</summary>
+    public const int MaxBatchSize = 256;
+
     /// <summary>Gets how many sequences to generate in all (a resumed run counts those already in the file); default 1,280.</summary>
     public int Sequences { get; init; } = 1280;
 
@@ -32,8 +35,20 @@ public sealed record AlignmentDataOptions
     /// <summary>Gets the seed that picks prompts and sampling seeds; record i is the same in every run with the same seed.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Gets how many sequences the target continues together, one forward pass per step for all of them; default 8.
+    /// 1 continues them one at a time (one generation per processor at once), and takes the top-k distribution from a
+    /// second, teacher-forced pass. A batch's rows are continued exactly as one at a time, token for token, up to the
+    /// last bits of the logits (which can turn a near-tie), so the size is part of what the data is (see the remarks of
+    /// <see cref="AlignmentDataGenerator.GenerateAsync"/>). A target that cannot decode rows together is continued one at a time.
+    /// </summary>
+    public int BatchSize { get; init; } = 8;
+
     /// <summary>Gets a wall-clock budget after which generation stops early (the file stays usable, and holds at least one sequence); <see langword="null"/> for none.</summary>
     public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>Gets the number of batches generated at once; <see langword="null"/> for half the processors (1 to 4).</summary>
+    internal int? BatchWorkers { get; init; }
 
     /// <summary>Gets the longest prompt for a target: <see cref="PromptLength"/> or the context minus the continuation.</summary>
     internal int MaximumPromptLength(ModelInfo target) => PromptLength ?? (target.ContextLength - ContinuationLength);
@@ -51,6 +66,8 @@ public sealed record AlignmentDataOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Sequences, 1, nameof(Sequences));
         ArgumentOutOfRangeException.ThrowIfLessThan(ContinuationLength, 1, nameof(ContinuationLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(MinimumPromptLength, 1, nameof(MinimumPromptLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchSize, MaxBatchSize, nameof(BatchSize));
         int promptLength = MaximumPromptLength(target.Info);
         if (promptLength < 1)
         {

@@ -84,7 +84,7 @@ public static class DraftRecipe
                 dataPath,
                 // A step-count run generates every sequence asked for: its data must not depend on the machine's speed.
                 options.AlignmentData with { Seed = options.Seed, TimeBudget = options.StageSteps is null ? budget : null },
-                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.TokensPerSecond:F0} tok/s", options.StageSteps is null ? Math.Min(1, p.Elapsed / budget) : (double)p.Sequences / p.TotalSequences, options.StageSteps is null ? budget - p.Elapsed : p.Remaining))),
+                progress is null ? null : new InlineProgress<AlignmentDataProgress>(p => progress.Report(new RecipeProgress("data", $"{p.Sequences} sequences, {p.SequencesPerSecond:F2} seq/s, {p.TokensPerSecond:F0} target tok/s", options.StageSteps is null ? Math.Min(1, p.Elapsed / budget) : (double)p.Sequences / p.TotalSequences, options.StageSteps is null ? budget - p.Elapsed : p.Remaining))),
                 cancellationToken).ConfigureAwait(false);
             sequences = workFolder.SealData(dataPath, sequences);
             Lap("data", watch, ref cpu, seconds, utilization);
@@ -110,9 +110,12 @@ public static class DraftRecipe
 
         var stage = new StageRunner(spec, new StageSettings(batchSize, sequenceLength, options.Seed, options.TrainingThreads, options.KlWeight) { ExecutionProvider = options.TrainingExecutionProvider, DeviceId = options.TrainingDeviceId }, work, workFolder.Fingerprint, evaluation, progress, cancellationToken);
 
-        // 2. Pretraining on corpus windows.
+        // 2. Pretraining on corpus windows (from seeded noise, or with the embedding started from the target's).
+        float[]? fresh = stages.HasFlag(RecipeStages.Pretrain) && options.InitializeEmbeddingFromTarget && stage.Finished("pretrain") is null
+            ? TargetEmbeddingInit.Parameters(spec, options.Target, options.Seed, new TrainingOptions().InitialStandardDeviation)
+            : null;
         StageResult? pretrained = stages.HasFlag(RecipeStages.Pretrain)
-            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, StageBudget(RecipeStages.Pretrain), options.StageSteps, null).ConfigureAwait(false)
+            ? await stage.TrainAsync("pretrain", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.PretrainLearningRate, StageBudget(RecipeStages.Pretrain), options.StageSteps, fresh, fromScratch: true).ConfigureAwait(false)
             : stage.Finished("pretrain");
         Lap("pretrain", watch, ref cpu, seconds, utilization);
 

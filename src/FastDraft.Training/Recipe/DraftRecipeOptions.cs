@@ -187,6 +187,14 @@ public sealed record DraftRecipeOptions
     /// <summary>Gets a value indicating whether to measure the decode speed-up with <see cref="SpeculativeGenerator"/>; default true.</summary>
     public bool MeasureSpeedup { get; init; } = true;
 
+    /// <summary>
+    /// Gets a value indicating whether the draft's token embedding starts from the target's: the target's embedding rows
+    /// projected onto their top principal directions (as many as the draft is wide, by PCA in float64), scaled to the
+    /// draft's usual initial scale; a tied head follows it. Default <see langword="false"/> (seeded noise). Part of the
+    /// run's fingerprint. The target's embedding must be float32 or float16 and at least as wide as the draft.
+    /// </summary>
+    public bool InitializeEmbeddingFromTarget { get; init; }
+
     /// <summary>Gets ONNX Runtime's intra-op threads for training; null for every processor available to the process.</summary>
     public int? TrainingThreads { get; init; }
 

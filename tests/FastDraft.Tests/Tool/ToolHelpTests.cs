@@ -36,9 +36,9 @@ public sealed class ToolHelpTests
     }
 
     [Theory]
-    [InlineData("train-draft", "--minutes --threads --batch-size --measure-prompts --control --force --restart --teacher-top-k", "")]
-    [InlineData("generate-data", "--minutes --restart --teacher-top-k", "--threads --batch-size --measure-prompts --control --force")]
-    [InlineData("pretrain", "--minutes --threads --batch-size --restart", "--measure-prompts --control --force")]
+    [InlineData("train-draft", "--minutes --threads --batch-size --measure-prompts --control --force --restart --teacher-top-k --data-batch-size --init-embedding-from-target", "")]
+    [InlineData("generate-data", "--minutes --restart --teacher-top-k --data-batch-size", "--threads --batch-size --measure-prompts --control --force")]
+    [InlineData("pretrain", "--minutes --threads --batch-size --restart --init-embedding-from-target", "--measure-prompts --control --force")]
     [InlineData("align", "--minutes --threads --batch-size --control", "--measure-prompts --force --restart")]
     [InlineData("control", "--threads --batch-size", "--minutes --measure-prompts --force --restart")]
     [InlineData("export", "--force --layers --teacher-top-k", "--minutes --threads --batch-size --measure-prompts --control --restart")]

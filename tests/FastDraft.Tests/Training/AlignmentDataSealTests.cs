@@ -150,4 +150,66 @@ public sealed class AlignmentDataSealTests
         Assert.Equal(AlignmentDataFile.ReadAll(data).Sequences.Count, result.AlignmentSequences);
         Assert.True(File.Exists(Path.Combine(work, "align.params")));
     }
+
+    [Fact]
+    public void Fingerprint_DataBatchSize_IsRecordedUnlessOne()
+    {
+        var options = new DraftRecipeOptions { Target = TestModels.TextModel, Corpus = ToolRuns.Corpus, Output = Path.Combine(TestModels.Scratch("fingerprint"), "out") };
+        RunFingerprint Of(int size) => RunFingerprint.Compute(options with { AlignmentData = DraftRecipeOptions.DefaultAlignmentData with { BatchSize = size } });
+
+        RunFingerprint single = Of(1);
+        RunFingerprint eight = Of(8);
+
+        // One at a time writes the data as runs before batching did: their folders' fingerprints still match.
+        Assert.DoesNotContain("BatchSize", single.AlignmentData, StringComparison.Ordinal);
+        Assert.Contains("BatchSize = 8", eight.AlignmentData, StringComparison.Ordinal);
+        Assert.Equal(eight.Hash, Of(8).Hash);
+        Assert.NotEqual(single.Hash, eight.Hash);
+        Assert.Contains(eight.Differences(single), d => d.Contains("--data-batch-size", StringComparison.Ordinal) && d.Contains("BatchSize = 8 now", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fingerprint_EmbeddingFromTarget_IsRecordedOnlyWhenSet()
+    {
+        var options = new DraftRecipeOptions { Target = TestModels.TextModel, Corpus = ToolRuns.Corpus, Output = Path.Combine(TestModels.Scratch("fingerprint-embedding"), "out") };
+
+        RunFingerprint scratch = RunFingerprint.Compute(options);
+        RunFingerprint started = RunFingerprint.Compute(options with { InitializeEmbeddingFromTarget = true });
+
+        Assert.NotEqual(scratch.Hash, started.Hash);
+        Assert.Contains(started.Differences(scratch), d => d.StartsWith("--init-embedding-from-target", StringComparison.Ordinal));
+        using var json = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            started.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json.ToArray());
+        Assert.Equal(started.Hash, RunFingerprint.ReadFrom(document.RootElement).Hash);
+    }
+
+    [Fact]
+    public async Task Recipe_PretrainWithTheEmbeddingFromTheTarget_TrainsFromIt()
+    {
+        string work = Path.Combine(TestModels.Scratch("recipe-embedding"), "work");
+        var options = new DraftRecipeOptions
+        {
+            Target = TestModels.TextModel,
+            Corpus = ToolRuns.Corpus,
+            Output = Path.Combine(work, "aligned"),
+            WorkFolder = work,
+            Stages = RecipeStages.Pretrain,
+            StageSteps = 20,
+            Shape = new DecoderSpec { Layers = 1, HiddenSize = 32, Heads = 2, KeyValueHeads = 1, IntermediateSize = 32 },
+            BatchSize = 2,
+            SequenceLength = 32,
+            InitializeEmbeddingFromTarget = true,
+        };
+
+        await DraftRecipe.RunAsync(options, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(Path.Combine(work, "pretrain.params")));
+    }
 }

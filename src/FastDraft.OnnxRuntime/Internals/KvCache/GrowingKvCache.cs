@@ -69,6 +69,8 @@ internal sealed unsafe class GrowingKvCache : IKvCache
 
     public void CompleteStep() => _pastInFirst = !_pastInFirst;
 
+    public (nint Data, int BlockStride) Entries(int tensor, int length) => ((nint)(_pastInFirst ? _first : _second)[tensor].Pointer, length);
+
     public void Truncate(int length, int newLength)
     {
         int blocks = _layout.KvBlocks;

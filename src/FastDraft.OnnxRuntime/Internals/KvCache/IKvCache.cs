@@ -14,6 +14,13 @@ internal interface IKvCache : IDisposable
     /// <summary>Records that the pass bound by <see cref="BindStep"/> ran.</summary>
     void CompleteStep();
 
+    /// <summary>
+    /// Gets where cache tensor <paramref name="tensor"/>'s entries lie once the cache holds <paramref name="length"/> tokens:
+    /// the address of its first [sequence, head size] block, and the tokens from the start of one block to the next.
+    /// Valid until the next pass.
+    /// </summary>
+    (nint Data, int BlockStride) Entries(int tensor, int length);
+
     /// <summary>Rolls the cache back from <paramref name="length"/> to <paramref name="newLength"/> tokens.</summary>
     void Truncate(int length, int newLength);
 }

@@ -14,9 +14,11 @@ namespace FastDraft.OnnxRuntime.Internals.KvCache;
 internal sealed unsafe class SharedKvCache : IKvCache
 {
     private readonly NativeBuffer[] _buffers;
+    private readonly int _capacity;
 
     public SharedKvCache(DecoderLayout layout, int capacity, OrtIoBinding binding, nint memoryInfo)
     {
+        _capacity = capacity;
         long bytes = (long)layout.KvBlocks * capacity * layout.HeadSize * ElementTypes.SizeOf(layout.KvType);
         ReadOnlySpan<long> shape = [1, layout.KvHeads, capacity, layout.HeadSize];
         _buffers = new NativeBuffer[layout.Kv.Length];
@@ -48,6 +50,8 @@ internal sealed unsafe class SharedKvCache : IKvCache
     public void CompleteStep()
     {
     }
+
+    public (nint Data, int BlockStride) Entries(int tensor, int length) => ((nint)_buffers[tensor].Pointer, _capacity);
 
     public void Truncate(int length, int newLength)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.OnnxRuntime.Internals.KvCache;
 using FastDraft.OnnxRuntime.Internals.Native;
@@ -176,26 +175,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
                 (_capabilities.LogitsForAllPositions ? "only the last pass's rows are kept." : "it returns logits for the last position only."));
         }
 
-        int vocabulary = _layout.VocabularySize;
-        byte* source = _currentLogits + (row * _logitsRowBytes);
-        switch (_layout.LogitsType)
-        {
-            case TensorElementType.Float:
-                return new ReadOnlySpan<float>(source, vocabulary);
-            case TensorElementType.Float16:
-                _converted ??= ArrayPool<float>.Shared.Rent(vocabulary);
-                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, vocabulary), _converted);
-                return _converted.AsSpan(0, vocabulary);
-            default:
-                _converted ??= ArrayPool<float>.Shared.Rent(vocabulary);
-                var bfloat = new ReadOnlySpan<ushort>(source, vocabulary);
-                for (int i = 0; i < bfloat.Length; i++)
-                {
-                    _converted[i] = BitConverter.UInt32BitsToSingle((uint)bfloat[i] << 16);
-                }
-
-                return _converted.AsSpan(0, vocabulary);
-        }
+        return LogitsRow.Read(_currentLogits + (row * _logitsRowBytes), _layout.LogitsType, _layout.VocabularySize, ref _converted);
     }
 
     public void Truncate(int length)

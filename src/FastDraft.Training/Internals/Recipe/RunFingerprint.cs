@@ -54,6 +54,9 @@ internal sealed record RunFingerprint
     /// <summary>Gets the draft head's size M (<see cref="DraftRecipeOptions.DraftVocabulary"/> resolved for the target's vocabulary), or 0 for the full head.</summary>
     public int DraftVocabulary { get; init; }
 
+    /// <summary>Gets a value indicating whether the draft's embedding starts from the target's (<c>--init-embedding-from-target</c>).</summary>
+    public bool EmbeddingFromTarget { get; init; }
+
     /// <summary>Gets the alignment data's options as text (budget and sequence count left out: they only say when generation stops).</summary>
     public required string AlignmentData { get; init; }
 
@@ -78,6 +81,7 @@ internal sealed record RunFingerprint
             StageSteps = options.StageSteps ?? 0,
             DraftVocabulary = options.HeadSizeFor(ReadVocabulary(options.Target)),
             AlignmentData = AlignmentDataText(options.AlignmentData),
+            EmbeddingFromTarget = options.InitializeEmbeddingFromTarget,
         };
     }
 
@@ -103,7 +107,8 @@ internal sealed record RunFingerprint
         Compare(recorded.SequenceLength, SequenceLength, "--sequence-length");
         Compare(recorded.StageSteps, StageSteps, "--steps (0: --minutes)");
         Compare(recorded.DraftVocabulary, DraftVocabulary, "--draft-vocabulary (0: the full head)");
-        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k)");
+        Compare(recorded.EmbeddingFromTarget, EmbeddingFromTarget, "--init-embedding-from-target");
+        Compare(recorded.AlignmentData, AlignmentData, "the alignment data options (--teacher-top-k, --data-batch-size)");
         return differences;
     }
 
@@ -122,6 +127,7 @@ internal sealed record RunFingerprint
         json.WriteNumber("stage_steps", StageSteps);
         json.WriteNumber("draft_vocabulary", DraftVocabulary);
         json.WriteString("alignment_data", AlignmentData);
+        json.WriteBoolean("embedding_from_target", EmbeddingFromTarget);
     }
 
     /// <summary>Reads the fields <see cref="WriteTo"/> wrote.</summary>
@@ -141,11 +147,12 @@ internal sealed record RunFingerprint
         StageSteps = json.TryGetProperty("stage_steps", out JsonElement steps) ? steps.GetInt32() : 0,
         DraftVocabulary = json.TryGetProperty("draft_vocabulary", out JsonElement head) ? head.GetInt32() : 0, // recorded before trimming: the full head
         AlignmentData = json.GetProperty("alignment_data").GetString()!,
+        EmbeddingFromTarget = json.TryGetProperty("embedding_from_target", out JsonElement embedding) && embedding.GetBoolean(),
     };
 
     private string Canonical() => string.Create(
         CultureInfo.InvariantCulture,
-        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}{(DraftVocabulary == 0 ? string.Empty : $"draft_vocabulary={DraftVocabulary}\n")}alignment_data={AlignmentData}\n");
+        $"target_model={TargetModel}\ntokenizer={Tokenizer}\nvocabulary={Vocabulary}\ncorpus={Corpus}\nseed={Seed}\nheld_out_fraction={HeldOutFraction:R}\nshape={Shape}\nsequence_length={SequenceLength}\n{(StageSteps == 0 ? string.Empty : $"stage_steps={StageSteps}\n")}{(DraftVocabulary == 0 ? string.Empty : $"draft_vocabulary={DraftVocabulary}\n")}alignment_data={AlignmentData}\n{(EmbeddingFromTarget ? "embedding_from_target=true\n" : string.Empty)}");
 
     /// <summary>"a then, b now" for two values; for lists of "name value" parts, only the parts that differ.</summary>
     private static string Changed(string was, string now)
@@ -181,8 +188,9 @@ internal sealed record RunFingerprint
         int open = text.IndexOf("{ ", StringComparison.Ordinal);
         int close = text.LastIndexOf(" }", StringComparison.Ordinal);
         string inner = open >= 0 && close > open ? text[(open + 2)..close] : text;
+        // A batch size of 1 is left out: it makes the data as runs made before batching did, so their folders still match.
         string[] ignored = ["Sequences =", "Seed =", "TimeBudget ="];
-        return string.Join(", ", inner.Split(", ").Where(part => !ignored.Any(name => part.StartsWith(name, StringComparison.Ordinal))));
+        return string.Join(", ", inner.Split(", ").Where(part => !ignored.Any(name => part.StartsWith(name, StringComparison.Ordinal)) && part != "BatchSize = 1"));
     }
 
     private static (string Model, string Tokenizer) HashTarget(string folder)

@@ -14,7 +14,8 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
 
     public StageResult? Finished(string stage) => StageResult.TryRead(Path.Combine(work, $"{stage}.params"), fingerprint);
 
-    public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start)
+    // fromScratch: start is a fresh start (the long warm-up), not a trained draft to fine-tune.
+    public async Task<StageResult> TrainAsync(string stage, IBatchSource data, int softTopK, double learningRate, TimeSpan? budget, long? steps, float[]? start, bool fromScratch = false)
     {
         if (Finished(stage) is { } finished)
         {
@@ -28,7 +29,7 @@ internal sealed class StageRunner(DecoderSpec spec, StageSettings settings, stri
             SequenceLength = settings.SequenceLength,
             SoftTopK = softTopK,
             LearningRate = learningRate,
-            WarmupSteps = start is null ? 20 : 5,
+            WarmupSteps = start is null || fromScratch ? 20 : 5,
             TotalSteps = (int?)steps,
             TimeBudget = budget,
             Seed = settings.Seed,
