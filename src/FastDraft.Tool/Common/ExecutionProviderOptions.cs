@@ -26,12 +26,16 @@ internal sealed class ExecutionProviderOptions
 
     public ExecutionProviderOptions() => _provider.AcceptOnlyFromAmong("cpu", "cuda", "dml");
 
-    public void AddTo(Command command, bool hidden = false)
+    /// <summary>Adds the options to <paramref name="command"/>; <c>--fast-int4</c> only where the command runs a model for inference that could be int4.</summary>
+    public void AddTo(Command command, bool hidden = false, bool withFastInt4 = true)
     {
         _provider.Hidden = _deviceId.Hidden = _fastInt4.Hidden = hidden;
         command.Options.Add(_provider);
         command.Options.Add(_deviceId);
-        command.Options.Add(_fastInt4);
+        if (withFastInt4)
+        {
+            command.Options.Add(_fastInt4);
+        }
     }
 
     /// <summary>Reads the options into model options (every model the command loads gets the same).</summary>

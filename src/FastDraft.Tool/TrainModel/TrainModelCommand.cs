@@ -30,7 +30,7 @@ internal static class TrainModelCommand
 
         shape.AddTo(command);
         var provider = new ExecutionProviderOptions();
-        provider.AddTo(command);
+        provider.AddTo(command, withFastInt4: false); // it runs only the float32 model it trains
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
