@@ -27,6 +27,17 @@ internal static class GraphInspector
     internal static List<AttentionNode> FindGroupQueryAttention(Stream model, string modelPath)
     {
         var found = new List<AttentionNode>();
+        ForEachGraphField(model, modelPath, OnnxField.GraphNode, reader => ReadNode(reader.ReadBytes(), found));
+        return found;
+    }
+
+    /// <summary>
+    /// Walks the graph of the ONNX model in <paramref name="model"/> (a seekable stream), handing every length-delimited
+    /// field numbered <paramref name="graphField"/> to <paramref name="read"/> (which must consume it) and skipping the rest.
+    /// </summary>
+    /// <exception cref="InvalidModelException">The stream is not a readable ONNX model.</exception>
+    internal static void ForEachGraphField(Stream model, string modelPath, int graphField, Action<ProtoReader> read)
+    {
         try
         {
             var reader = new ProtoReader(model);
@@ -39,11 +50,11 @@ internal static class GraphInspector
                 }
 
                 long graphEnd = reader.ReadLengthEnd();
-                while (reader.TryReadField(graphEnd, out int graphField, out WireType graphWire))
+                while (reader.TryReadField(graphEnd, out int inGraph, out WireType graphWire))
                 {
-                    if (graphField == OnnxField.GraphNode && graphWire == WireType.LengthDelimited)
+                    if (inGraph == graphField && graphWire == WireType.LengthDelimited)
                     {
-                        ReadNode(reader.ReadBytes(), found);
+                        read(reader);
                     }
                     else
                     {
@@ -52,12 +63,10 @@ internal static class GraphInspector
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or OverflowException)
         {
             throw new InvalidModelException($"'{modelPath}' is not a readable ONNX model: {ex.Message}", modelPath, ex);
         }
-
-        return found;
     }
 
     private static void ReadNode(byte[] node, List<AttentionNode> found)

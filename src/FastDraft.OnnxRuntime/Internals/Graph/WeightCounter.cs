@@ -21,36 +21,7 @@ internal static class WeightCounter
     internal static long Count(Stream model, string modelPath)
     {
         long bytes = 0;
-        try
-        {
-            var reader = new ProtoReader(model);
-            while (reader.TryReadField(model.Length, out int field, out WireType wire))
-            {
-                if (field != OnnxField.ModelGraph || wire != WireType.LengthDelimited)
-                {
-                    reader.Skip(wire);
-                    continue;
-                }
-
-                long graphEnd = reader.ReadLengthEnd();
-                while (reader.TryReadField(graphEnd, out int graphField, out WireType graphWire))
-                {
-                    if (graphField == OnnxField.GraphInitializer && graphWire == WireType.LengthDelimited)
-                    {
-                        bytes += TensorBytes(reader);
-                    }
-                    else
-                    {
-                        reader.Skip(graphWire);
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or OverflowException)
-        {
-            throw new InvalidModelException($"'{modelPath}' is not a readable ONNX model: {ex.Message}", modelPath, ex);
-        }
-
+        GraphInspector.ForEachGraphField(model, modelPath, OnnxField.GraphInitializer, reader => bytes += TensorBytes(reader));
         return bytes;
     }
 
