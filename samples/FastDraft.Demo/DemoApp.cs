@@ -84,12 +84,25 @@ public static class DemoApp
         using OnnxCausalLM? draftModel = arguments.Draft is { } draftPath ? OnnxCausalLM.Load(draftPath) : null;
         IDraftModel? draft = draftModel is not null ? draftModel : arguments.NgramSize is int n ? new NGramDraftModel(n) : null;
         GenerationOptions options = arguments.Options;
-        ModelTokenizer? tokenizer = arguments.PromptIds is null || options.StopSequences is { Count: > 0 } ? ModelTokenizer.Load(arguments.Target) : null;
+        ModelTokenizer? tokenizer = arguments.PromptIds is null || options.StopSequences is { Count: > 0 } || arguments.Constraint is not null
+            ? ModelTokenizer.Load(arguments.Target)
+            : null;
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = arguments.DraftTokens }, tokenizer);
 
         if (arguments.Chat)
         {
-            return await ChatAsync(generator, tokenizer!, options, input, output, cancellationToken).ConfigureAwait(false);
+            // The chat client builds the constraint from the response format, as it does for any IChatClient caller; it is
+            // built here once too, so that a schema outside the subset is refused before the first turn rather than at it.
+            _ = arguments.Constraint?.Invoke(tokenizer!);
+            ChatResponseFormat? format = arguments.JsonSchemaFile is { } schemaFile
+                ? ChatResponseFormat.ForJsonSchema(ReadSchema(schemaFile))
+                : arguments.JsonObject ? ChatResponseFormat.Json : null;
+            return await ChatAsync(generator, tokenizer!, options, format, input, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (arguments.Constraint is { } constraint)
+        {
+            options = options with { Constraint = constraint(tokenizer!) };
         }
 
         int[] prompt = arguments.PromptIds ?? [.. tokenizer!.Encode(arguments.Prompt!)];
@@ -109,7 +122,7 @@ public static class DemoApp
         if (arguments.Json)
         {
             // The tool's document without its schema_version, serialized with the defaults this document has always had.
-            Dictionary<string, object> json = GenerationJson.Fields(arguments.Prompt is null ? null : prompt, arguments.Prompt is null ? null : text.ToString(), ids, stats);
+            Dictionary<string, object> json = GenerationJson.Fields(arguments.Prompt is null ? null : prompt, arguments.Prompt is null ? null : text.ToString(), ids, stats, options.Constraint is not null);
             await output.WriteLineAsync(JsonSerializer.Serialize(json)).ConfigureAwait(false);
         }
         else
@@ -121,7 +134,15 @@ public static class DemoApp
         return 0;
     }
 
-    private static async Task<int> ChatAsync(SpeculativeGenerator generator, ModelTokenizer tokenizer, GenerationOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
+    private static JsonElement ReadSchema(string path)
+    {
+        // Read and checked once already, by the constraint built from it before the first turn.
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.Clone();
+    }
+
+    private static async Task<int> ChatAsync(
+        SpeculativeGenerator generator, ModelTokenizer tokenizer, GenerationOptions options, ChatResponseFormat? format, TextReader input, TextWriter output, CancellationToken cancellationToken)
     {
         ChatTemplate template = tokenizer.ChatTemplateSource is not null ? ChatTemplate.FromTokenizer(tokenizer) : ChatTemplate.Create(ChatFormat.Plain);
         // A long chat outgrows the context: the client leaves the oldest turns out of the prompt (the history here keeps them).
@@ -134,6 +155,7 @@ public static class DemoApp
             TopP = options.TopP,
             Seed = options.Seed,
             StopSequences = [.. options.StopSequences ?? []],
+            ResponseFormat = format,
         };
         var history = new List<ChatMessage>();
         await output.WriteLineAsync($"Chat ({template.Format} format). Type a message; an empty line or /exit ends.").ConfigureAwait(false);

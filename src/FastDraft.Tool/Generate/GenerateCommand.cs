@@ -73,7 +73,7 @@ internal static class GenerateCommand
 
             if (asJson)
             {
-                ToolJson.Write(output, GenerationJson.Document(text is null ? null : promptTokens, text is null ? null : generatedText.ToString(), generated, stats));
+                ToolJson.Write(output, GenerationJson.Document(text is null ? null : promptTokens, text is null ? null : generatedText.ToString(), generated, stats, constrained));
             }
             else
             {

@@ -26,7 +26,7 @@ public sealed partial class DemoCommandLineTests
         {
             ["generate", "--help"],
             ["generate [options]", "--target <DIR>", "--draft <DIR>", "--ngram <N>", "--prompt-ids <1,2,3>", "--prompt <TEXT>", "--stop <TEXT>", "--chat", "--max-new-tokens <N>",
-             "--draft-tokens <K>", "--ignore-eos", "--json", "--temperature <T>", "--top-k <K>", "--top-p <P>", "--min-p <P>", "--repetition-penalty <R>", "--seed <S>"]
+             "--draft-tokens <K>", "--ignore-eos", "--json", "--temperature <T>", "--top-k <K>", "--top-p <P>", "--min-p <P>", "--repetition-penalty <R>", "--seed <S>", "--json-object", "--json-schema <FILE>"]
         },
         { ["generate", "-h"], ["generate [options]", "--target <DIR>"] },
         { ["tokenize", "--help"], ["tokenize [options]", "--model <DIR>", "--text <TEXT>", "--json"] },
