@@ -158,6 +158,9 @@ public static class BenchmarkRun
                 {
                     yield return new OursMode($"adaptive, confidence ≥ {threshold:0.##}", target, drafts[draft.Name], adaptive with { DraftConfidenceThreshold = threshold }, draft.Name);
                 }
+
+                // Both proposers in one chain (the draft model and prompt lookup), against GenAI's adaptive mode on the same draft.
+                yield return new OursMode("adaptive, combined with n-gram", target, new CombinedDraftModel(drafts[draft.Name], new NGramDraftModel(3)), adaptive, draft.Name);
             }
 
             foreach ((string name, int kk, GenAIOptions options) in genAIModes)

@@ -64,9 +64,8 @@ public static class DraftRecipe
         CorpusLoad corpus = CorpusSplit.Load(options.Corpus, options.IncludePattern, tokenizer, separator, options.HeldOutFraction, options.Seed, work, progress, cancellationToken);
         (TokenCorpus train, TokenCorpus heldOut) = (corpus.Train, corpus.HeldOut);
 
-        // --minutes is the whole run's length: loading the target and tokenizing the corpus come out of it (a twentieth
-        // of it is kept for the stages however long that took, so a slow first tokenization still trains something).
-        stagesBudget = options.Budget - total.Elapsed < options.Budget * 0.05 ? options.Budget * 0.05 : options.Budget - total.Elapsed;
+        // --minutes is the whole run's length: loading the target and tokenizing the corpus come out of it.
+        stagesBudget = TrainingBudget.Remaining(options.Budget, total.Elapsed);
         int sequenceLength = options.SequenceLengthFor(target.Info);
         int batchSize = options.BatchSizeFor(sequenceLength);
         EvaluationSet evaluation = EvaluationSet.FromCorpus(heldOut, sequenceLength, 32);

@@ -61,7 +61,7 @@ public static class ModelTraining
 
         TimeSpan cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var trainingClock = Stopwatch.StartNew();
-        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, options.Budget - clock.Elapsed, null, start).ConfigureAwait(false);
+        StageResult result = await runner.TrainAsync("model", new CorpusBatchSource(train, sequenceLength, WindowOrder.Random, options.Seed), 0, options.LearningRate, TrainingBudget.Remaining(options.Budget, clock.Elapsed), null, start).ConfigureAwait(false);
         double utilization = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds / Math.Max(trainingClock.Elapsed.TotalSeconds, 1e-9);
         DecoderParameters.Export(spec, layout, result.Parameters, options.Output);
         TokenizerFiles.Copy(tokenizerFolder, options.Output);

@@ -21,7 +21,10 @@ public sealed record ModelTrainingOptions
     /// <summary>Gets the work folder (checkpoint, split lists); default <see cref="Output"/> + <c>.work</c>.</summary>
     public string? WorkFolder { get; init; }
 
-    /// <summary>Gets the wall-clock training budget; default 15 minutes.</summary>
+    /// <summary>
+    /// Gets the run's wall-clock budget; default 15 minutes. Loading the corpus comes out of it, but at least a twentieth
+    /// of it is kept for training however long loading took.
+    /// </summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Gets the decoder's shape; its vocabulary and special ids come from the tokenizer. Default: 6 layers, width 256, 8 heads × 32, 2 key/value heads, SwiGLU 704, context 512, tied head.</summary>

@@ -22,7 +22,7 @@ public sealed class RunnerSmokeTests : IDisposable
 
         Assert.Equal(
             [
-                "FastDraft adaptive", "FastDraft adaptive, confidence ≥ 0.3", "FastDraft n-gram", "FastDraft speculative", "FastDraft target-only",
+                "FastDraft adaptive", "FastDraft adaptive, combined with n-gram", "FastDraft adaptive, confidence ≥ 0.3", "FastDraft n-gram", "FastDraft speculative", "FastDraft target-only",
                 "ORT GenAI adaptive", "ORT GenAI adaptive, chained", "ORT GenAI adaptive, cooldown", "ORT GenAI n-gram", "ORT GenAI n-gram, chained",
                 "ORT GenAI n-gram, cooldown", "ORT GenAI speculative", "ORT GenAI speculative, cooldown", "ORT GenAI target-only",
             ],

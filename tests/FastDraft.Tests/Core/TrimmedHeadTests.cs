@@ -16,20 +16,9 @@ namespace FastDraft.Tests.Core;
 public sealed class TrimmedHeadTests
 {
     private const int Samples = 10_000;
-    private const double Alpha = 0.001;
+    private const double Alpha = SamplingModels.Alpha;
 
-    private static readonly DecoderSpec TargetSpec = new()
-    {
-        VocabularySize = 32,
-        HiddenSize = 64,
-        Layers = 2,
-        Heads = 4,
-        KeyValueHeads = 2,
-        IntermediateSize = 96,
-        ContextLength = 128,
-        Seed = 2718,
-        LogitScale = 2f,
-    };
+    private static readonly DecoderSpec TargetSpec = SamplingModels.SmallTarget(seed: 2718);
 
     /// <summary>Every id but those ≡ 2 (mod 3): 21 ids, the others (end of sequence included) never drafted.</summary>
     private static readonly int[] Kept = [.. Enumerable.Range(0, 32).Where(id => id % 3 != 2)];

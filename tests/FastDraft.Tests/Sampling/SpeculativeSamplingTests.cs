@@ -18,21 +18,10 @@ namespace FastDraft.Tests.Sampling;
 public sealed class SpeculativeSamplingTests
 {
     private const int Samples = 20_000;
-    private const double Alpha = 0.001;
+    private const double Alpha = SamplingModels.Alpha;
     private const int MinimumBucket = 40;
 
-    private static readonly DecoderSpec TargetSpec = new()
-    {
-        VocabularySize = 32,
-        HiddenSize = 64,
-        Layers = 2,
-        Heads = 4,
-        KeyValueHeads = 2,
-        IntermediateSize = 96,
-        ContextLength = 128,
-        Seed = 314,
-        LogitScale = 2f,
-    };
+    private static readonly DecoderSpec TargetSpec = SamplingModels.SmallTarget(seed: 314);
 
     private static readonly int[] ModelPrompt = [1, 7, 3, 12, 5];
 

@@ -15,20 +15,9 @@ namespace FastDraft.Tests.Sampling;
 public sealed class WidthSamplingTests
 {
     private const int Samples = 10_000;
-    private const double Alpha = 0.001;
+    private const double Alpha = SamplingModels.Alpha;
 
-    private static readonly DecoderSpec TargetSpec = new()
-    {
-        VocabularySize = 32,
-        HiddenSize = 64,
-        Layers = 2,
-        Heads = 4,
-        KeyValueHeads = 2,
-        IntermediateSize = 96,
-        ContextLength = 128,
-        Seed = 2718,
-        LogitScale = 2f,
-    };
+    private static readonly DecoderSpec TargetSpec = SamplingModels.SmallTarget(seed: 2718);
 
     private static readonly int[] Prompt = [1, 7, 3, 12, 5];
 

@@ -1,3 +1,4 @@
+using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.OnnxRuntime.Internals.Protobuf;
 
 namespace FastDraft.Tests.Writer;
@@ -5,36 +6,14 @@ namespace FastDraft.Tests.Writer;
 /// <summary>One node of an ONNX graph: operator, domain, inputs and integer attributes.</summary>
 internal sealed record GraphNode(string OpType, string Domain, IReadOnlyList<string> Inputs, IReadOnlyDictionary<string, long> IntAttributes);
 
-/// <summary>Reads the top-level nodes of an ONNX file (independently of the writer's encoder) to check what a written graph contains.</summary>
+/// <summary>Reads the top-level nodes of an ONNX file (with the loader's graph walk, independently of the writer's encoder) to check what a written graph contains.</summary>
 internal static class WrittenGraph
 {
     public static List<GraphNode> Nodes(string modelFile)
     {
         var nodes = new List<GraphNode>();
         using FileStream stream = File.OpenRead(modelFile);
-        var reader = new ProtoReader(stream);
-        while (reader.TryReadField(stream.Length, out int field, out WireType wire))
-        {
-            if (field != OnnxField.ModelGraph || wire != WireType.LengthDelimited)
-            {
-                reader.Skip(wire);
-                continue;
-            }
-
-            long graphEnd = reader.ReadLengthEnd();
-            while (reader.TryReadField(graphEnd, out int graphField, out WireType graphWire))
-            {
-                if (graphField == OnnxField.GraphNode && graphWire == WireType.LengthDelimited)
-                {
-                    nodes.Add(Node(reader.ReadBytes()));
-                }
-                else
-                {
-                    reader.Skip(graphWire);
-                }
-            }
-        }
-
+        GraphInspector.ForEachGraphField(stream, modelFile, OnnxField.GraphNode, reader => nodes.Add(Node(reader.ReadBytes())));
         return nodes;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace FastDraft.OnnxRuntime.Internals.Native;
 
@@ -21,6 +22,26 @@ internal sealed unsafe class NativeBuffer : SafeHandle
     public long Bytes { get; private set; }
 
     public override bool IsInvalid => handle == 0;
+
+    /// <summary>Writes <paramref name="values"/> from element <paramref name="offset"/> on, as the model's integer inputs take them (int64 or int32).</summary>
+    public void WriteIntegers(TensorElementType type, int offset, ReadOnlySpan<int> values)
+    {
+        if (type == TensorElementType.Int64)
+        {
+            long* destination = (long*)Pointer + offset;
+            for (int i = 0; i < values.Length; i++)
+            {
+                destination[i] = values[i];
+            }
+        }
+        else
+        {
+            values.CopyTo(new Span<int>((int*)Pointer + offset, values.Length));
+        }
+    }
+
+    /// <summary>Writes one integer at element <paramref name="index"/> (see <see cref="WriteIntegers"/>).</summary>
+    public void WriteInteger(TensorElementType type, int index, int value) => WriteIntegers(type, index, new ReadOnlySpan<int>(in value));
 
     /// <summary>Replaces the memory with a block of <paramref name="bytes"/> (contents not kept), without a new managed object.</summary>
     public void Reallocate(long bytes)

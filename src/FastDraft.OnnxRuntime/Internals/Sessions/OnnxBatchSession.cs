@@ -2,7 +2,6 @@ using System.Buffers;
 using FastDraft.OnnxRuntime.Internals.Graph;
 using FastDraft.OnnxRuntime.Internals.Native;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace FastDraft.OnnxRuntime.Internals.Sessions;
 
@@ -52,8 +51,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
     private bool _pastInFirst = true;
     private bool _stepped;
     private float[]? _converted;
-    private CancellationTokenRegistration _registration;
-    private CancellationToken _registeredToken;
+    private readonly PassCancellation? _cancellation;
     private bool _faulted;
     private bool _disposed;
 
@@ -91,6 +89,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         }
 
         _lease = new SessionLease(owner, _binding, _runOptions);
+        _cancellation = new PassCancellation(_lease);
         _first = new NativeBuffer[layout.Kv.Length];
         _second = _shared ? null : new NativeBuffer[layout.Kv.Length];
         try
@@ -232,18 +231,18 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Register(cancellationToken);
+        _cancellation!.Watch(cancellationToken);
         _stepped = true;
         for (int row = 0; row < _rows; row++)
         {
             // The mask's ones are the row's tokens (and the new one): after its padding, or from its start up to its own end.
             int ones = _lengths[row] + 1;
             int start = _shared ? 0 : _padding[row];
-            WriteInteger(_ids, _layout.IdsType, row, tokens[row]);
-            WriteInteger(_positions, _layout.PositionType, row, _lengths[row]);
+            _ids.WriteInteger(_layout.IdsType, row, tokens[row]);
+            _positions.WriteInteger(_layout.PositionType, row, _lengths[row]);
             for (int column = 0; column < width; column++)
             {
-                WriteInteger(_mask, _layout.MaskType, (row * width) + column, column >= start && column < start + ones ? 1 : 0);
+                _mask.WriteInteger(_layout.MaskType, (row * width) + column, column >= start && column < start + ones ? 1 : 0);
             }
         }
 
@@ -308,7 +307,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         }
 
         _disposed = true;
-        _registration.Dispose();
+        _cancellation?.Dispose();
         foreach (NativeBuffer? buffer in _first.Concat(_second ?? []))
         {
             buffer?.Dispose();
@@ -358,30 +357,6 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         shape[at++] = length;
         shape[at++] = _layout.HeadSize;
         return at;
-    }
-
-    private static void WriteInteger(NativeBuffer buffer, TensorElementType type, int index, int value)
-    {
-        if (type == TensorElementType.Int64)
-        {
-            ((long*)buffer.Pointer)[index] = value;
-        }
-        else
-        {
-            ((int*)buffer.Pointer)[index] = value;
-        }
-    }
-
-    private void Register(CancellationToken cancellationToken)
-    {
-        if (cancellationToken != _registeredToken)
-        {
-            _registration.Dispose();
-            _registration = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(static state => ((SessionLease)state!).Terminate(), _lease)
-                : default;
-            _registeredToken = cancellationToken;
-        }
     }
 
     private void ThrowIfUnusable()

@@ -31,7 +31,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private readonly OrtIoBinding _binding;
     private readonly RunOptions _runOptions;
     private readonly SessionLease _lease;
-    private WeakReference<SessionLease>? _weakLease;
+    private readonly PassCancellation _cancellation;
     private readonly nint _memoryInfo;
     private readonly NativeBuffer _ids;
     private readonly NativeBuffer _positions;
@@ -45,8 +45,6 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     private float[]? _converted;
     private int _lastCount;
     private int _lastPassStart;
-    private CancellationTokenRegistration _registration;
-    private CancellationToken _registeredToken;
     private bool _faulted;
     private bool _disposed;
 
@@ -73,6 +71,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
 
         _lease = new SessionLease(owner, _binding, _runOptions);
+        _cancellation = new PassCancellation(_lease);
         try
         {
             _ids = new NativeBuffer((long)capacity * ElementTypes.SizeOf(layout.IdsType));
@@ -135,7 +134,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Register(cancellationToken);
+        _cancellation.Watch(cancellationToken);
         _lastCount = 0;
         _temporaryLogits?.Dispose();
         _temporaryLogits = null;
@@ -196,7 +195,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
 
         _disposed = true;
-        _registration.Dispose();
+        _cancellation?.Dispose();
         _kv.Dispose();
         ReleaseNative();
         _lease.Dispose();
@@ -206,7 +205,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
     {
         int past = Length;
         int count = tokens.Length;
-        WriteIntegers(_ids, _layout.IdsType, tokens, 0);
+        _ids.WriteIntegers(_layout.IdsType, 0, tokens);
         Span<long> shape = [1, count, _layout.VocabularySize];
         OrtNative.BindInput(_binding, _layout.InputIds, _memoryInfo, _ids.Pointer, count * (long)ElementTypes.SizeOf(_layout.IdsType), shape[..2], _layout.IdsType);
 
@@ -297,22 +296,6 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
     }
 
-    private static void WriteIntegers(NativeBuffer buffer, TensorElementType type, ReadOnlySpan<int> values, int offset)
-    {
-        if (type == TensorElementType.Int64)
-        {
-            long* destination = (long*)buffer.Pointer + offset;
-            for (int i = 0; i < values.Length; i++)
-            {
-                destination[i] = values[i];
-            }
-        }
-        else
-        {
-            values.CopyTo(new Span<int>((int*)buffer.Pointer + offset, values.Length));
-        }
-    }
-
     private static void FillOnes(NativeBuffer buffer, TensorElementType type, int count)
     {
         if (type == TensorElementType.Int64)
@@ -322,30 +305,6 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         else
         {
             new Span<int>(buffer.Pointer, count).Fill(1);
-        }
-    }
-
-    private void Register(CancellationToken cancellationToken)
-    {
-        // Registered once per token (in practice once per generation), so steps stay allocation-free;
-        // a different token replaces the registration, so an earlier token can never stop a later pass.
-        if (cancellationToken != _registeredToken)
-        {
-            _registration.Dispose();
-            // The callback reaches the run options through a weak reference: a token that outlives a
-            // dropped session must neither keep it alive nor touch its released run options.
-            _registration = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(
-                    static state =>
-                    {
-                        if (((WeakReference<SessionLease>)state!).TryGetTarget(out SessionLease? lease))
-                        {
-                            lease.Terminate();
-                        }
-                    },
-                    _weakLease ??= new WeakReference<SessionLease>(_lease))
-                : default;
-            _registeredToken = cancellationToken;
         }
     }
 
@@ -361,7 +320,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
     private void ReleaseNative()
     {
-        _registration.Dispose();
+        _cancellation?.Dispose();
         _ids?.Dispose();
         _positions?.Dispose();
         _mask?.Dispose();
