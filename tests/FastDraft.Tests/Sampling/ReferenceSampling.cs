@@ -100,23 +100,31 @@ internal static class ChiSquare
             categories.Add((probabilities[i] * n, observed[i]));
         }
 
+        // Smallest first: categories expected fewer than 5 times go into a pool, which becomes a bin as soon as it
+        // reaches 5 (then a new pool starts); a remainder below 5 joins the first pooled bin. (A single pool that stopped
+        // growing at 5 would leave the rest of a long tail, 50k ids of a real vocabulary, as bins expected far below 5.)
         categories.Sort((a, b) => a.Expected.CompareTo(b.Expected));
         var bins = new List<(double Expected, long Observed)>();
         (double Expected, long Observed) pool = (0, 0);
         foreach ((double expected, long count) in categories)
         {
-            if (pool.Expected < 5 && expected < 5)
+            if (expected >= 5)
             {
-                pool = (pool.Expected + expected, pool.Observed + count);
+                bins.Add((expected, count));
                 continue;
             }
 
-            bins.Add((expected, count));
+            pool = (pool.Expected + expected, pool.Observed + count);
+            if (pool.Expected >= 5)
+            {
+                bins.Add(pool);
+                pool = (0, 0);
+            }
         }
 
         if (pool.Expected > 0)
         {
-            if (pool.Expected >= 5 || bins.Count == 0)
+            if (bins.Count == 0)
             {
                 bins.Add(pool);
             }
