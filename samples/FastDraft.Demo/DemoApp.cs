@@ -92,7 +92,8 @@ public static class DemoApp
         if (arguments.Chat)
         {
             // The chat client builds the constraint from the response format, as it does for any IChatClient caller; it is
-            // built here once too, so that a schema outside the subset is refused before the first turn rather than at it.
+            // built here once too (a second pass over the vocabulary at start-up), so that a schema outside the subset is
+            // refused before the first turn rather than after the user has typed it.
             _ = arguments.Constraint?.Invoke(tokenizer!);
             ChatResponseFormat? format = arguments.JsonSchemaFile is { } schemaFile
                 ? ChatResponseFormat.ForJsonSchema(ReadSchema(schemaFile))

@@ -89,4 +89,20 @@ public sealed class CancellationTests
         session.Append([4, 5]); // would fail with a stale registration setting the terminate flag
         Assert.Equal(5, session.Length);
     }
+
+    [Fact]
+    public void ATokenCancelledAfterItsLastPass_CannotStopTheNextCallersPass()
+    {
+        // A request's timeout firing after the request ended, on a session the pool then hands to the next request.
+        using IModelSession session = LoadedModels.Get(TestModels.GqaTarget).CreateSession(16);
+        using var finished = new CancellationTokenSource();
+        session.Append([1, 2], finished.Token);
+        finished.Cancel();
+
+        session.Append([3, 4], CancellationToken.None);
+        using var next = new CancellationTokenSource();
+        session.Append([5], next.Token);
+
+        Assert.Equal(5, session.Length);
+    }
 }

@@ -50,6 +50,7 @@ public sealed class RealPairSamplingTests
         Assert.All(outcome.PValues, p => Assert.True(p > Alpha, outcome.ToString()));
         Assert.InRange(outcome.SecondTokenAccepted, 0.05, 0.99); // the acceptance and the residual path both exercised
         Assert.All(samples, s => Assert.True(s[1].Source != TokenSource.Draft || kept.Contains(s[1].Id), $"drafted id {s[1].Id} is outside the kept set"));
+        Assert.Contains(samples, s => s[1].Source != TokenSource.Draft && !kept.Contains(s[1].Id)); // the residual supplied ids the draft cannot propose
     }
 
     private static HashSet<int> KeptIds(string draftFolder)

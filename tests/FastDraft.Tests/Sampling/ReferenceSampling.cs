@@ -78,7 +78,7 @@ internal static class ChiSquare
     /// <summary>
     /// The statistic and degrees of freedom of <paramref name="observed"/> counts against
     /// <paramref name="probabilities"/>. Categories with expected counts below 5 are pooled, smallest
-    /// first, until the pool reaches 5. An observation in a category of probability 0 is an outright
+    /// first, into bins of at least 5 each. An observation in a category of probability 0 is an outright
     /// failure (infinite statistic).
     /// </summary>
     public static (double Statistic, int DegreesOfFreedom) Statistic(IReadOnlyList<long> observed, IReadOnlyList<double> probabilities)

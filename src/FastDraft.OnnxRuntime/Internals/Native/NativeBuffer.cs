@@ -26,6 +26,7 @@ internal sealed unsafe class NativeBuffer : SafeHandle
     /// <summary>Writes <paramref name="values"/> from element <paramref name="offset"/> on, as the model's integer inputs take them (int64 or int32).</summary>
     public void WriteIntegers(TensorElementType type, int offset, ReadOnlySpan<int> values)
     {
+        System.Diagnostics.Debug.Assert((long)(offset + values.Length) * (type == TensorElementType.Int64 ? 8 : 4) <= Bytes, "writes past the buffer");
         if (type == TensorElementType.Int64)
         {
             long* destination = (long*)Pointer + offset;

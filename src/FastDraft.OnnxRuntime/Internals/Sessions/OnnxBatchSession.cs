@@ -51,7 +51,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
     private bool _pastInFirst = true;
     private bool _stepped;
     private float[]? _converted;
-    private readonly PassCancellation? _cancellation;
+    private readonly PassCancellation _cancellation;
     private bool _faulted;
     private bool _disposed;
 
@@ -231,7 +231,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        _cancellation!.Watch(cancellationToken);
+        _cancellation.Watch(cancellationToken);
         _stepped = true;
         for (int row = 0; row < _rows; row++)
         {
@@ -307,7 +307,7 @@ internal sealed unsafe class OnnxBatchSession : IDisposable
         }
 
         _disposed = true;
-        _cancellation?.Dispose();
+        _cancellation.Dispose();
         foreach (NativeBuffer? buffer in _first.Concat(_second ?? []))
         {
             buffer?.Dispose();

@@ -195,7 +195,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
         }
 
         _disposed = true;
-        _cancellation?.Dispose();
+        _cancellation.Dispose();
         _kv.Dispose();
         ReleaseNative();
         _lease.Dispose();
@@ -320,7 +320,7 @@ internal sealed unsafe class OnnxModelSession : IModelSession
 
     private void ReleaseNative()
     {
-        _cancellation?.Dispose();
+        _cancellation.Dispose();
         _ids?.Dispose();
         _positions?.Dispose();
         _mask?.Dispose();

@@ -2,8 +2,8 @@ namespace FastDraft.OnnxRuntime.Internals.Sessions;
 
 /// <summary>
 /// Stops a session's running pass when the caller's token is cancelled: the token is registered once (in practice once
-/// per generation), so passes stay allocation-free, and a different token replaces the registration, so an earlier token
-/// can never stop a later pass.
+/// per generation), so passes stay allocation-free, and a different token replaces the registration and clears a stop
+/// the earlier token may have left (one cancelled after its last pass), so an earlier token can never stop a later pass.
 /// </summary>
 /// <remarks>
 /// The callback reaches the lease through a weak reference: a token that outlives a dropped session must neither keep it
@@ -24,7 +24,13 @@ internal sealed class PassCancellation(SessionLease lease) : IDisposable
             return;
         }
 
+        // Disposing waits for a callback already running, so the flag cannot be set again after the reset below.
         _registration.Dispose();
+        if (_lease.TryGetTarget(out SessionLease? lease))
+        {
+            lease.Reset();
+        }
+
         _registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(
                 static state =>

@@ -54,6 +54,31 @@ internal sealed class SessionLease : SafeHandle
         }
     }
 
+    /// <summary>
+    /// Lets passes run again after <see cref="Terminate"/>: a token cancelled after its last pass leaves the flag set, and
+    /// the next caller's passes (a pooled session's next generation) must not stop on it. Does nothing once released.
+    /// </summary>
+    public void Reset()
+    {
+        bool added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            _runOptions.Terminate = false;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released: no pass will run again.
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
+
     protected override bool ReleaseHandle()
     {
         _binding.Dispose();
