@@ -54,6 +54,27 @@ public sealed class ChiSquareTests
         Assert.True(degreesOfFreedom > 100, $"{degreesOfFreedom} degrees of freedom: the tail should form many pooled bins");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void LongTail_WithOnlyTheTailReshaped_Fails(int seed)
+    {
+        // The likely categories keep their probabilities; within the categories expected under once each (the pooled
+        // tail, about a twentieth of the mass), mass moves from the rarest to the less rare: an error only pooling sees.
+        double[] p = LongTail(3);
+        double cut = 1.0 / Samples;
+        double tailMass = p.Where(v => v < cut).Sum();
+        double[] reshaped = [.. p.Select(v => v < cut ? v * Math.Sqrt(v / cut) : v)];
+        double reshapedTail = reshaped.Where((v, i) => p[i] < cut).Sum();
+        reshaped = [.. reshaped.Select((v, i) => p[i] < cut ? v * tailMass / reshapedTail : v)];
+
+        (double statistic, int degreesOfFreedom) = ChiSquare.Statistic(Draw(reshaped, seed), p);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"χ² {statistic:F1} on {degreesOfFreedom} degrees of freedom");
+        Assert.True(ChiSquare.PValue(statistic, degreesOfFreedom) < SamplingModels.Alpha, $"χ² {statistic:F1} on {degreesOfFreedom} degrees of freedom");
+    }
+
     [Fact]
     public void LongTail_DrawnFromAnotherTail_Fails()
     {
