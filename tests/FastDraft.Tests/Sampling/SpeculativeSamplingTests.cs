@@ -139,6 +139,23 @@ public sealed class SpeculativeSamplingTests
     }
 
     /// <summary>Tests token 1 against p(· | prompt), token 2 against p(· | prompt, t1) and token 3 against p(· | prompt, t1, t2) for well-populated contexts.</summary>
+    /// <summary>
+    /// The first three tokens of <paramref name="count"/> seeded generations (seeds 0, 1, …, two at a time) and their
+    /// chi-square outcome against <paramref name="target"/>, token 2's acceptance counting draft-model proposals.
+    /// </summary>
+    internal static (GeneratedToken[][] Samples, Outcome Outcome) SampleDraftModel(
+        string name, SpeculativeGenerator generator, OnnxCausalLM target, GenerationOptions options, int[] prompt, int count)
+    {
+        var samples = new GeneratedToken[count][];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+            samples[i] = FirstTokens(generator.GenerateAsync(prompt, options with { Seed = i }), 3));
+
+        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)count;
+        Outcome outcome = Evaluate(name, target, options, prompt, [.. samples.Select(s => s.Select(t => t.Id).ToArray())], accepted);
+        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        return (samples, outcome);
+    }
+
     internal static Outcome Evaluate(string name, OnnxCausalLM target, GenerationOptions options, int[] prompt, int[][] samples, double secondAccepted)
     {
         double first = PValue(target, options, [samples.Select(s => s[0]).ToArray()], [prompt]);

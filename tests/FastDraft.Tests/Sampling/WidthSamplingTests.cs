@@ -33,14 +33,8 @@ public sealed class WidthSamplingTests
         GenerationOptions options = ProcessorTests.Options(configuration) with { MaxNewTokens = 6, IgnoreEndOfSequence = true };
         var generator = new SpeculativeGenerator(target, draft, new SpeculativeOptions { DraftTokens = 4 });
 
-        var samples = new GeneratedToken[Samples][];
-        Parallel.For(0, Samples, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
-            samples[i] = SpeculativeSamplingTests.FirstTokens(generator.GenerateAsync(Prompt, options with { Seed = i }), 3));
-
-        double accepted = samples.Count(s => s[1].Source == TokenSource.Draft) / (double)Samples;
-        int[][] ids = [.. samples.Select(s => s.Select(t => t.Id).ToArray())];
-        SpeculativeSamplingTests.Outcome outcome = SpeculativeSamplingTests.Evaluate($"{configuration} with a draft of width {draftWidth}", target, options, Prompt, ids, accepted);
-        TestContext.Current.TestOutputHelper?.WriteLine(outcome.ToString());
+        (GeneratedToken[][] samples, SpeculativeSamplingTests.Outcome outcome) = SpeculativeSamplingTests.SampleDraftModel(
+            $"{configuration} with a draft of width {draftWidth}", generator, target, options, Prompt, Samples);
 
         Assert.All(outcome.PValues, p => Assert.True(p > Alpha, outcome.ToString()));
         Assert.InRange(outcome.SecondTokenAccepted, 0.1, 0.95); // both the acceptance and the residual path well exercised
